@@ -1,0 +1,1 @@
+"""Patron: loyalty, membership and member service for online shops."""

@@ -1,0 +1,100 @@
+"""The shop API: one NinjaAPI that mounts every app's router under /api/v1/.
+
+Every error leaves here as RFC 9457 problem+json with a machine-readable code
+and the failing field; nothing a client sends can produce a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from patron.core.api import ApiKeyAuth
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.middleware import problem_response
+from patron.core.validation import field_path
+from patron.events.api import router as events_router
+from patron.members.api import router as members_router
+
+logger = logging.getLogger("patron.api")
+
+api = NinjaAPI(
+    title="Patron shop API",
+    version="1",
+    description="Members, events, points, tiers and checkout for shops plugged into Patron. "
+    "Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 "
+    "problem+json documents with a `code` and the failing `field`.",
+    auth=ApiKeyAuth(),
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+api.add_router("/v1/members", members_router)
+api.add_router("/v1/events", events_router)
+
+
+@api.exception_handler(PatronError)
+def _patron_error(request: HttpRequest, exc: PatronError) -> HttpResponse:
+    return problem_response(exc, request.path)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        loc = list(err.get("loc", []))
+        # ninja prefixes the location with where the value came from and the
+        # parameter name ("body", "payload", ...); the client knows neither.
+        if loc and loc[0] in {"body", "query", "path", "header", "form"}:
+            loc = loc[1:]
+            if loc and loc[0] == "payload":
+                loc = loc[1:]
+        errors.append({"field": field_path(loc) or "body", "message": err.get("msg", "invalid")})
+    first = errors[0] if errors else {"field": "", "message": "invalid input"}
+    return problem_response(
+        PatronError(
+            ErrorCode.VALIDATION_ERROR,
+            f"{first['field']}: {first['message']}",
+            field=first["field"],
+            errors=errors,
+        ),
+        request.path,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = problem_response(
+        PatronError(ErrorCode.UNAUTHENTICATED, "a valid API key is required", status=401),
+        request.path,
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        error = PatronError(ErrorCode.MALFORMED_JSON, "the request body is not valid JSON")
+    else:
+        error = PatronError(ErrorCode.CONFLICT, str(exc), status=exc.status_code)
+    return problem_response(error, request.path)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem_response(PatronError(ErrorCode.NOT_FOUND, "not found"), request.path)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A bug, not bad input: log it, answer with a problem document (still 500).
+    logger.exception("unhandled error on %s", request.path)
+    return problem_response(
+        PatronError(ErrorCode.CONFLICT, "internal error; it has been logged", status=500),
+        request.path,
+    )

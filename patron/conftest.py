@@ -1,0 +1,101 @@
+"""Shared fixtures: the movable clock, a shop with an API client, and the rules
+for PostgreSQL-only and browser tests.
+
+PostgreSQL tests run when DATABASE_URL points at PostgreSQL and are deselected
+on SQLite (the CI runs both). Under CI=true, a postgres or browser test that
+skips counts as a failure: CI must not go green by not testing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from patron.core import clock
+from patron.core import services as core_services
+from patron.core.models import ApiScope, Shop
+
+IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if IS_POSTGRES:
+        return
+    selected: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        (deselected if item.get_closest_marker("postgres") else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
+    outcome: Any = yield
+    report = outcome.get_result()
+    strict = item.get_closest_marker("postgres") or item.get_closest_marker("browser")
+    if IN_CI and strict and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, which counts as a failure: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock() -> Iterator[None]:
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def shop(db: Any) -> Shop:
+    return Shop.objects.create(name="Test Shop")
+
+
+class ApiClient:
+    """A Django test client that sends the shop's API key and JSON bodies."""
+
+    def __init__(self, token: str) -> None:
+        self.client = Client()
+        self.token = token
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", **(extra or {})}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(path, params, headers=self._headers(None))
+
+    def post(
+        self,
+        path: str,
+        body: Any = None,
+        *,
+        raw: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        import json
+
+        data = raw if raw is not None else json.dumps(body)
+        return self.client.post(
+            path, data=data, content_type="application/json", headers=self._headers(headers)
+        )
+
+
+@pytest.fixture
+def api(shop: Shop) -> ApiClient:
+    created = core_services.api_key_create(shop=shop, name="test", scopes=ApiScope.values)
+    return ApiClient(created.token)
+
+
+@pytest.fixture
+def make_api(shop: Shop) -> Any:
+    def make(*scopes: str) -> ApiClient:
+        return ApiClient(core_services.api_key_create(shop=shop, name="t", scopes=scopes).token)
+
+    return make

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Model
+from django.http import HttpRequest
+
+from patron.core import services
+from patron.core.models import ApiKey, AuditLog, Shop
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """Admin whose every save and delete lands in the audit log with before/after."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        before = None
+        if change and obj.pk:
+            previous = type(obj).objects.filter(pk=obj.pk).first()
+            before = services.snapshot(previous) if previous else None
+        super().save_model(request, obj, form, change)
+        services.audit_record(
+            actor=request.user,
+            action=f"{obj._meta.model_name}.{'change' if change else 'create'}",
+            obj=obj,
+            before=before,
+            after=services.snapshot(obj),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        before = services.snapshot(obj)
+        services.audit_record(
+            actor=request.user, action=f"{obj._meta.model_name}.delete", obj=obj, before=before
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            services.audit_record(
+                actor=request.user,
+                action=f"{obj._meta.model_name}.delete",
+                obj=obj,
+                before=services.snapshot(obj),
+            )
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(Shop)
+class ShopAdmin(AuditedModelAdmin):
+    list_display = ["name", "currency", "created_at"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "shop", "prefix", "scopes", "created_at", "revoked_at", "last_used_at"]
+    list_filter = ["shop"]
+    fields = ["shop", "name", "scopes"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        return ["shop", "name", "scopes"] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            return
+        created = services.api_key_create(
+            shop=obj.shop, name=obj.name, scopes=obj.scopes or [], actor=request.user
+        )
+        obj.pk = created.api_key.pk
+        self.message_user(
+            request,
+            f"API key created. Copy it now, it will not be shown again: {created.token}",
+            messages.WARNING,
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        for key in queryset:
+            services.api_key_revoke(api_key=key, actor=request.user)
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    """Read-only: the audit log cannot be edited or deleted from the UI."""
+
+    list_display = ["at", "actor_label", "action", "object_type", "object_repr"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor_label", "action", "object_id", "object_repr", "reason"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

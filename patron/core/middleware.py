@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from patron.core.errors import ErrorCode, PatronError
+
+
+def problem_response(error: PatronError, instance: str | None = None) -> JsonResponse:
+    return JsonResponse(
+        error.as_problem(instance),
+        status=error.status,
+        content_type="application/problem+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+class ApiBodySizeMiddleware:
+    """Refuse oversize API bodies with 413 problem+json before anything reads them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            limit = settings.PATRON_API_MAX_BODY_BYTES
+            if length > limit:
+                return problem_response(
+                    PatronError(
+                        ErrorCode.BODY_TOO_LARGE,
+                        f"request body is {length} bytes; the limit is {limit}",
+                    ),
+                    request.path,
+                )
+        return self.get_response(request)

@@ -1,0 +1,159 @@
+"""The event envelope and the data each event type carries (pydantic)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+Fen = Annotated[int, Field(ge=0, le=10**12, strict=True)]
+Points = Annotated[int, Field(ge=0, le=10**12, strict=True)]
+Quantity = Annotated[int, Field(gt=0, le=100_000, strict=True)]
+
+CUSTOM_TYPE = re.compile(r"^custom\.[a-z0-9_]{1,60}$")
+KNOWN_TYPES = (
+    "member.registered",
+    "order.paid",
+    "order.shipped",
+    "order.completed",
+    "order.cancelled",
+    "order.refunded",
+    "review.posted",
+    "link.shared",
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError("must include a time zone offset, e.g. 2026-11-23T10:00:00+08:00")
+    return value
+
+
+class EventIn(Strict):
+    id: Annotated[str, Field(min_length=1, max_length=100)]
+    type: Annotated[str, Field(min_length=1, max_length=100)]
+    member: Id
+    occurred_at: dt.datetime
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    _aware = field_validator("occurred_at")(_aware)
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in KNOWN_TYPES and not CUSTOM_TYPE.match(value):
+            raise ValueError(
+                f"unknown event type {value!r}; expected one of {', '.join(KNOWN_TYPES)} "
+                "or custom.<name>"
+            )
+        return value
+
+
+class Consents(Strict):
+    email: bool | None = None
+    sms: bool | None = None
+    in_app: bool | None = None
+
+
+class MemberRegisteredData(Strict):
+    name: Annotated[str, Field(max_length=100)] | None = None
+    phone: Annotated[str, Field(max_length=30)] | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
+    birthday: dt.date | None = None
+    gender: Literal["female", "male", "other", ""] | None = None
+    channel: Literal["web", "app", "mini_program", "store", "other"] | None = None
+    language: Literal["zh-hans", "en"] | None = None
+    consents: Consents | None = None
+
+
+class OrderLineData(Strict):
+    line_id: Id
+    sku: Id
+    name: Annotated[str, Field(max_length=200)] = ""
+    category: Annotated[str, Field(max_length=100)] = ""
+    quantity: Quantity
+    unit_price: Fen
+
+
+class OrderPaidData(Strict):
+    order_id: Id
+    lines: Annotated[list[OrderLineData], Field(min_length=1, max_length=500)]
+    paid_amount: Fen
+    shipping_fee: Fen = 0
+    discount_amount: Fen = 0
+    points_used: Points = 0
+    points_amount: Fen = 0
+    coupon_codes: Annotated[list[Id], Field(max_length=20)] = Field(default_factory=list)
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
+    placed_at: dt.datetime | None = None
+
+    @field_validator("placed_at")
+    @classmethod
+    def _placed_aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return _aware(value) if value is not None else None
+
+
+class OrderRef(Strict):
+    order_id: Id
+    note: Annotated[str, Field(max_length=200)] = ""
+
+
+class OrderShippedData(OrderRef):
+    carrier: Annotated[str, Field(max_length=50)] = ""
+    tracking_number: Annotated[str, Field(max_length=64)] = ""
+
+
+class RefundLineData(Strict):
+    line_id: Id
+    quantity: Quantity
+
+
+class OrderRefundedData(Strict):
+    order_id: Id
+    refund_id: Id
+    # Absent: the whole remaining order is refunded.
+    lines: Annotated[list[RefundLineData], Field(min_length=1, max_length=500)] | None = None
+    reason: Annotated[str, Field(max_length=200)] = ""
+
+
+class ReviewPostedData(Strict):
+    review_id: Id
+    order_id: Id | None = None
+    sku: Id | None = None
+    rating: Annotated[int, Field(ge=1, le=5, strict=True)] | None = None
+    has_photos: bool = False
+    text_length: Annotated[int, Field(ge=0, strict=True)] = 0
+
+
+class LinkSharedData(Strict):
+    url: Annotated[str, Field(max_length=2000)] = ""
+    target: Annotated[str, Field(max_length=50)] = ""  # wechat, weibo, ...
+
+
+DATA_SCHEMAS: dict[str, type[BaseModel]] = {
+    "member.registered": MemberRegisteredData,
+    "order.paid": OrderPaidData,
+    "order.shipped": OrderShippedData,
+    "order.completed": OrderRef,
+    "order.cancelled": OrderRef,
+    "order.refunded": OrderRefundedData,
+    "review.posted": ReviewPostedData,
+    "link.shared": LinkSharedData,
+}
+
+
+class CustomData(BaseModel):
+    """custom.<name> events carry any JSON object; rules read it."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class BatchIn(BaseModel):
+    events: Annotated[list[Any], Field(min_length=1, max_length=1000)]

@@ -1,0 +1,154 @@
+"""Event intake: validate, store once per (shop, event id), apply, answer.
+
+An event is applied inside one transaction together with every effect the
+pipeline makes (``events.pipeline``). A replay of the same id returns the
+stored result; the same id with a different payload is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from pydantic import BaseModel, ValidationError
+
+from patron.core import clock
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.models import Shop
+from patron.core.validation import problem_from_pydantic
+from patron.events.models import Event
+from patron.events.schemas import DATA_SCHEMAS, CustomData, EventIn
+from patron.members.models import Member
+
+
+@dataclass
+class EventContext:
+    """What a pipeline handler gets: the stored event, its member and typed data."""
+
+    shop: Shop
+    event: Event
+    envelope: EventIn
+    data: Any
+    member: Member | None
+    effects: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def occurred_at(self) -> dt.datetime:
+        return self.envelope.occurred_at
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    replayed: bool
+    result: dict[str, Any]
+
+
+def event_validate(raw: Any) -> tuple[EventIn, BaseModel]:
+    """Check the envelope and the data of its type; raise PatronError naming the field."""
+    if not isinstance(raw, dict):
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR, "an event must be a JSON object", field="body"
+        )
+    try:
+        envelope = EventIn.model_validate(raw)
+    except ValidationError as exc:
+        error = problem_from_pydantic(exc)
+        if error.field == "type" and "unknown event type" in error.detail:
+            error.code = ErrorCode.UNKNOWN_EVENT_TYPE
+        raise error from None
+    limit = dt.timedelta(seconds=settings.PATRON_EVENT_MAX_FUTURE_SECONDS)
+    if envelope.occurred_at > clock.now() + limit:
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR,
+            "occurred_at is in the future",
+            field="occurred_at",
+        )
+    schema = DATA_SCHEMAS.get(envelope.type, CustomData)
+    try:
+        data = schema.model_validate(envelope.data)
+    except ValidationError as exc:
+        raise problem_from_pydantic(exc, prefix="data") from None
+    return envelope, data
+
+
+def _payload_hash(envelope: EventIn) -> str:
+    canonical = json.dumps(envelope.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def event_ingest(*, shop: Shop, raw: Any) -> IngestResult:
+    # Imported here: the pipeline imports every app's services, and those
+    # import this module's EventContext.
+    from patron.events.pipeline import run_pipeline
+
+    envelope, data = event_validate(raw)
+    digest = _payload_hash(envelope)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                event = Event.objects.create(
+                    shop=shop,
+                    external_id=envelope.id,
+                    type=envelope.type,
+                    member_external_id=envelope.member,
+                    occurred_at=envelope.occurred_at,
+                    received_at=clock.now(),
+                    payload_hash=digest,
+                    payload=envelope.model_dump(mode="json"),
+                )
+        except IntegrityError:
+            first = Event.objects.get(shop=shop, external_id=envelope.id)
+            if first.payload_hash != digest:
+                raise PatronError(
+                    ErrorCode.IDEMPOTENCY_MISMATCH,
+                    f"event id {envelope.id!r} was already used for a different event",
+                    field="id",
+                ) from None
+            return IngestResult(replayed=True, result=first.result)
+        ctx = EventContext(shop=shop, event=event, envelope=envelope, data=data, member=None)
+        run_pipeline(ctx)
+        event.result = {
+            "id": envelope.id,
+            "type": envelope.type,
+            "member": envelope.member,
+            "effects": ctx.effects,
+        }
+        event.save(update_fields=["result"])
+    return IngestResult(replayed=False, result=event.result)
+
+
+def event_ingest_batch(*, shop: Shop, raws: list[Any]) -> list[dict[str, Any]]:
+    """Apply up to 1,000 events; each succeeds or fails alone.
+
+    The batch shares one transaction and each event runs in its own savepoint,
+    so a refused event rolls back only its own work and the batch pays for one
+    commit instead of a thousand.
+    """
+    answers: list[dict[str, Any]] = []
+    with transaction.atomic():
+        for index, raw in enumerate(raws):
+            event_id = raw.get("id") if isinstance(raw, dict) else None
+            try:
+                outcome = event_ingest(shop=shop, raw=raw)
+            except PatronError as error:
+                problem = error.as_problem()
+                if error.field is not None:
+                    problem["field"] = error.field
+                answers.append(
+                    {"index": index, "id": event_id, "status": "rejected", "problem": problem}
+                )
+                continue
+            answers.append(
+                {
+                    "index": index,
+                    "id": event_id,
+                    "status": "replayed" if outcome.replayed else "applied",
+                    "result": outcome.result,
+                }
+            )
+    return answers

@@ -1,0 +1,121 @@
+"""Writes on members: create or update by the shop's id, with validated PII."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from patron.core import clock
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.models import Shop
+from patron.core.pii import normalize_email, normalize_phone
+from patron.members.models import Gender, Language, Member, RegistrationChannel
+
+PROFILE_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "birthday",
+    "gender",
+    "registered_at",
+    "registration_channel",
+    "language",
+    "consent_email",
+    "consent_sms",
+    "consent_in_app",
+)
+
+
+def _clean(fields: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """Validate and normalise profile fields; unknown keys are refused."""
+    cleaned: dict[str, Any] = {}
+
+    def fail(name: str, message: str) -> PatronError:
+        return PatronError(ErrorCode.VALIDATION_ERROR, message, field=f"{prefix}{name}")
+
+    for name, value in fields.items():
+        if name not in PROFILE_FIELDS:
+            raise fail(name, f"unknown field {name!r}")
+        if value is None:
+            continue
+        if name == "phone":
+            if value == "":
+                cleaned[name] = ""
+                continue
+            try:
+                value = normalize_phone(str(value))
+            except ValidationError as exc:
+                raise fail(name, exc.messages[0]) from None
+        elif name == "email":
+            if value == "":
+                cleaned[name] = ""
+                continue
+            try:
+                value = normalize_email(str(value))
+            except ValidationError:
+                raise fail(name, "not a valid e-mail address") from None
+        elif name == "name":
+            value = str(value).strip()
+            if len(value) > 100:
+                raise fail(name, "at most 100 characters")
+        elif name == "birthday":
+            if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+                raise fail(name, "must be a date (YYYY-MM-DD)")
+            if value > clock.today() or value.year < 1900:
+                raise fail(name, "must be a past date after 1900")
+        elif name == "registered_at":
+            if not isinstance(value, dt.datetime) or value.tzinfo is None:
+                raise fail(name, "must be a date-time with a time zone")
+        elif name == "gender" and value not in Gender.values:
+            raise fail(name, f"must be one of {', '.join(v for v in Gender.values if v)}")
+        elif name == "language" and value not in Language.values:
+            raise fail(name, f"must be one of {', '.join(Language.values)}")
+        elif name == "registration_channel" and value not in RegistrationChannel.values:
+            raise fail(name, f"must be one of {', '.join(RegistrationChannel.values)}")
+        elif name.startswith("consent_") and not isinstance(value, bool):
+            raise fail(name, "must be true or false")
+        cleaned[name] = value
+    return cleaned
+
+
+def member_upsert(
+    *, shop: Shop, external_id: str, fields: dict[str, Any], field_prefix: str = ""
+) -> tuple[Member, bool]:
+    """Create the member or update the given fields. Returns (member, created)."""
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 64:
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR,
+            "external_id must be 1 to 64 characters",
+            field=f"{field_prefix}external_id" if field_prefix else "external_id",
+        )
+    cleaned = _clean(fields, field_prefix)
+    now = clock.now()
+    with transaction.atomic():
+        member = (
+            Member.objects.select_for_update().filter(shop=shop, external_id=external_id).first()
+        )
+        if member is None:
+            try:
+                with transaction.atomic():
+                    member = Member.objects.create(
+                        shop=shop,
+                        external_id=external_id,
+                        created_at=now,
+                        updated_at=now,
+                        **{"registered_at": now, **cleaned},
+                    )
+                return member, True
+            except IntegrityError:
+                # A concurrent request created it first; update that one.
+                member = Member.objects.select_for_update().get(shop=shop, external_id=external_id)
+        changed = [k for k, v in cleaned.items() if getattr(member, k) != v]
+        for k in changed:
+            setattr(member, k, cleaned[k])
+        if changed:
+            member.updated_at = now
+            member.save(update_fields=[*changed, "updated_at"])
+        return member, False

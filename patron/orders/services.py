@@ -1,0 +1,281 @@
+"""Writes on the order mirror: paid, shipped, completed, cancelled, refunded.
+
+Each function assumes it runs inside the event's transaction and locks the
+order row it changes. Transitions the shop could not have made (shipping a
+cancelled order, refunding more than was bought) are refused with a 409.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+
+from patron.core import clock
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.models import Shop
+from patron.core.money import Rounding, allocate, divide
+from patron.members.models import Member
+from patron.orders.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+    Refund,
+    RefundLine,
+)
+
+S = OrderStatus
+REFUNDABLE = {S.PAID, S.SHIPPED, S.COMPLETED, S.PARTIALLY_REFUNDED}
+ALLOWED: dict[str, set[str]] = {
+    S.SHIPPED: {S.PAID},
+    S.COMPLETED: {S.PAID, S.SHIPPED, S.PARTIALLY_REFUNDED},
+    S.CANCELLED: {S.CREATED, S.PAID},
+}
+
+
+@dataclass(frozen=True)
+class LineInput:
+    line_id: str
+    sku: str
+    quantity: int
+    unit_price: int
+    name: str = ""
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class PaidOrderInput:
+    order_id: str
+    lines: list[LineInput]
+    paid_amount: int
+    shipping_fee: int = 0
+    discount_amount: int = 0
+    points_used: int = 0
+    points_amount: int = 0
+    coupon_codes: list[str] = field(default_factory=list)
+    currency: str = "CNY"
+    placed_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class RefundLineInput:
+    line_id: str
+    quantity: int
+
+
+@dataclass
+class RefundResult:
+    refund: Refund
+    lines: list[tuple[OrderLine, int, int]]  # (line, quantity refunded now, amount)
+    full: bool
+
+
+def _fail(code: ErrorCode, detail: str, field: str) -> PatronError:
+    return PatronError(code, detail, field=field)
+
+
+def _set_status(order: Order, to: str, at: dt.datetime, event_id: str, note: str = "") -> None:
+    OrderStatusChange.objects.create(
+        order=order, from_status=order.status, to_status=to, at=at, event_id=event_id, note=note
+    )
+    order.status = to
+    order.updated_at = clock.now()
+
+
+def line_goods_shares(paid_amount: int, shipping_fee: int, line_amounts: list[int]) -> list[int]:
+    """What was paid for each line: the paid amount less shipping, pro rata."""
+    goods_paid = max(0, paid_amount - shipping_fee)
+    return allocate(goods_paid, line_amounts)
+
+
+def order_record_paid(
+    *, shop: Shop, member: Member, data: PaidOrderInput, at: dt.datetime, event_id: str = ""
+) -> Order:
+    items_amount = sum(line.quantity * line.unit_price for line in data.lines)
+    if data.paid_amount > items_amount + data.shipping_fee:
+        raise _fail(
+            ErrorCode.VALIDATION_ERROR,
+            f"paid_amount {data.paid_amount} exceeds lines plus shipping "
+            f"({items_amount + data.shipping_fee})",
+            "data.paid_amount",
+        )
+    if data.currency != shop.currency:
+        raise _fail(
+            ErrorCode.VALIDATION_ERROR,
+            f"currency must be the shop's currency {shop.currency}",
+            "data.currency",
+        )
+    ids = [line.line_id for line in data.lines]
+    if len(set(ids)) != len(ids):
+        raise _fail(ErrorCode.VALIDATION_ERROR, "line_id values must be unique", "data.lines")
+    existing = (
+        Order.objects.select_for_update().filter(shop=shop, external_id=data.order_id).first()
+    )
+    if existing is not None:
+        raise _fail(
+            ErrorCode.INVALID_TRANSITION,
+            f"order {data.order_id!r} is already {existing.status}",
+            "data.order_id",
+        )
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                shop=shop,
+                member=member,
+                external_id=data.order_id,
+                status=S.CREATED,
+                currency=data.currency,
+                items_amount=items_amount,
+                shipping_fee=data.shipping_fee,
+                discount_amount=data.discount_amount,
+                points_used=data.points_used,
+                points_amount=data.points_amount,
+                coupon_codes=list(data.coupon_codes),
+                paid_amount=data.paid_amount,
+                placed_at=data.placed_at or at,
+                paid_at=at,
+                updated_at=now,
+            )
+    except IntegrityError:
+        raise _fail(
+            ErrorCode.INVALID_TRANSITION, f"order {data.order_id!r} already exists", "data.order_id"
+        ) from None
+    shares = line_goods_shares(
+        data.paid_amount, data.shipping_fee, [ln.quantity * ln.unit_price for ln in data.lines]
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            line_id=ln.line_id,
+            sku=ln.sku,
+            name=ln.name,
+            category=ln.category,
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+            paid_amount=share,
+        )
+        for ln, share in zip(data.lines, shares, strict=True)
+    )
+    _set_status(order, S.PAID, at, event_id)
+    order.save()
+    return order
+
+
+def order_lock(*, shop: Shop, order_id: str, member: Member | None = None) -> Order:
+    order = Order.objects.select_for_update().filter(shop=shop, external_id=order_id).first()
+    if order is None:
+        raise _fail(ErrorCode.UNKNOWN_ORDER, f"no order {order_id!r}", "data.order_id")
+    if member is not None and order.member_id != member.pk:
+        raise _fail(
+            ErrorCode.VALIDATION_ERROR,
+            f"order {order_id!r} belongs to another member",
+            "member",
+        )
+    return order
+
+
+def order_transition(
+    *, order: Order, to: str, at: dt.datetime, event_id: str = "", note: str = ""
+) -> Order:
+    if order.status not in ALLOWED[to]:
+        raise _fail(
+            ErrorCode.INVALID_TRANSITION,
+            f"order {order.external_id!r} is {order.status}; it cannot become {to}",
+            "type",
+        )
+    if to == S.SHIPPED:
+        order.shipped_at = at
+    elif to == S.COMPLETED:
+        order.completed_at = at
+    elif to == S.CANCELLED:
+        order.cancelled_at = at
+    _set_status(order, to, at, event_id, note)
+    order.save()
+    return order
+
+
+def _refund_amount_for(line: OrderLine, quantity: int) -> int:
+    """The paid amount of ``quantity`` more units, so that cumulative refunds of
+    all units add up to exactly the line's paid amount."""
+    before = divide(line.paid_amount * line.refunded_quantity, line.quantity, Rounding.DOWN)
+    after = divide(
+        line.paid_amount * (line.refunded_quantity + quantity), line.quantity, Rounding.DOWN
+    )
+    return after - before
+
+
+def order_refund(
+    *,
+    order: Order,
+    refund_id: str,
+    lines: list[RefundLineInput] | None,
+    at: dt.datetime,
+    event_id: str = "",
+) -> RefundResult:
+    """Refund some lines and quantities (``lines``) or everything left (None)."""
+    if order.status not in REFUNDABLE:
+        raise _fail(
+            ErrorCode.INVALID_TRANSITION,
+            f"order {order.external_id!r} is {order.status}; it cannot be refunded",
+            "type",
+        )
+    if Refund.objects.filter(order=order, external_id=refund_id).exists():
+        raise _fail(ErrorCode.DUPLICATE, f"refund {refund_id!r} already recorded", "data.refund_id")
+    order_lines = {ln.line_id: ln for ln in order.lines.select_for_update().order_by("pk")}
+    wanted: list[tuple[OrderLine, int]] = []
+    if lines is None:
+        wanted = [
+            (ln, ln.quantity - ln.refunded_quantity)
+            for ln in order_lines.values()
+            if ln.quantity > ln.refunded_quantity
+        ]
+    else:
+        seen: set[str] = set()
+        for i, item in enumerate(lines):
+            ln = order_lines.get(item.line_id)
+            if ln is None:
+                raise _fail(
+                    ErrorCode.VALIDATION_ERROR,
+                    f"order has no line {item.line_id!r}",
+                    f"data.lines[{i}].line_id",
+                )
+            if item.line_id in seen:
+                raise _fail(
+                    ErrorCode.VALIDATION_ERROR,
+                    f"line {item.line_id!r} listed twice",
+                    f"data.lines[{i}].line_id",
+                )
+            seen.add(item.line_id)
+            left = ln.quantity - ln.refunded_quantity
+            if item.quantity > left:
+                raise _fail(
+                    ErrorCode.VALIDATION_ERROR,
+                    f"only {left} of line {item.line_id!r} can still be refunded",
+                    f"data.lines[{i}].quantity",
+                )
+            wanted.append((ln, item.quantity))
+    if not wanted:
+        raise _fail(ErrorCode.INVALID_TRANSITION, "nothing left to refund", "data.lines")
+
+    done: list[tuple[OrderLine, int, int]] = []
+    for ln, qty in wanted:
+        done.append((ln, qty, _refund_amount_for(ln, qty)))
+        ln.refunded_quantity += qty
+    full = all(ln.refunded_quantity == ln.quantity for ln in order_lines.values())
+    amount = sum(a for _, _, a in done)
+    if full:
+        # The last refund also returns shipping and any rounding remainder.
+        amount = order.paid_amount - order.refunded_amount
+    refund = Refund.objects.create(order=order, external_id=refund_id, amount=amount, at=at)
+    RefundLine.objects.bulk_create(
+        RefundLine(refund=refund, line=ln, quantity=q, amount=a) for ln, q, a in done
+    )
+    OrderLine.objects.bulk_update([ln for ln, _, _ in done], ["refunded_quantity"])
+    order.refunded_amount += amount
+    order.refunded_at = at
+    _set_status(order, S.REFUNDED if full else S.PARTIALLY_REFUNDED, at, event_id)
+    order.save()
+    return RefundResult(refund=refund, lines=done, full=full)
