@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "patron.members",
     "patron.orders",
     "patron.events",
+    "patron.rules",
+    "patron.points",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,175 @@
+"""Writes on earning rules. Every change adds an immutable version."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import transaction
+from django.db.models import Max
+
+from patron.core import clock
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.models import Shop
+from patron.core.services import audit_record
+from patron.rules import cel
+from patron.rules.models import EarningRule, EarningRuleVersion, Trigger
+
+CUSTOM_TRIGGER = re.compile(r"^custom\.[a-z0-9_]{1,60}$")
+VERSION_FIELDS = (
+    "condition",
+    "starts_at",
+    "ends_at",
+    "points",
+    "photo_bonus_points",
+    "points_per_yuan",
+    "min_order_amount",
+    "category_multipliers",
+    "sku_multipliers",
+    "tier_multipliers",
+    "member_day_of_month",
+    "member_day_multiplier",
+    "daily_cap",
+    "monthly_cap",
+    "streak_bonuses",
+)
+_PERCENT_MAPS = ("category_multipliers", "sku_multipliers", "tier_multipliers")
+_MAX_PERCENT = 10_000  # ×100 at most: a typo should not mint a fortune
+
+
+def _fail(field: str, message: str) -> PatronError:
+    return PatronError(ErrorCode.VALIDATION_ERROR, f"{field}: {message}", field=field)
+
+
+def trigger_validate(trigger: str) -> str:
+    trigger = (trigger or "").strip()
+    if trigger not in Trigger.values and not CUSTOM_TRIGGER.match(trigger):
+        raise _fail("trigger", f"unknown trigger {trigger!r}")
+    return trigger
+
+
+def version_fields_clean(fields: dict[str, Any]) -> dict[str, Any]:
+    """Check a rule version's settings; raise PatronError naming the field."""
+    unknown = set(fields) - set(VERSION_FIELDS)
+    if unknown:
+        raise _fail(sorted(unknown)[0], "unknown field")
+    cleaned = dict(fields)
+    cel.validate(cleaned.get("condition") or "", field="condition")
+    for name in (
+        "points",
+        "photo_bonus_points",
+        "points_per_yuan",
+        "min_order_amount",
+        "daily_cap",
+        "monthly_cap",
+    ):
+        value = cleaned.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise _fail(name, "must be a whole number of at least 0")
+    for name in _PERCENT_MAPS:
+        value = cleaned.get(name) or {}
+        if not isinstance(value, dict):
+            raise _fail(name, 'must be an object such as {"gold": 150}')
+        for key, pct in value.items():
+            if not isinstance(pct, int) or isinstance(pct, bool) or not 0 <= pct <= _MAX_PERCENT:
+                raise _fail(name, f"{key!r}: a whole percentage from 0 to {_MAX_PERCENT}")
+        cleaned[name] = {str(k): v for k, v in value.items()}
+    day = cleaned.get("member_day_of_month")
+    if day is not None and (not isinstance(day, int) or not 1 <= day <= 31):
+        raise _fail("member_day_of_month", "a day of the month from 1 to 31")
+    mult = cleaned.get("member_day_multiplier")
+    if mult is not None and (not isinstance(mult, int) or not 0 <= mult <= _MAX_PERCENT):
+        raise _fail("member_day_multiplier", f"a whole percentage from 0 to {_MAX_PERCENT}")
+    bonuses = cleaned.get("streak_bonuses") or {}
+    if not isinstance(bonuses, dict):
+        raise _fail("streak_bonuses", 'must be an object such as {"7": 50}')
+    for key, pts in bonuses.items():
+        if not str(key).isdigit() or int(key) < 1:
+            raise _fail("streak_bonuses", f"{key!r}: the key is a streak length in days")
+        if not isinstance(pts, int) or isinstance(pts, bool) or pts < 0:
+            raise _fail("streak_bonuses", f"{key!r}: points must be a whole number")
+    cleaned["streak_bonuses"] = {str(int(k)): v for k, v in bonuses.items()}
+    starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+    if starts is not None and ends is not None and ends <= starts:
+        raise _fail("ends_at", "must be after starts_at")
+    return cleaned
+
+
+def rule_create(
+    *,
+    shop: Shop,
+    name: str,
+    trigger: str,
+    fields: dict[str, Any],
+    is_active: bool = True,
+    actor: User | AnonymousUser | None = None,
+) -> EarningRule:
+    trigger = trigger_validate(trigger)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise _fail("name", "1 to 100 characters")
+    cleaned = version_fields_clean(fields)
+    with transaction.atomic():
+        rule = EarningRule.objects.create(
+            shop=shop, name=name, trigger=trigger, is_active=is_active, created_at=clock.now()
+        )
+        version = _add_version(rule=rule, cleaned=cleaned, actor=actor)
+        audit_record(
+            actor=actor,
+            action="earning_rule.create",
+            obj=rule,
+            after={"trigger": trigger, "version": version.version, **cleaned},
+        )
+    return rule
+
+
+def _add_version(
+    *, rule: EarningRule, cleaned: dict[str, Any], actor: User | AnonymousUser | None
+) -> EarningRuleVersion:
+    last = rule.versions.aggregate(m=Max("version"))["m"] or 0
+    version = EarningRuleVersion.objects.create(
+        rule=rule,
+        version=last + 1,
+        created_at=clock.now(),
+        created_by=actor if isinstance(actor, User) else None,
+        **cleaned,
+    )
+    rule.current_version = version
+    rule.save(update_fields=["current_version"])
+    return version
+
+
+def rule_update(
+    *,
+    rule: EarningRule,
+    fields: dict[str, Any],
+    actor: User | AnonymousUser | None = None,
+) -> EarningRuleVersion:
+    """Add a version: the current settings with ``fields`` changed."""
+    with transaction.atomic():
+        rule = EarningRule.objects.select_for_update().get(pk=rule.pk)
+        current = rule.current_version
+        base = {f: getattr(current, f) for f in VERSION_FIELDS} if current else {}
+        cleaned = version_fields_clean({**base, **fields})
+        version = _add_version(rule=rule, cleaned=cleaned, actor=actor)
+        audit_record(
+            actor=actor,
+            action="earning_rule.new_version",
+            obj=rule,
+            before=base or None,
+            after={"version": version.version, **cleaned},
+        )
+    return version
+
+
+def rule_set_active(
+    *, rule: EarningRule, is_active: bool, actor: User | AnonymousUser | None = None
+) -> None:
+    with transaction.atomic():
+        EarningRule.objects.filter(pk=rule.pk).update(is_active=is_active)
+        audit_record(
+            actor=actor,
+            action="earning_rule.activate" if is_active else "earning_rule.deactivate",
+            obj=rule,
+        )
