@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "patron.events",
     "patron.rules",
     "patron.points",
+    "patron.promotions",
+    "patron.rewards",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,76 @@
+"""Pipeline steps that settle checkout holds from the shop's order events.
+
+Each runs in the event's transaction after the order mirror has been updated
+(see ``patron.events.pipeline``).
+"""
+
+from __future__ import annotations
+
+from patron.events.services import EventContext
+from patron.orders.models import Order, OrderStatus
+from patron.promotions import holds
+
+
+def _order(ctx: EventContext) -> Order:
+    return Order.objects.get(shop=ctx.shop, external_id=ctx.data.order_id)
+
+
+def capture_hold(ctx: EventContext) -> None:
+    """order.paid: the hold for this order (if any) is captured."""
+    assert ctx.member is not None
+    order = _order(ctx)
+    hold = holds.hold_capture(
+        shop=ctx.shop,
+        order_id=order.external_id,
+        order_pk=order.pk,
+        member=ctx.member,
+        points_used=ctx.data.points_used,
+    )
+    if hold is not None:
+        ctx.effects.append(
+            {
+                "type": "checkout_hold.captured",
+                "order_id": order.external_id,
+                "coupons": list(hold.coupons.values_list("code", flat=True).order_by("pk")),
+                "points": hold.points,
+            }
+        )
+
+
+def release_hold(ctx: EventContext) -> None:
+    """order.cancelled: release an unpaid hold, or return what a paid one used."""
+    order = _order(ctx)
+    hold = holds.hold_on_order_cancelled(
+        shop=ctx.shop, order_id=order.external_id, order_pk=order.pk
+    )
+    if hold is not None:
+        ctx.effects.append(
+            {
+                "type": "checkout_hold.released",
+                "order_id": order.external_id,
+                "points": hold.points_returned,
+            }
+        )
+
+
+def refund_hold(ctx: EventContext) -> None:
+    """order.refunded: the refunded lines' points back; the coupons on a full refund."""
+    order = _order(ctx)
+    refunded = {ln.line_id: (ln.refunded_quantity, ln.quantity) for ln in order.lines.all()}
+    outcome = holds.hold_on_order_refunded(
+        shop=ctx.shop,
+        order_id=order.external_id,
+        order_pk=order.pk,
+        refunded=refunded,
+        full=order.status == OrderStatus.REFUNDED,
+    )
+    if outcome is not None:
+        points, coupons = outcome
+        ctx.effects.append(
+            {
+                "type": "checkout_hold.refunded",
+                "order_id": order.external_id,
+                "points": points,
+                "coupons": coupons,
+            }
+        )

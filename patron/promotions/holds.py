@@ -1,0 +1,408 @@
+"""Checkout holds: coupons and points reserved for one shop order.
+
+``checkout_reserve`` holds what the evaluation chose; the order's events then
+settle it: ``order.paid`` captures, ``order.cancelled`` and the time-out
+release, ``order.refunded`` gives back the refunded lines' points (and the
+coupons once the whole order is refunded).
+
+Lock order: the hold row, then coupons by primary key, then coupon templates
+(budget), then the member's points account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import asdict
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from patron.core import clock
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.models import Shop
+from patron.members.models import Member
+from patron.promotions import codes
+from patron.promotions.checkout import CartIn, Evaluation, checkout_evaluate
+from patron.promotions.models import (
+    CheckoutHold,
+    CheckoutHoldLine,
+    Coupon,
+    CouponStatus,
+    CouponTemplate,
+    HoldStatus,
+)
+from patron.rewards import points_cash
+
+LIVE = (HoldStatus.HELD, HoldStatus.CAPTURED)
+
+
+def _request_hash(member: Member, cart: CartIn) -> str:
+    body = {
+        "member": member.pk,
+        "lines": [asdict(line) for line in cart.lines],
+        "shipping_fee": cart.shipping_fee,
+        "coupon_codes": None
+        if cart.coupon_codes is None
+        else sorted(codes.normalize(c) for c in cart.coupon_codes),
+        "points": cart.points,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _refuse_unmet(evaluation: Evaluation, cart: CartIn) -> None:
+    """A reservation holds exactly what was asked: a wanted coupon or points
+    that cannot be used are refused with the member-facing reason."""
+    if cart.coupon_codes is not None:
+        selected = set(evaluation.selected_codes())
+        views = {v.code: v for v in evaluation.coupons}
+        for i, raw in enumerate(cart.coupon_codes):
+            code = codes.normalize(raw)
+            if code in selected:
+                continue
+            view = views.get(code)
+            reason = (view.reason or view.selection_reason) if view else None
+            message = reason.en if reason else "this coupon cannot be used"
+            raise PatronError(
+                ErrorCode.CONFLICT,
+                f"coupon {code}: {message}",
+                field=f"coupon_codes[{i}]",
+                errors=[
+                    {
+                        "field": f"coupon_codes[{i}]",
+                        "message": message,
+                        **({"reason": reason.as_dict()} if reason else {}),
+                    }
+                ],
+            )
+    if cart.points != evaluation.points.used:
+        reason = evaluation.points_reason
+        raise PatronError(
+            ErrorCode.INSUFFICIENT_POINTS if cart.points > evaluation.points_balance else ErrorCode.CONFLICT,
+            f"{cart.points} points cannot be used: "
+            + (reason.en if reason else f"at most {evaluation.points.max_points}"),
+            field="points",
+        )
+
+
+def checkout_reserve(
+    *, shop: Shop, member: Member, order_id: str, cart: CartIn
+) -> tuple[CheckoutHold, bool]:
+    """Hold coupons and points for ``order_id``; (hold, created).
+
+    Idempotent per order id: the same request again returns the live hold; a
+    different request for an order that already has a live hold is refused.
+    Coupons move ``available → held`` by a conditional update, so the same
+    coupon on two orders at once holds for exactly one of them; points are
+    debited from the account under its row lock, so the same points cannot be
+    held twice.
+    """
+    if not order_id or len(order_id) > 64:
+        raise PatronError(ErrorCode.VALIDATION_ERROR, "1 to 64 characters", field="order_id")
+    digest = _request_hash(member, cart)
+    now = clock.now()
+    with transaction.atomic():
+        existing = _live_hold(shop, order_id)
+        if existing is not None:
+            return _same_or_conflict(existing, member, digest), False
+        evaluation = checkout_evaluate(shop=shop, member=member, cart=cart)
+        _refuse_unmet(evaluation, cart)
+        try:
+            with transaction.atomic():
+                hold = CheckoutHold.objects.create(
+                    shop=shop,
+                    member=member,
+                    order_id=order_id,
+                    request_hash=digest,
+                    items_amount=evaluation.items_amount,
+                    member_discount=sum(evaluation.member_discounts),
+                    coupon_discount=evaluation.coupon_discount,
+                    shipping_fee=cart.shipping_fee,
+                    shipping_discount=evaluation.shipping_discount,
+                    points=evaluation.points.used,
+                    points_value=evaluation.points.value,
+                    total=evaluation.total,
+                    answer=evaluation.answer(),
+                    created_at=now,
+                    expires_at=now + dt.timedelta(minutes=evaluation.points_rate.hold_minutes),
+                )
+        except IntegrityError:
+            # Another request for this order id won the race; answer as a retry.
+            existing = _live_hold(shop, order_id)
+            if existing is None:  # pragma: no cover - it committed, so it is there
+                raise
+            return _same_or_conflict(existing, member, digest), False
+        _hold_coupons(hold, evaluation)
+        if hold.points:
+            entry_id = points_cash.points_hold(
+                member=member, points=hold.points, order_id=order_id, hold_key=str(hold.pk)
+            )
+            hold.points_ref = str(entry_id)
+            hold.save(update_fields=["points_ref"])
+        coupon_by_line = evaluation.line_coupon_discounts()
+        CheckoutHoldLine.objects.bulk_create(
+            CheckoutHoldLine(
+                hold=hold,
+                line_id=line.line_id,
+                sku=line.sku,
+                quantity=line.quantity,
+                amount=line.amount,
+                member_discount=evaluation.member_discounts[i],
+                coupon_discount=coupon_by_line[i],
+                points=evaluation.line_points[i],
+                points_value=evaluation.line_points_value[i],
+                pay_amount=evaluation.line_to_pay[i],
+            )
+            for i, line in enumerate(cart.lines)
+        )
+    return hold, True
+
+
+def _live_hold(shop: Shop, order_id: str) -> CheckoutHold | None:
+    return (
+        CheckoutHold.objects.select_for_update()
+        .filter(shop=shop, order_id=order_id, status__in=LIVE)
+        .first()
+    )
+
+
+def _same_or_conflict(hold: CheckoutHold, member: Member, digest: str) -> CheckoutHold:
+    if hold.member_id != member.pk or hold.request_hash != digest:
+        raise PatronError(
+            ErrorCode.CONFLICT,
+            f"order {hold.order_id!r} already has a {hold.status} hold for a different cart",
+            field="order_id",
+        )
+    return hold
+
+
+def _hold_coupons(hold: CheckoutHold, evaluation: Evaluation) -> None:
+    now = clock.now()
+    by_code = {v.code: v for v in evaluation.coupons}
+    budgets: dict[int, int] = defaultdict(int)
+    for applied in sorted(evaluation.selected, key=lambda a: by_code[a.key].coupon.pk):  # type: ignore[union-attr]
+        coupon = by_code[applied.key].coupon
+        assert coupon is not None
+        taken = Coupon.objects.filter(
+            pk=coupon.pk,
+            member_id=hold.member_id,
+            status=CouponStatus.AVAILABLE,
+            valid_until__gt=now,
+        ).update(status=CouponStatus.HELD, hold=hold, discount_amount=applied.total)
+        if not taken:
+            raise PatronError(
+                ErrorCode.CONFLICT,
+                f"coupon {coupon.code} is no longer available (used or held by another order)",
+                field="coupon_codes",
+            )
+        if coupon.template.budget:
+            budgets[coupon.template_id] += applied.total
+    for template_id in sorted(budgets):
+        amount = budgets[template_id]
+        ok = CouponTemplate.objects.filter(
+            pk=template_id, budget_used__lte=F("budget") - amount
+        ).update(budget_used=F("budget_used") + amount)
+        if not ok:
+            raise PatronError(
+                ErrorCode.CONFLICT, "a coupon's promotion has run out of budget", field="coupon_codes"
+            )
+
+
+# --- Settlement -------------------------------------------------------------
+
+
+def _latest_hold(shop: Shop, order_id: str) -> CheckoutHold | None:
+    return (
+        CheckoutHold.objects.select_for_update()
+        .filter(shop=shop, order_id=order_id)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def hold_capture(*, shop: Shop, order_id: str, order_pk: int, member: Member, points_used: int) -> CheckoutHold | None:
+    """The order was paid: its coupons become used and its held points spent.
+
+    Returns None when the order has no hold (the shop did not reserve). A hold
+    that expired or was released cannot be captured: the paid event is refused
+    so the shop learns that the price it charged is no longer backed.
+    """
+    hold = _latest_hold(shop, order_id)
+    if hold is None:
+        return None
+    now = clock.now()
+    if hold.status == HoldStatus.CAPTURED:
+        return hold
+    if hold.status != HoldStatus.HELD or hold.expires_at <= now:
+        raise PatronError(
+            ErrorCode.CONFLICT,
+            f"the hold for order {order_id!r} expired or was released "
+            f"({hold.expires_at.isoformat()}); reserve the checkout again",
+            field="data.order_id",
+        )
+    if hold.member_id != member.pk:
+        raise PatronError(
+            ErrorCode.CONFLICT, f"order {order_id!r} was reserved for another member", field="member"
+        )
+    if points_used and points_used != hold.points:
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR,
+            f"points_used {points_used} differs from the {hold.points} points held for this order",
+            field="data.points_used",
+        )
+    coupons = list(hold.coupons.select_for_update().order_by("pk"))
+    for coupon in coupons:
+        Coupon.objects.filter(pk=coupon.pk, status=CouponStatus.HELD, hold=hold).update(
+            status=CouponStatus.USED, used_at=now, used_order_id=order_id
+        )
+    for template_id in sorted({c.template_id for c in coupons}):
+        n = sum(1 for c in coupons if c.template_id == template_id)
+        CouponTemplate.objects.filter(pk=template_id).update(used_count=F("used_count") + n)
+    if hold.points:
+        points_cash.points_capture(
+            member=member,
+            hold_entry_id=int(hold.points_ref),
+            order_pk=order_pk,
+            hold_key=str(hold.pk),
+        )
+    hold.status = HoldStatus.CAPTURED
+    hold.captured_at = now
+    hold.save(update_fields=["status", "captured_at"])
+    return hold
+
+
+def _return_coupons(hold: CheckoutHold, *, from_status: str) -> list[str]:
+    """Give the hold's coupons back to the member (held or used → available)."""
+    coupons = list(
+        hold.coupons.select_for_update(of=("self",))
+        .filter(status=from_status)
+        .select_related("template")
+        .order_by("pk")
+    )
+    if not coupons:
+        return []
+    Coupon.objects.filter(pk__in=[c.pk for c in coupons]).update(
+        status=CouponStatus.AVAILABLE,
+        hold=None,
+        discount_amount=0,
+        used_at=None,
+        used_order_id="",
+    )
+    budgets: dict[int, int] = defaultdict(int)
+    counts: dict[int, int] = defaultdict(int)
+    for c in coupons:
+        budgets[c.template_id] += c.discount_amount if c.template.budget else 0
+        counts[c.template_id] += 1
+    for template_id in sorted(counts):
+        changes = {}
+        if budgets[template_id]:
+            changes["budget_used"] = F("budget_used") - budgets[template_id]
+        if from_status == CouponStatus.USED:
+            changes["used_count"] = F("used_count") - counts[template_id]
+        if changes:
+            CouponTemplate.objects.filter(pk=template_id).update(**changes)
+    return [c.code for c in coupons]
+
+
+def _return_points(hold: CheckoutHold, points: int, reason_code: str, order_pk: int | None) -> int:
+    if points <= 0 or not hold.points_ref:
+        return 0
+    points_cash.points_release(
+        member=hold.member,
+        hold_entry_id=int(hold.points_ref),
+        points=points,
+        already_returned=hold.points_returned,
+        reason_code=reason_code,
+        key=f"{hold.pk}:{hold.points_returned}",
+        order_pk=order_pk,
+    )
+    hold.points_returned += points
+    return points
+
+
+def hold_release(*, hold: CheckoutHold, expired: bool = False) -> CheckoutHold:
+    """Release an unpaid hold (order cancelled, or timed out). Caller locked it."""
+    if hold.status != HoldStatus.HELD:
+        return hold
+    _return_coupons(hold, from_status=CouponStatus.HELD)
+    _return_points(
+        hold,
+        hold.points - hold.points_returned,
+        "hold_expired" if expired else "hold_released",
+        None,
+    )
+    hold.status = HoldStatus.EXPIRED if expired else HoldStatus.RELEASED
+    hold.released_at = clock.now()
+    hold.save(update_fields=["status", "released_at", "points_returned"])
+    return hold
+
+
+def hold_on_order_cancelled(*, shop: Shop, order_id: str, order_pk: int | None) -> CheckoutHold | None:
+    """Cancelled before payment: release. Cancelled after payment: give everything back."""
+    hold = _latest_hold(shop, order_id)
+    if hold is None:
+        return None
+    if hold.status == HoldStatus.HELD:
+        return hold_release(hold=hold)
+    if hold.status == HoldStatus.CAPTURED:
+        _return_coupons(hold, from_status=CouponStatus.USED)
+        _return_points(hold, hold.points - hold.points_returned, "order_cancelled", order_pk)
+        hold.status = HoldStatus.RELEASED
+        hold.released_at = clock.now()
+        hold.save(update_fields=["status", "released_at", "points_returned"])
+    return hold
+
+
+def hold_on_order_refunded(
+    *, shop: Shop, order_id: str, order_pk: int, refunded: dict[str, tuple[int, int]], full: bool
+) -> tuple[int, list[str]] | None:
+    """Give back the points the refunded lines used; the coupons on a full refund.
+
+    ``refunded`` maps line_id to (refunded quantity so far, line quantity). A
+    line's points come back pro rata to its refunded quantity, rounded down,
+    and all of them once the line is fully refunded, so several partial
+    refunds add up to exactly what the line used. Returns (points, coupons).
+    """
+    hold = _latest_hold(shop, order_id)
+    if hold is None or hold.status != HoldStatus.CAPTURED:
+        return None
+    give = 0
+    changed: list[CheckoutHoldLine] = []
+    for line in hold.lines.select_for_update().order_by("pk"):
+        if line.line_id not in refunded or not line.points:
+            continue
+        done, quantity = refunded[line.line_id]
+        target = line.points if done >= quantity else line.points * done // quantity
+        if target > line.points_returned:
+            give += target - line.points_returned
+            line.points_returned = target
+            changed.append(line)
+    CheckoutHoldLine.objects.bulk_update(changed, ["points_returned"])
+    returned_coupons: list[str] = []
+    if full:
+        give = hold.points - hold.points_returned  # everything, whatever the lines said
+        returned_coupons = _return_coupons(hold, from_status=CouponStatus.USED)
+    _return_points(hold, give, "order_refunded", order_pk)
+    hold.save(update_fields=["points_returned"])
+    return give, returned_coupons
+
+
+def holds_expire(*, batch: int = 500) -> int:
+    """Release every hold whose time ran out; returns how many. Safe to run twice at once."""
+    now = clock.now()
+    released = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                CheckoutHold.objects.select_for_update(skip_locked=True)
+                .filter(status=HoldStatus.HELD, expires_at__lte=now)
+                .select_related("member")
+                .order_by("expires_at", "pk")[:batch]
+            )
+            for hold in due:
+                hold_release(hold=hold, expired=True)
+        released += len(due)
+        if len(due) < batch:
+            return released

@@ -1,0 +1,218 @@
+"""Writes on coupons: issue, claim, revoke, and flash-sale claims.
+
+Locks are taken in one order everywhere: the member row (per-member limits),
+then the flash sale, then the coupon template (issue counter), then coupons
+by primary key. Counters move only by conditional ``UPDATE``s whose row count
+says whether the unit was there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+
+from patron.core import clock
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.models import Shop
+from patron.members.models import Member
+from patron.promotions import codes, tiering
+from patron.promotions.models import (
+    Coupon,
+    CouponSource,
+    CouponStatus,
+    CouponTemplate,
+    FlashSale,
+    FlashSaleClaim,
+    ValidityKind,
+)
+
+CODE_ATTEMPTS = 5
+
+
+def _lock_member(member: Member) -> None:
+    """Serialise one member's limited actions (claims, redemptions)."""
+    Member.objects.select_for_update().filter(pk=member.pk).values_list("pk").first()
+
+
+def _validity(template: CouponTemplate, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    if template.validity_kind == ValidityKind.FIXED_DATES:
+        if template.valid_until is None:
+            raise PatronError(
+                ErrorCode.VALIDATION_ERROR,
+                f"template {template.code!r} has fixed dates but no end",
+                field="valid_until",
+            )
+        return template.valid_from or at, template.valid_until
+    return at, at + dt.timedelta(days=template.valid_days)
+
+
+def check_tier(*, shop: Shop, member: Member, tier_codes: list[str]) -> None:
+    if not tier_codes:
+        return
+    tier = tiering.member_tier(member)
+    if tier.code not in tier_codes:
+        names = tiering.tier_names(shop.pk, tier_codes)
+        raise PatronError(
+            ErrorCode.FORBIDDEN,
+            f"only for {', '.join(names)} members",
+            field="member",
+            status=409,
+        )
+
+
+def coupon_issue(
+    *,
+    template: CouponTemplate,
+    member: Member,
+    source: CouponSource | str,
+    source_ref: str = "",
+    check_member_limit: bool = True,
+) -> Coupon:
+    """Issue one coupon of ``template`` to ``member``.
+
+    Refuses an inactive or ended template, the member's limit (counted under
+    the member row lock) and the template's total limit (a conditional update
+    of ``issued_count``). One transaction; callers may nest it in theirs.
+    """
+    now = clock.now()
+    if template.shop_id != member.shop_id:
+        raise PatronError(ErrorCode.NOT_FOUND, "no such coupon template", field="template")
+    if not template.active:
+        raise PatronError(ErrorCode.CONFLICT, "this coupon is no longer offered", field="template")
+    valid_from, valid_until = _validity(template, now)
+    if valid_until <= now:
+        raise PatronError(ErrorCode.CONFLICT, "this coupon offer has ended", field="template")
+    with transaction.atomic():
+        if check_member_limit and template.per_member_limit:
+            _lock_member(member)
+            held = Coupon.objects.filter(template=template, member=member).count()
+            if held >= template.per_member_limit:
+                raise PatronError(
+                    ErrorCode.LIMIT_REACHED,
+                    f"at most {template.per_member_limit} of this coupon per member",
+                    field="template",
+                )
+        counter = CouponTemplate.objects.filter(pk=template.pk)
+        if template.total_limit:
+            counter = counter.filter(issued_count__lt=F("total_limit"))
+        if not counter.update(issued_count=F("issued_count") + 1):
+            raise PatronError(ErrorCode.SOLD_OUT, "all of these coupons are gone", field="template")
+        for _ in range(CODE_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    return Coupon.objects.create(
+                        shop_id=template.shop_id,
+                        template=template,
+                        member=member,
+                        code=codes.generate(),
+                        source=source,
+                        source_ref=source_ref,
+                        issued_at=now,
+                        valid_from=valid_from,
+                        valid_until=valid_until,
+                    )
+            except IntegrityError:  # pragma: no cover - 60 random bits; astronomically rare
+                continue
+        raise PatronError(ErrorCode.CONFLICT, "could not allocate a coupon code")  # pragma: no cover
+
+
+def template_get(*, shop: Shop, code: str) -> CouponTemplate:
+    template = CouponTemplate.objects.filter(shop=shop, code=code).first()
+    if template is None:
+        raise PatronError(ErrorCode.NOT_FOUND, f"no coupon template {code!r}", field="template")
+    return template
+
+
+def coupon_claim(
+    *, shop: Shop, member: Member, template_code: str = "", public_code: str = ""
+) -> Coupon:
+    """A member claims a coupon: from a claimable template, or by typing a public code."""
+    if bool(template_code) == bool(public_code):
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR, "give either template or code", field="template"
+        )
+    source: str
+    if public_code:
+        code = codes.normalize(public_code)
+        if not codes.is_valid(code):
+            raise PatronError(ErrorCode.VALIDATION_ERROR, "not a valid coupon code", field="code")
+        template = CouponTemplate.objects.filter(shop=shop, public_code=code).first()
+        if template is None:
+            raise PatronError(ErrorCode.NOT_FOUND, "no coupon with this code", field="code")
+        source = CouponSource.PUBLIC_CODE
+    else:
+        template = template_get(shop=shop, code=template_code)
+        if not template.claimable:
+            raise PatronError(
+                ErrorCode.FORBIDDEN, "this coupon cannot be claimed", field="template", status=409
+            )
+        source = CouponSource.CLAIM
+    check_tier(shop=shop, member=member, tier_codes=list(template.tier_codes or []))
+    return coupon_issue(template=template, member=member, source=source)
+
+
+def template_public_code_assign(*, template: CouponTemplate) -> str:
+    """Give a template a fresh public code (unique, with a check character)."""
+    for _ in range(CODE_ATTEMPTS):
+        code = codes.generate()
+        try:
+            with transaction.atomic():
+                updated = CouponTemplate.objects.filter(pk=template.pk).update(public_code=code)
+        except IntegrityError:  # pragma: no cover
+            continue
+        if updated:
+            template.public_code = code
+            return code
+    raise PatronError(ErrorCode.CONFLICT, "could not allocate a code")  # pragma: no cover
+
+
+def coupon_revoke(*, coupon: Coupon) -> bool:
+    """Withdraw an unused coupon; a held or used one stays as it is."""
+    return bool(
+        Coupon.objects.filter(pk=coupon.pk, status=CouponStatus.AVAILABLE).update(
+            status=CouponStatus.REVOKED
+        )
+    )
+
+
+def flash_sale_claim(*, sale: FlashSale, member: Member) -> Coupon:
+    """Claim one coupon from a flash sale.
+
+    Exactly ``quantity`` claims succeed however many arrive at once: the sale's
+    counter moves by ``UPDATE ... WHERE claimed_count < quantity``. The member's
+    limit is checked under the member row lock and backed by a unique index on
+    (sale, member, seq).
+    """
+    now = clock.now()
+    if sale.shop_id != member.shop_id:
+        raise PatronError(ErrorCode.NOT_FOUND, "no such flash sale", field="sale")
+    if not sale.active or now >= sale.ends_at:
+        raise PatronError(ErrorCode.CONFLICT, "this flash sale has ended", field="sale")
+    if now < sale.starts_at:
+        raise PatronError(ErrorCode.CONFLICT, "this flash sale has not started", field="sale")
+    check_tier(shop=member.shop, member=member, tier_codes=list(sale.tier_codes or []))
+    with transaction.atomic():
+        _lock_member(member)
+        seq = FlashSaleClaim.objects.filter(sale=sale, member=member).count() + 1
+        if sale.per_member_limit and seq > sale.per_member_limit:
+            raise PatronError(
+                ErrorCode.LIMIT_REACHED,
+                f"at most {sale.per_member_limit} per member in this flash sale",
+                field="sale",
+            )
+        taken = FlashSale.objects.filter(
+            Q(pk=sale.pk) & Q(claimed_count__lt=F("quantity"))
+        ).update(claimed_count=F("claimed_count") + 1)
+        if not taken:
+            raise PatronError(ErrorCode.SOLD_OUT, "this flash sale is sold out", field="sale")
+        coupon = coupon_issue(
+            template=sale.template,
+            member=member,
+            source=CouponSource.FLASH_SALE,
+            source_ref=str(sale.pk),
+            check_member_limit=False,
+        )
+        FlashSaleClaim.objects.create(sale=sale, member=member, seq=seq, coupon=coupon, at=now)
+    return coupon

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RewardsConfig(AppConfig):
+    name = "patron.rewards"
+    label = "rewards"
+    verbose_name = "Rewards"
