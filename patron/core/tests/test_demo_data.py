@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count, F, Sum
+
+from patron.core import clock
+from patron.core.demo import DEMO_MEMBER_EXTERNAL_ID, DEMO_OPERATORS, DEMO_PASSWORD, DEMO_SHOP
+from patron.core.demo_data import demo_seed
+from patron.core.pii import normalize_phone
+from patron.members.models import Member
+from patron.orders.models import Order, OrderLine, OrderStatus, Refund, RefundLine
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 23, 15, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def fingerprint() -> list[tuple[object, ...]]:
+    return list(
+        Order.objects.order_by("external_id").values_list(
+            "external_id", "member__external_id", "status", "paid_amount", "placed_at"
+        )
+    )
+
+
+def test_seed_creates_consistent_members_orders_and_refunds() -> None:
+    # given a frozen clock
+    clock.freeze(NOW)
+    # when
+    ctx = demo_seed(members=60, orders=400, seed=7)
+    # then the counts are exact
+    assert ctx.summary["members"] == 60 and ctx.summary["orders"] == 400
+    assert Member.objects.count() == 60 and Order.objects.count() == 400
+    assert OrderLine.objects.count() == ctx.summary["order_lines"]
+    # the demo member and operators exist
+    demo = Member.objects.get(external_id=DEMO_MEMBER_EXTERNAL_ID)
+    assert demo.phone == "+8613800000001" and demo.orders.count() > 0
+    for username, role, superuser in DEMO_OPERATORS:
+        user = User.objects.get(username=username)
+        assert user.is_staff and user.is_superuser == superuser
+        assert user.check_password(DEMO_PASSWORD)
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+    # every phone is a valid mainland mobile in E.164, and unique
+    phones = list(Member.objects.values_list("phone", flat=True))
+    assert all(normalize_phone(p) == p for p in phones) and len(set(phones)) == 60
+    # every date lies before the base (local midnight of today)
+    base = NOW.replace(hour=0, minute=30) - dt.timedelta(minutes=30)
+    assert not Order.objects.filter(updated_at__gte=base).exists()
+    assert not Order.objects.filter(placed_at__lt=base - dt.timedelta(days=731)).exists()
+    assert not Order.objects.filter(placed_at__lt=F("member__registered_at")).exists()
+    # lines' paid shares add up to the paid amount less shipping, exactly
+    mismatched = (
+        Order.objects.annotate(goods=Sum("lines__paid_amount"))
+        .exclude(goods=F("paid_amount") - F("shipping_fee"))
+        .count()
+    )
+    assert mismatched == 0
+    # refunds agree with the lines' refunded quantities and the order totals
+    for order in Order.objects.filter(
+        status__in=[OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED]
+    ):
+        refund = Refund.objects.get(order=order)
+        assert refund.amount == order.refunded_amount > 0
+        by_line = dict(RefundLine.objects.filter(refund=refund).values_list("line_id", "quantity"))
+        assert by_line == {
+            ln.pk: ln.refunded_quantity for ln in order.lines.all() if ln.refunded_quantity
+        }
+        full = all(ln.refunded_quantity == ln.quantity for ln in order.lines.all())
+        assert full == (order.status == OrderStatus.REFUNDED)
+    assert (
+        not OrderLine.objects.exclude(
+            order__status__in=[OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED]
+        )
+        .filter(refunded_quantity__gt=0)
+        .exists()
+    )
+    # each order's history ends in its status
+    for order in Order.objects.annotate(n=Count("history")):
+        assert order.history.last().to_status == order.status  # type: ignore[union-attr]
+
+
+def seeded(seed: int) -> list[tuple[object, ...]]:
+    """Seed, read the orders, and roll the seed back."""
+    with transaction.atomic():
+        demo_seed(members=30, orders=100, seed=seed)
+        orders = fingerprint()
+        transaction.set_rollback(True)
+    return orders
+
+
+def test_same_seed_same_data_other_seed_other_data() -> None:
+    clock.freeze(NOW)
+    first = seeded(1)
+    assert len(first) == 100 and Order.objects.count() == 0
+    assert seeded(1) == first
+    assert seeded(2) != first
+
+
+def test_command_if_empty_does_nothing_the_second_time() -> None:
+    clock.freeze(NOW)
+    out = io.StringIO()
+    call_command("seed_demo", "--members", "20", "--orders", "50", stdout=out)
+    assert out.getvalue().startswith(f"Seeded {DEMO_SHOP!r} in ")
+    assert "20 members, 50 orders" in out.getvalue()
+    again = io.StringIO()
+    call_command("seed_demo", "--if-empty", stdout=again)
+    assert again.getvalue() == "" and Order.objects.count() == 50

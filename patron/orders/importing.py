@@ -1,0 +1,568 @@
+"""Import historical orders from CSV (``patron import-orders``).
+
+The file is read as a stream: rows are grouped into orders (the rows of one
+order are consecutive), orders into chunks of ``batch_size``, and each chunk
+is written set-based (``bulk_create``) in one transaction. Memory is bounded by
+the chunk, plus the ids of the orders seen so far (to catch an order whose rows
+are not consecutive): about 100 bytes an order.
+
+Re-running the same file is safe: orders already in the database (by their
+unique ``(shop, external_id)``) are skipped and counted as such. A row that
+fails a check rejects its whole order; every row of a rejected order goes to
+the rejects CSV with its line number and reason. The format is documented in
+``docs/import-format.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import IntegrityError, transaction
+
+from patron.core import clock
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.models import Shop
+from patron.core.money import Rounding, divide
+from patron.members.models import Member, RegistrationChannel
+from patron.orders.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+    Refund,
+    RefundLine,
+)
+from patron.orders.services import line_goods_shares
+
+S = OrderStatus
+COLUMNS = (
+    "order_id",
+    "member_id",
+    "line_id",
+    "sku",
+    "name",
+    "category",
+    "quantity",
+    "unit_price",
+    "shipping_fee",
+    "discount_amount",
+    "paid_amount",
+    "currency",
+    "status",
+    "placed_at",
+    "paid_at",
+    "completed_at",
+    "refunded_quantity",
+)
+OPTIONAL_COLUMNS = ("refunded_at",)
+# Columns that describe the order, repeated on each of its lines: they must agree.
+ORDER_COLUMNS = (
+    "member_id",
+    "shipping_fee",
+    "discount_amount",
+    "paid_amount",
+    "currency",
+    "status",
+    "placed_at",
+    "paid_at",
+    "completed_at",
+    "refunded_at",
+)
+STATUSES = (S.PAID, S.SHIPPED, S.COMPLETED, S.CANCELLED, S.PARTIALLY_REFUNDED, S.REFUNDED)
+MAX_LENGTH = {
+    "order_id": 64,
+    "member_id": 64,
+    "line_id": 64,
+    "sku": 64,
+    "name": 200,
+    "category": 100,
+}
+IMPORT_REFUND_ID = "import"
+
+
+class Reject(Exception):
+    """One row's reason: ``code`` for the summary, ``detail`` for the reader."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    orders_imported: int = 0
+    lines_imported: int = 0
+    orders_skipped: int = 0
+    lines_skipped: int = 0
+    members_created: int = 0
+    orders_rejected: int = 0
+    rows_rejected: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    rejects_path: Path | None = None
+
+    def summary(self) -> str:
+        text = (
+            f"{self.rows:,} rows: {self.orders_imported:,} orders ({self.lines_imported:,} lines) "
+            f"imported, {self.orders_skipped:,} orders ({self.lines_skipped:,} lines) already "
+            f"present and skipped, {self.orders_rejected:,} orders ({self.rows_rejected:,} rows) "
+            f"rejected; {self.members_created:,} members created."
+        )
+        if self.reasons:
+            text += "\nRejected rows by reason: " + ", ".join(
+                f"{code} {n:,}" for code, n in sorted(self.reasons.items())
+            )
+        if self.rejects_path is not None:
+            text += f"\nRejected rows written to {self.rejects_path}"
+        return text
+
+
+@dataclass
+class _Line:
+    line_id: str
+    sku: str
+    name: str
+    category: str
+    quantity: int
+    unit_price: int
+    refunded_quantity: int
+
+
+@dataclass
+class _Order:
+    order_id: str
+    member_id: str
+    shipping_fee: int
+    discount_amount: int
+    paid_amount: int
+    status: str
+    placed_at: dt.datetime
+    paid_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    refunded_at: dt.datetime | None
+    lines: list[_Line]
+
+
+Row = tuple[int, list[str]]  # (line number in the file, fields)
+
+
+# --- parsing -------------------------------------------------------------------
+
+
+def _int(name: str, text: str, *, empty: int | None = None) -> int:
+    if text == "" and empty is not None:
+        return empty
+    body = text[1:] if text[:1] == "-" else text
+    if not (body.isascii() and body.isdigit()):
+        raise Reject("bad_int", f"{name} {text!r} is not a whole number (amounts are in fen)")
+    value = int(text)
+    if value < 0:
+        raise Reject("negative_amount", f"{name} {value} is negative")
+    return value
+
+
+def _datetime(name: str, text: str, *, required: bool) -> dt.datetime | None:
+    if text == "":
+        if required:
+            raise Reject("missing_value", f"{name} is empty")
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise Reject("bad_date", f"{name} {text!r} is not an ISO 8601 date-time") from None
+    if value.tzinfo is None:
+        raise Reject("bad_date", f"{name} {text!r} has no UTC offset")
+    return value
+
+
+class _Parser:
+    def __init__(self, header: list[str], currency: str) -> None:
+        self.index = {name: i for i, name in enumerate(header)}
+        self.width = len(header)
+        self.currency = currency
+        self.order_idx = [(c, self.index[c]) for c in ORDER_COLUMNS if c in self.index]
+
+    def _get(self, fields: list[str], name: str) -> str:
+        i = self.index.get(name)
+        return "" if i is None else fields[i].strip()
+
+    def _text(self, fields: list[str], name: str, *, required: bool) -> str:
+        value = self._get(fields, name)
+        if required and not value:
+            raise Reject("missing_value", f"{name} is empty")
+        if len(value) > MAX_LENGTH[name]:
+            raise Reject("too_long", f"{name} is longer than {MAX_LENGTH[name]} characters")
+        return value
+
+    def line(self, fields: list[str]) -> _Line:
+        if len(fields) != self.width:
+            raise Reject("bad_row", f"expected {self.width} fields, got {len(fields)}")
+        for name in ("order_id", "member_id"):
+            self._text(fields, name, required=True)
+        quantity = _int("quantity", self._get(fields, "quantity"))
+        if quantity < 1:
+            raise Reject("bad_quantity", "quantity must be at least 1")
+        refunded = _int("refunded_quantity", self._get(fields, "refunded_quantity"), empty=0)
+        if refunded > quantity:
+            raise Reject(
+                "bad_quantity", f"refunded_quantity {refunded} exceeds quantity {quantity}"
+            )
+        return _Line(
+            line_id=self._text(fields, "line_id", required=True),
+            sku=self._text(fields, "sku", required=True),
+            name=self._text(fields, "name", required=False),
+            category=self._text(fields, "category", required=False),
+            quantity=quantity,
+            unit_price=_int("unit_price", self._get(fields, "unit_price")),
+            refunded_quantity=refunded,
+        )
+
+    def order(self, fields: list[str], lines: list[_Line]) -> _Order:
+        """The order-level values, read from the order's first row."""
+        get = self._get
+        status = get(fields, "status")
+        if status not in STATUSES:
+            raise Reject("unknown_status", f"status {status!r} is not one of {', '.join(STATUSES)}")
+        currency = get(fields, "currency")
+        if currency != self.currency:
+            raise Reject(
+                "wrong_currency", f"currency {currency!r} is not the shop's {self.currency}"
+            )
+        order = _Order(
+            order_id=get(fields, "order_id"),
+            member_id=get(fields, "member_id"),
+            shipping_fee=_int("shipping_fee", get(fields, "shipping_fee")),
+            discount_amount=_int("discount_amount", get(fields, "discount_amount"), empty=0),
+            paid_amount=_int("paid_amount", get(fields, "paid_amount")),
+            status=status,
+            placed_at=_datetime("placed_at", get(fields, "placed_at"), required=True),  # type: ignore[arg-type]
+            paid_at=_datetime("paid_at", get(fields, "paid_at"), required=status != S.CANCELLED),
+            completed_at=_datetime(
+                "completed_at", get(fields, "completed_at"), required=status == S.COMPLETED
+            ),
+            refunded_at=_datetime("refunded_at", get(fields, "refunded_at"), required=False),
+            lines=lines,
+        )
+        if order.paid_at is not None and order.paid_at < order.placed_at:
+            raise Reject("bad_date", "paid_at is before placed_at")
+        if order.completed_at is not None and order.completed_at < (
+            order.paid_at or order.placed_at
+        ):
+            raise Reject("bad_date", "completed_at is before paid_at")
+        items = sum(ln.quantity * ln.unit_price for ln in lines)
+        if order.paid_amount > items + order.shipping_fee:
+            raise Reject(
+                "paid_exceeds_total",
+                f"paid_amount {order.paid_amount} exceeds lines plus shipping "
+                f"({items + order.shipping_fee})",
+            )
+        refunded = [ln.refunded_quantity for ln in lines]
+        full = all(r == ln.quantity for r, ln in zip(refunded, lines, strict=True))
+        if status == S.REFUNDED and not full:
+            raise Reject("refund_mismatch", "status refunded needs every unit refunded")
+        if status == S.PARTIALLY_REFUNDED and (full or not any(refunded)):
+            raise Reject(
+                "refund_mismatch", "status partially_refunded needs some, not all, units refunded"
+            )
+        if status not in (S.REFUNDED, S.PARTIALLY_REFUNDED) and any(refunded):
+            raise Reject("refund_mismatch", f"status {status} but refunded_quantity is set")
+        return order
+
+    def group(self, rows: list[Row]) -> tuple[_Order | None, list[tuple[Row, str, str]]]:
+        """Parse one order's rows: (order, []) or (None, [(row, code, reason), ...])."""
+        lines: list[_Line] = []
+        failed: dict[int, Reject] = {}
+        for k, (_, fields) in enumerate(rows):
+            try:
+                lines.append(self.line(fields))
+            except Reject as exc:
+                failed[k] = exc
+        if not failed:
+            first = rows[0][1]
+            seen_ids: dict[str, int] = {}
+            for k, (line_no, fields) in enumerate(rows):
+                for name, i in self.order_idx:
+                    if fields[i].strip() != first[i].strip():
+                        failed[k] = Reject(
+                            "inconsistent_order",
+                            f"{name} differs from line {rows[0][0]} of the same order",
+                        )
+                        break
+                if k in failed:
+                    continue
+                line_id = lines[k].line_id
+                if line_id in seen_ids:
+                    failed[k] = Reject(
+                        "duplicate_line_id", f"line_id {line_id!r} repeats line {seen_ids[line_id]}"
+                    )
+                else:
+                    seen_ids[line_id] = line_no
+        if not failed:
+            try:
+                return self.order(rows[0][1], lines), []
+            except Reject as exc:
+                failed[0] = exc
+        first_bad = rows[min(failed)][0]
+        out = []
+        for k, row in enumerate(rows):
+            reject = failed.get(k) or Reject(
+                "order_rejected", f"line {first_bad} of the same order was rejected"
+            )
+            out.append((row, reject.code, str(reject)))
+        return None, out
+
+
+def _groups(reader: Iterator[list[str]], order_col: int) -> Iterator[list[Row]]:
+    """Consecutive rows with the same order_id. Blank lines are skipped."""
+    group: list[Row] = []
+    key: str | None = None
+    for fields in reader:
+        if not fields or fields == [""]:
+            continue
+        line_no = reader.line_num  # type: ignore[attr-defined]
+        this = fields[order_col].strip() if order_col < len(fields) else ""
+        if group and this != key:
+            yield group
+            group = []
+        key = this
+        group.append((line_no, fields))
+    if group:
+        yield group
+
+
+# --- writing -------------------------------------------------------------------
+
+
+def _write_chunk(shop: Shop, chunk: list[_Order], report: ImportReport) -> None:
+    """Insert the chunk's new orders, their lines, members, history and refunds."""
+    now = clock.now()
+    with transaction.atomic():
+        ids = [o.order_id for o in chunk]
+        present = set(
+            Order.objects.filter(shop=shop, external_id__in=ids).values_list(
+                "external_id", flat=True
+            )
+        )
+        new = [o for o in chunk if o.order_id not in present]
+        skipped = [o for o in chunk if o.order_id in present]
+        first_order: dict[str, dt.datetime] = {}
+        for o in new:
+            if o.member_id not in first_order or o.placed_at < first_order[o.member_id]:
+                first_order[o.member_id] = o.placed_at
+        members = {
+            m.external_id: m
+            for m in Member.objects.filter(shop=shop, external_id__in=list(first_order)).only(
+                "pk", "external_id", "registered_at", "registration_channel"
+            )
+        }
+        # An imported member registered no later than its earliest order.
+        earlier = [
+            m
+            for m in members.values()
+            if m.registration_channel == RegistrationChannel.IMPORT
+            and first_order[m.external_id] < m.registered_at
+        ]
+        for m in earlier:
+            m.registered_at = first_order[m.external_id]
+        Member.objects.bulk_update(earlier, ["registered_at"], batch_size=1000)
+        missing = [
+            Member(
+                shop=shop,
+                external_id=ext,
+                registered_at=at,
+                registration_channel=RegistrationChannel.IMPORT,
+                created_at=now,
+                updated_at=now,
+            )
+            for ext, at in first_order.items()
+            if ext not in members
+        ]
+        Member.objects.bulk_create(missing, batch_size=1000)
+        members.update((m.external_id, m) for m in missing)
+
+        orders: list[Order] = []
+        lines: list[OrderLine] = []
+        history: list[OrderStatusChange] = []
+        refunds: list[Refund] = []
+        refund_lines: list[tuple[Refund, OrderLine, int, int]] = []
+        for o in new:
+            amounts = [ln.quantity * ln.unit_price for ln in o.lines]
+            shares = line_goods_shares(o.paid_amount, o.shipping_fee, amounts)
+            refunded_at = None
+            if o.status in (S.REFUNDED, S.PARTIALLY_REFUNDED):
+                refunded_at = o.refunded_at or o.completed_at or o.paid_at or o.placed_at
+            order = Order(
+                shop=shop,
+                member=members[o.member_id],
+                external_id=o.order_id,
+                status=o.status,
+                currency=shop.currency,
+                items_amount=sum(amounts),
+                shipping_fee=o.shipping_fee,
+                discount_amount=o.discount_amount,
+                paid_amount=o.paid_amount,
+                placed_at=o.placed_at,
+                paid_at=o.paid_at,
+                completed_at=o.completed_at,
+                refunded_at=refunded_at,
+                updated_at=now,
+            )
+            orders.append(order)
+            order_lines = [
+                OrderLine(
+                    order=order,
+                    line_id=ln.line_id,
+                    sku=ln.sku,
+                    name=ln.name,
+                    category=ln.category,
+                    quantity=ln.quantity,
+                    unit_price=ln.unit_price,
+                    paid_amount=share,
+                    refunded_quantity=ln.refunded_quantity,
+                )
+                for ln, share in zip(o.lines, shares, strict=True)
+            ]
+            lines += order_lines
+            last = refunded_at or o.completed_at or o.paid_at or o.placed_at
+            history.append(
+                OrderStatusChange(
+                    order=order, from_status="", to_status=o.status, at=last, note="import"
+                )
+            )
+            if refunded_at is not None:
+                parts = [
+                    (ln, divide(ln.paid_amount * ln.refunded_quantity, ln.quantity, Rounding.DOWN))
+                    for ln in order_lines
+                    if ln.refunded_quantity
+                ]
+                # A full refund also returns shipping and the rounding remainder.
+                amount = o.paid_amount if o.status == S.REFUNDED else sum(a for _, a in parts)
+                order.refunded_amount = amount
+                refund = Refund(order=order, external_id=IMPORT_REFUND_ID, amount=amount, at=last)
+                refunds.append(refund)
+                refund_lines += [(refund, ln, ln.refunded_quantity, a) for ln, a in parts]
+        # bulk_create sets each object's primary key, which the next insert needs.
+        Order.objects.bulk_create(orders, batch_size=1000)
+        OrderLine.objects.bulk_create(lines, batch_size=2000)
+        OrderStatusChange.objects.bulk_create(history, batch_size=2000)
+        Refund.objects.bulk_create(refunds, batch_size=1000)
+        RefundLine.objects.bulk_create(
+            [RefundLine(refund=r, line=ln, quantity=q, amount=a) for r, ln, q, a in refund_lines],
+            batch_size=2000,
+        )
+
+    report.orders_imported += len(new)
+    report.lines_imported += len(lines)
+    report.members_created += len(missing)
+    report.orders_skipped += len(skipped)
+    report.lines_skipped += sum(len(o.lines) for o in skipped)
+
+
+def _write_chunk_retrying(shop: Shop, chunk: list[_Order], report: ImportReport) -> None:
+    # A concurrent import of the same orders makes the insert fail on the
+    # unique constraints; the retry then sees them as present and skips them.
+    try:
+        _write_chunk(shop, chunk, report)
+    except IntegrityError:
+        _write_chunk(shop, chunk, report)
+
+
+# --- the import -------------------------------------------------------------------
+
+
+class _Rejects:
+    def __init__(self, path: Path, header: list[str]) -> None:
+        self.path = path
+        self.header = header
+        self._file: IO[str] | None = None
+        self._writer: Any = None
+
+    def write(self, line_no: int, reason: str, fields: list[str]) -> None:
+        if self._writer is None:
+            self._file = self.path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(["line", "reason", *self.header])
+        self._writer.writerow([line_no, reason, *fields])
+
+    def close(self) -> bool:
+        if self._file is None:
+            return False
+        self._file.close()
+        return True
+
+
+def orders_import(
+    *,
+    shop: Shop,
+    stream: IO[bytes],
+    rejects_path: Path,
+    batch_size: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import orders from a CSV byte stream; see ``docs/import-format.md``.
+
+    ``progress`` is called after each chunk with the bytes read so far.
+    Raises PatronError when the header lacks a required column.
+    """
+    if batch_size < 1:
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR, "batch size must be at least 1", field="batch_size"
+        )
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR,
+            f"the header lacks the column(s) {', '.join(missing)}",
+            field="header",
+        )
+    if len(set(header)) != len(header):
+        raise PatronError(ErrorCode.VALIDATION_ERROR, "a column name repeats", field="header")
+    parser = _Parser(header, shop.currency)
+    report = ImportReport()
+    rejects = _Rejects(rejects_path, header)
+    seen: set[str] = set()
+    chunk: list[_Order] = []
+    try:
+        for rows in _groups(reader, header.index("order_id")):
+            report.rows += len(rows)
+            order_id = rows[0][1][header.index("order_id")].strip()
+            if order_id and order_id in seen:
+                order = None
+                reason = f"order_not_consecutive: order {order_id!r} appeared earlier in the file"
+                bad = [(row, "order_not_consecutive", reason) for row in rows]
+            else:
+                seen.add(order_id)
+                order, bad = parser.group(rows)
+            if order is None:
+                report.orders_rejected += 1
+                report.rows_rejected += len(bad)
+                for (line_no, fields), code, reason in bad:
+                    report.reasons[code] += 1
+                    rejects.write(line_no, reason, fields)
+                continue
+            chunk.append(order)
+            if len(chunk) >= batch_size:
+                _write_chunk_retrying(shop, chunk, report)
+                chunk = []
+                if progress is not None:
+                    progress(stream.tell())
+        if chunk:
+            _write_chunk_retrying(shop, chunk, report)
+        if progress is not None:
+            progress(stream.tell())
+    finally:
+        if rejects.close():
+            report.rejects_path = rejects_path
+        text.detach()
+    return report
