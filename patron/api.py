@@ -79,7 +79,9 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
-        error = PatronError(ErrorCode.MALFORMED_JSON, "the request body is not valid JSON")
+        error = PatronError(
+            ErrorCode.MALFORMED_JSON, "the request body is not valid JSON", field="body"
+        )
     else:
         error = PatronError(ErrorCode.CONFLICT, str(exc), status=exc.status_code)
     return problem_response(error, request.path)

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "patron.points",
     "patron.promotions",
     "patron.rewards",
+    "patron.portal",
+    "patron.console",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "patron.portal.context.portal",
             ],
         },
     },
@@ -166,6 +169,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = PATRON_API_MAX_BODY_BYTES
 # Events dated further ahead than this are refused as clock errors.
 PATRON_EVENT_MAX_FUTURE_SECONDS = int(os.environ.get("PATRON_EVENT_MAX_FUTURE_SECONDS", "300"))
 PATRON_DEFAULT_CURRENCY = os.environ.get("PATRON_DEFAULT_CURRENCY", "CNY")
+# The shop whose members sign in to the portal with a password (by name; default: the first).
+PATRON_PORTAL_SHOP = os.environ.get("PATRON_PORTAL_SHOP", "")
 
 LOGGING = {
     "version": 1,

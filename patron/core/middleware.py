@@ -35,6 +35,7 @@ class ApiBodySizeMiddleware:
                     PatronError(
                         ErrorCode.BODY_TOO_LARGE,
                         f"request body is {length} bytes; the limit is {limit}",
+                        field="body",
                     ),
                     request.path,
                 )

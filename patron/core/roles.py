@@ -43,3 +43,16 @@ ROLE_PERMISSIONS: dict[str, list[str] | Literal["__all__"]] = {
         "events.view_event",
     ],
 }
+
+# The operator console (patron.console): who may sign in and who sees the dashboard.
+_CONSOLE_PERMISSIONS: dict[str, list[str]] = {
+    MARKETING: ["console.use_console", "console.view_dashboard"],
+    FINANCE: ["console.use_console", "console.view_dashboard"],
+    SERVICE_AGENT: ["console.use_console"],
+    SERVICE_LEAD: ["console.use_console", "console.view_dashboard"],
+    ANALYST: ["console.use_console", "console.view_dashboard"],
+}
+for _role, _extra in _CONSOLE_PERMISSIONS.items():
+    _granted = ROLE_PERMISSIONS[_role]
+    if isinstance(_granted, list):
+        _granted.extend(_extra)

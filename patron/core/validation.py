@@ -1,13 +1,80 @@
-"""Turn pydantic validation errors into one PatronError naming the field."""
+"""Turn pydantic validation errors into one PatronError naming the field, and
+the input types every API schema shares."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import AfterValidator, BeforeValidator, ValidationError
 
 from patron.core.errors import ErrorCode, PatronError
+
+# Datetimes outside these bounds overflow when converted to UTC or to the
+# database's range; no shop event or profile date lies outside them.
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
+
+def _iso_datetime(value: Any) -> Any:
+    # Lax pydantic reads numbers (and numeric strings) as Unix timestamps; a
+    # shop sending 12345 for a date-time has a bug we should name, not guess.
+    if isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string")
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-11-23T10:00:00+08:00") from None
+
+
+def check_aware(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a time zone offset, e.g. 2026-11-23T10:00:00+08:00")
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError("must be between the years 1900 and 9000")
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date string (YYYY-MM-DD)")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a date (YYYY-MM-DD)") from None
+
+
+AwareDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterValidator(check_aware)]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+def find_nul(value: Any, path: str = "") -> str | None:
+    """The path of the first string (key or value) holding a NUL character.
+
+    PostgreSQL text and jsonb cannot store NUL; refusing it up front turns a
+    database error (a 500) into a 422 naming the field.
+    """
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and "\x00" in key:
+                return child
+            found = find_nul(item, child)
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = find_nul(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def field_path(loc: Sequence[Any], prefix: str = "") -> str:

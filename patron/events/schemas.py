@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+
+from patron.core.validation import AwareDateTime, IsoDate
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Fen = Annotated[int, Field(ge=0, le=10**12, strict=True)]
@@ -30,20 +31,12 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None:
-        raise ValueError("must include a time zone offset, e.g. 2026-11-23T10:00:00+08:00")
-    return value
-
-
 class EventIn(Strict):
     id: Annotated[str, Field(min_length=1, max_length=100)]
     type: Annotated[str, Field(min_length=1, max_length=100)]
     member: Id
-    occurred_at: dt.datetime
+    occurred_at: AwareDateTime
     data: dict[str, Any] = Field(default_factory=dict)
-
-    _aware = field_validator("occurred_at")(_aware)
 
     @field_validator("type")
     @classmethod
@@ -57,16 +50,16 @@ class EventIn(Strict):
 
 
 class Consents(Strict):
-    email: bool | None = None
-    sms: bool | None = None
-    in_app: bool | None = None
+    email: StrictBool | None = None
+    sms: StrictBool | None = None
+    in_app: StrictBool | None = None
 
 
 class MemberRegisteredData(Strict):
     name: Annotated[str, Field(max_length=100)] | None = None
     phone: Annotated[str, Field(max_length=30)] | None = None
     email: Annotated[str, Field(max_length=254)] | None = None
-    birthday: dt.date | None = None
+    birthday: IsoDate | None = None
     gender: Literal["female", "male", "other", ""] | None = None
     channel: Literal["web", "app", "mini_program", "store", "other"] | None = None
     language: Literal["zh-hans", "en"] | None = None
@@ -92,12 +85,7 @@ class OrderPaidData(Strict):
     points_amount: Fen = 0
     coupon_codes: Annotated[list[Id], Field(max_length=20)] = Field(default_factory=list)
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
-    placed_at: dt.datetime | None = None
-
-    @field_validator("placed_at")
-    @classmethod
-    def _placed_aware(cls, value: dt.datetime | None) -> dt.datetime | None:
-        return _aware(value) if value is not None else None
+    placed_at: AwareDateTime | None = None
 
 
 class OrderRef(Strict):
@@ -128,7 +116,7 @@ class ReviewPostedData(Strict):
     order_id: Id | None = None
     sku: Id | None = None
     rating: Annotated[int, Field(ge=1, le=5, strict=True)] | None = None
-    has_photos: bool = False
+    has_photos: StrictBool = False
     text_length: Annotated[int, Field(ge=0, strict=True)] = 0
 
 

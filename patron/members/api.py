@@ -5,10 +5,11 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictBool
 
 from patron.core.api import json_response, shop_for, with_idempotency
 from patron.core.models import ApiScope
+from patron.core.validation import AwareDateTime, IsoDate
 from patron.members import selectors, services
 from patron.members.models import Member
 
@@ -17,9 +18,9 @@ router = Router(tags=["members"])
 
 class ConsentsIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    email: bool | None = None
-    sms: bool | None = None
-    in_app: bool | None = None
+    email: StrictBool | None = None
+    sms: StrictBool | None = None
+    in_app: StrictBool | None = None
 
 
 class MemberIn(Schema):
@@ -30,9 +31,9 @@ class MemberIn(Schema):
         None, description="mainland China mobile (13812345678) or E.164 (+447911123456)"
     )
     email: Annotated[str, Field(max_length=254)] | None = None
-    birthday: dt.date | None = None
+    birthday: IsoDate | None = None
     gender: Literal["female", "male", "other", ""] | None = None
-    registered_at: dt.datetime | None = None
+    registered_at: AwareDateTime | None = None
     registration_channel: Literal["web", "app", "mini_program", "store", "other"] | None = None
     language: Literal["zh-hans", "en"] | None = None
     consents: ConsentsIn | None = None

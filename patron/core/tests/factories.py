@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from patron.core.models import Shop
 
 
-class ShopFactory(factory.django.DjangoModelFactory):
+class ShopFactory(factory.django.DjangoModelFactory[Shop]):
     class Meta:
         model = Shop
         django_get_or_create = ("name",)
@@ -16,7 +16,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Shop {n}")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -27,7 +27,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("pw-for-tests-only")
 
     @factory.post_generation
-    def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
+    def role(user: User, create: bool, extracted: str | None, **kwargs: object) -> None:
         """UserFactory(role="marketing") puts the user in that synced role group."""
         if create and extracted:
-            self.groups.add(Group.objects.get(name=extracted))
+            user.groups.add(Group.objects.get(name=extracted))
