@@ -56,3 +56,71 @@ for _role, _extra in _CONSOLE_PERMISSIONS.items():
     _granted = ROLE_PERMISSIONS[_role]
     if isinstance(_granted, list):
         _granted.extend(_extra)
+
+# Points (patron.points): marketing requests adjustments; finance (and admin)
+# approve them; everyone who reads members may read balances and the ledger.
+_POINTS_READ = ["points.view_pointsaccount", "points.view_ledgerentry", "points.view_pointslot"]
+_POINTS_PERMISSIONS: dict[str, list[str]] = {
+    MARKETING: [
+        *_POINTS_READ,
+        "points.adjust_points",
+        "points.view_pointsadjustment",
+        "points.add_pointsadjustment",
+        "rules.view_earningrule",
+        "rules.add_earningrule",
+        "rules.change_earningrule",
+        "rules.view_earningruleversion",
+        "rules.add_earningruleversion",
+        "points.view_pointsprogram",
+    ],
+    FINANCE: [
+        *_POINTS_READ,
+        "points.approve_adjustment",
+        "points.view_pointsadjustment",
+        "points.change_pointsadjustment",
+        "points.view_pointsprogram",
+        "points.change_pointsprogram",
+        "rules.view_earningrule",
+        "rules.view_earningruleversion",
+    ],
+    SERVICE_AGENT: _POINTS_READ,
+    SERVICE_LEAD: _POINTS_READ,
+    ANALYST: _POINTS_READ,
+}
+for _role, _extra in _POINTS_PERMISSIONS.items():
+    _granted = ROLE_PERMISSIONS[_role]
+    if isinstance(_granted, list):
+        _granted.extend(_extra)
+
+# Tiers (patron.tiers): marketing configures tiers and requests overrides; the
+# service lead approves overrides (never their own); everyone reading members
+# may read tiers, history and statistics.
+_TIERS_READ = [
+    "tiers.view_tier",
+    "tiers.view_tierbenefits",
+    "tiers.view_tierprogram",
+    "tiers.view_membertier",
+    "tiers.view_tierchange",
+    "tiers.view_tieroverride",
+    "tiers.view_tierstats",
+    "tiers.view_tiermigration",
+    "tiers.view_tiergift",
+]
+_TIERS_PERMISSIONS: dict[str, list[str]] = {
+    MARKETING: [
+        *_TIERS_READ,
+        "tiers.add_tier",
+        "tiers.change_tier",
+        "tiers.change_tierbenefits",
+        "tiers.change_tierprogram",
+        "tiers.add_tieroverride",
+    ],
+    FINANCE: _TIERS_READ,
+    SERVICE_AGENT: ["tiers.view_tier", "tiers.view_membertier", "tiers.view_tierchange"],
+    SERVICE_LEAD: [*_TIERS_READ, "tiers.add_tieroverride", "tiers.approve_tieroverride"],
+    ANALYST: _TIERS_READ,
+}
+for _role, _extra in _TIERS_PERMISSIONS.items():
+    _granted = ROLE_PERMISSIONS[_role]
+    if isinstance(_granted, list):
+        _granted.extend(_extra)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from patron.core import tasks as core_tasks
+from patron.points import tasks as points_tasks
 
 
 @dataclass(frozen=True)
@@ -22,4 +23,7 @@ class Job:
 
 SCHEDULE: list[Job] = [
     Job("core.idempotency_prune", dt.timedelta(hours=1), core_tasks.idempotency_prune),
+    Job("points.activate_pending", dt.timedelta(minutes=15), points_tasks.points_activate_pending),
+    Job("points.expire", dt.timedelta(hours=1), points_tasks.points_expire),
+    Job("points.birthday", dt.timedelta(hours=6), points_tasks.points_birthday),
 ]

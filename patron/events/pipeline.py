@@ -11,20 +11,41 @@ from collections.abc import Callable
 
 from patron.events import handlers
 from patron.events.services import EventContext
+from patron.points import handlers as points_handlers
 
 Handler = Callable[[EventContext], None]
 
 PIPELINE: dict[str, list[Handler]] = {
-    "member.registered": [handlers.member_registered],
-    "order.paid": [handlers.resolve_member, handlers.order_paid],
+    "member.registered": [handlers.member_registered, points_handlers.member_registered],
+    "order.paid": [handlers.resolve_member, handlers.order_paid, points_handlers.order_paid],
     "order.shipped": [handlers.resolve_member, handlers.order_shipped],
-    "order.completed": [handlers.resolve_member, handlers.order_completed],
-    "order.cancelled": [handlers.resolve_member, handlers.order_cancelled],
-    "order.refunded": [handlers.resolve_member, handlers.order_refunded],
-    "review.posted": [handlers.resolve_member, handlers.activity_recorded],
-    "link.shared": [handlers.resolve_member, handlers.activity_recorded],
+    "order.completed": [
+        handlers.resolve_member,
+        handlers.order_completed,
+        points_handlers.order_completed,
+    ],
+    "order.cancelled": [
+        handlers.resolve_member,
+        handlers.order_cancelled,
+        points_handlers.order_cancelled,
+    ],
+    "order.refunded": [
+        handlers.resolve_member,
+        handlers.order_refunded,
+        points_handlers.order_refunded,
+    ],
+    "review.posted": [
+        handlers.resolve_member,
+        handlers.activity_recorded,
+        points_handlers.activity,
+    ],
+    "link.shared": [handlers.resolve_member, handlers.activity_recorded, points_handlers.activity],
 }
-CUSTOM: list[Handler] = [handlers.resolve_member, handlers.activity_recorded]
+CUSTOM: list[Handler] = [
+    handlers.resolve_member,
+    handlers.activity_recorded,
+    points_handlers.activity,
+]
 
 
 def run_pipeline(ctx: EventContext) -> None:

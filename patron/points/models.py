@@ -145,7 +145,7 @@ class LedgerEntry(models.Model):
     )
     reason_code = models.CharField(_("reason"), max_length=50)
     reason_params = models.JSONField(default=dict, blank=True)
-    idempotency_key = models.CharField(max_length=150, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=150, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(_("time"))
 
     class Meta:
@@ -187,9 +187,6 @@ class PointsLot(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-    )
-    created_by_entry = models.ForeignKey(
-        LedgerEntry, null=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -256,9 +253,7 @@ class CheckIn(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["member", "day"], name="checkin_once_a_day")
-        ]
+        constraints = [models.UniqueConstraint(fields=["member", "day"], name="checkin_once_a_day")]
 
 
 class AdjustmentState(models.TextChoices):

@@ -50,7 +50,9 @@ def check(expression: str) -> CelSyntaxError | None:
         line = int(getattr(exc, "line", 0) or 1)
         column = int(getattr(exc, "column", 0) or 1)
         first = str(exc.args[0]).splitlines()[0] if exc.args else "syntax error"
-        return CelSyntaxError(message=f"syntax error near {first.strip()!r}", line=line, column=column)
+        return CelSyntaxError(
+            message=f"syntax error near {first.strip()!r}", line=line, column=column
+        )
     except Exception as exc:  # celpy raises a few other types for odd input
         return CelSyntaxError(message=str(exc) or "cannot compile", line=1, column=1)
     return None

@@ -73,17 +73,13 @@ class EarningRuleVersion(models.Model):
     # Orders: points per yuan actually paid for goods, rounded down.
     points_per_yuan = models.PositiveIntegerField(_("points per yuan"), default=0)
     min_order_amount = models.BigIntegerField(_("minimum paid amount (fen)"), default=0)
-    category_multipliers = models.JSONField(
-        _("category multipliers (%)"), default=dict, blank=True
-    )
+    category_multipliers = models.JSONField(_("category multipliers (%)"), default=dict, blank=True)
     sku_multipliers = models.JSONField(_("SKU multipliers (%)"), default=dict, blank=True)
     tier_multipliers = models.JSONField(_("tier multipliers (%)"), default=dict, blank=True)
     member_day_of_month = models.PositiveSmallIntegerField(
         _("member day (day of month)"), null=True, blank=True
     )
-    member_day_multiplier = models.PositiveIntegerField(
-        _("member day multiplier (%)"), default=100
-    )
+    member_day_multiplier = models.PositiveIntegerField(_("member day multiplier (%)"), default=100)
     # Caps per member, in points earned from this rule (0 = no cap).
     daily_cap = models.PositiveIntegerField(_("daily cap per member"), default=0)
     monthly_cap = models.PositiveIntegerField(_("monthly cap per member"), default=0)
@@ -101,8 +97,10 @@ class EarningRuleVersion(models.Model):
             models.UniqueConstraint(fields=["rule", "version"], name="rule_version_unique"),
             models.CheckConstraint(
                 condition=models.Q(min_order_amount__gte=0)
-                & (models.Q(member_day_of_month__isnull=True)
-                   | models.Q(member_day_of_month__gte=1, member_day_of_month__lte=31)),
+                & (
+                    models.Q(member_day_of_month__isnull=True)
+                    | models.Q(member_day_of_month__gte=1, member_day_of_month__lte=31)
+                ),
                 name="rule_version_values_valid",
             ),
         ]

@@ -65,7 +65,9 @@ def version_fields_clean(fields: dict[str, Any]) -> dict[str, Any]:
         "monthly_cap",
     ):
         value = cleaned.get(name)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < 0
+        ):
             raise _fail(name, "must be a whole number of at least 0")
     for name in _PERCENT_MAPS:
         value = cleaned.get(name) or {}

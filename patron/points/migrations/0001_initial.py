@@ -10,28 +10,15 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('core', '0001_initial'),
         ('events', '0001_initial'),
         ('members', '0001_initial'),
         ('orders', '0001_initial'),
+        ('rules', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.CreateModel(
-            name='LineEarning',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.BigIntegerField()),
-                ('reversed_points', models.BigIntegerField(default=0)),
-            ],
-        ),
-        migrations.CreateModel(
-            name='LotDraw',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.BigIntegerField()),
-            ],
-        ),
         migrations.CreateModel(
             name='PointsAccount',
             fields=[
@@ -41,71 +28,13 @@ class Migration(migrations.Migration):
                 ('debt', models.BigIntegerField(default=0, verbose_name='debt')),
                 ('lifetime_earned', models.BigIntegerField(default=0, verbose_name='lifetime earned')),
                 ('updated_at', models.DateTimeField(verbose_name='updated at')),
+                ('member', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='points_account', to='members.member')),
+                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.shop')),
             ],
             options={
                 'verbose_name': 'points account',
                 'verbose_name_plural': 'points accounts',
             },
-        ),
-        migrations.CreateModel(
-            name='PointsAdjustment',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.BigIntegerField(verbose_name='points (+ grant, − deduct)')),
-                ('reason', models.CharField(max_length=500, verbose_name='reason')),
-                ('state', models.CharField(choices=[('awaiting', 'awaiting approval'), ('applied', 'applied'), ('rejected', 'rejected')], max_length=10, verbose_name='state')),
-                ('requested_at', models.DateTimeField(verbose_name='requested at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-            ],
-            options={
-                'verbose_name': 'points adjustment',
-                'verbose_name_plural': 'points adjustments',
-                'permissions': [('adjust_points', 'Can grant or deduct points (may need approval)'), ('approve_adjustment', "Can approve another operator's points adjustment")],
-            },
-        ),
-        migrations.CreateModel(
-            name='PointsLot',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.BigIntegerField(verbose_name='points')),
-                ('remaining', models.BigIntegerField(verbose_name='remaining')),
-                ('state', models.CharField(choices=[('pending', 'pending'), ('available', 'available'), ('expired', 'expired'), ('cancelled', 'cancelled')], max_length=10, verbose_name='state')),
-                ('earned_at', models.DateTimeField(verbose_name='earned at')),
-                ('available_at', models.DateTimeField(blank=True, null=True, verbose_name='available at')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires at')),
-                ('expired_points', models.BigIntegerField(default=0)),
-            ],
-            options={
-                'verbose_name': 'points lot',
-                'verbose_name_plural': 'points lots',
-            },
-        ),
-        migrations.CreateModel(
-            name='PointsProgram',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('expiry_policy', models.CharField(choices=[('never', 'never'), ('months', 'N months after earning'), ('year_end_next', 'end of the calendar year after the year earned')], default='year_end_next', max_length=20, verbose_name='expiry')),
-                ('expiry_months', models.PositiveSmallIntegerField(default=12, verbose_name='expiry after (months)')),
-                ('return_window_days', models.PositiveSmallIntegerField(default=7, verbose_name='return window (days) before order points become available')),
-                ('debt_policy', models.CharField(choices=[('floor_zero', 'take down to zero, forgive the rest'), ('allow_debt', 'let the balance go negative (debt repaid by future earnings)')], default='floor_zero', max_length=20, verbose_name='when refunded points were already spent')),
-                ('approval_threshold', models.PositiveIntegerField(default=1000, verbose_name='manual adjustments above this many points need a second operator')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-            ],
-            options={
-                'verbose_name': 'points programme',
-                'verbose_name_plural': 'points programmes',
-            },
-        ),
-        migrations.CreateModel(
-            name='CheckIn',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('streak', models.PositiveIntegerField()),
-                ('points', models.BigIntegerField(default=0)),
-                ('created_at', models.DateTimeField()),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.member')),
-            ],
         ),
         migrations.CreateModel(
             name='LedgerEntry',
@@ -124,10 +53,164 @@ class Migration(migrations.Migration):
                 ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='events.event')),
                 ('operator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.order')),
+                ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rules.earningrule')),
+                ('rule_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rules.earningruleversion')),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='points.pointsaccount')),
             ],
             options={
                 'verbose_name': 'ledger entry',
                 'verbose_name_plural': 'ledger',
             },
+        ),
+        migrations.CreateModel(
+            name='PointsAdjustment',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('points', models.BigIntegerField(verbose_name='points (+ grant, − deduct)')),
+                ('reason', models.CharField(max_length=500, verbose_name='reason')),
+                ('state', models.CharField(choices=[('awaiting', 'awaiting approval'), ('applied', 'applied'), ('rejected', 'rejected')], max_length=10, verbose_name='state')),
+                ('requested_at', models.DateTimeField(verbose_name='requested at')),
+                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
+                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='points.ledgerentry')),
+                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.member')),
+                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'verbose_name': 'points adjustment',
+                'verbose_name_plural': 'points adjustments',
+                'permissions': [('adjust_points', 'Can grant or deduct points (may need approval)'), ('approve_adjustment', "Can approve another operator's points adjustment")],
+            },
+        ),
+        migrations.CreateModel(
+            name='PointsLot',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('points', models.BigIntegerField(verbose_name='points')),
+                ('remaining', models.BigIntegerField(verbose_name='remaining')),
+                ('state', models.CharField(choices=[('pending', 'pending'), ('available', 'available'), ('expired', 'expired'), ('cancelled', 'cancelled')], max_length=10, verbose_name='state')),
+                ('earned_at', models.DateTimeField(verbose_name='earned at')),
+                ('available_at', models.DateTimeField(blank=True, null=True, verbose_name='available at')),
+                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires at')),
+                ('expired_points', models.BigIntegerField(default=0)),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lots', to='points.pointsaccount')),
+                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.order')),
+                ('rule_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rules.earningruleversion')),
+            ],
+            options={
+                'verbose_name': 'points lot',
+                'verbose_name_plural': 'points lots',
+            },
+        ),
+        migrations.CreateModel(
+            name='LotDraw',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('points', models.BigIntegerField()),
+                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='draws', to='points.ledgerentry')),
+                ('lot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='draws', to='points.pointslot')),
+            ],
+        ),
+        migrations.CreateModel(
+            name='LineEarning',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('points', models.BigIntegerField()),
+                ('reversed_points', models.BigIntegerField(default=0)),
+                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.orderline')),
+                ('lot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='line_earnings', to='points.pointslot')),
+            ],
+        ),
+        migrations.AddField(
+            model_name='ledgerentry',
+            name='lot',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='points.pointslot'),
+        ),
+        migrations.CreateModel(
+            name='PointsProgram',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('expiry_policy', models.CharField(choices=[('never', 'never'), ('months', 'N months after earning'), ('year_end_next', 'end of the calendar year after the year earned')], default='year_end_next', max_length=20, verbose_name='expiry')),
+                ('expiry_months', models.PositiveSmallIntegerField(default=12, verbose_name='expiry after (months)')),
+                ('return_window_days', models.PositiveSmallIntegerField(default=7, verbose_name='return window (days) before order points become available')),
+                ('debt_policy', models.CharField(choices=[('floor_zero', 'take down to zero, forgive the rest'), ('allow_debt', 'let the balance go negative (debt repaid by future earnings)')], default='floor_zero', max_length=20, verbose_name='when refunded points were already spent')),
+                ('approval_threshold', models.PositiveIntegerField(default=1000, verbose_name='manual adjustments above this many points need a second operator')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('shop', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='points_program', to='core.shop')),
+            ],
+            options={
+                'verbose_name': 'points programme',
+                'verbose_name_plural': 'points programmes',
+            },
+        ),
+        migrations.CreateModel(
+            name='CheckIn',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField()),
+                ('streak', models.PositiveIntegerField()),
+                ('points', models.BigIntegerField(default=0)),
+                ('created_at', models.DateTimeField()),
+                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.member')),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('member', 'day'), name='checkin_once_a_day')],
+            },
+        ),
+        migrations.AddConstraint(
+            model_name='pointsaccount',
+            constraint=models.CheckConstraint(condition=models.Q(('available__gte', 0), ('pending__gte', 0), ('debt__gte', 0), ('lifetime_earned__gte', 0)), name='points_account_balances_not_negative'),
+        ),
+        migrations.AddConstraint(
+            model_name='pointsaccount',
+            constraint=models.CheckConstraint(condition=models.Q(('available', 0), ('debt', 0), _connector='OR'), name='points_account_debt_or_available'),
+        ),
+        migrations.AddConstraint(
+            model_name='pointsadjustment',
+            constraint=models.CheckConstraint(condition=models.Q(('points', 0), _negated=True), name='adjustment_nonzero'),
+        ),
+        migrations.AddIndex(
+            model_name='pointslot',
+            index=models.Index(fields=['account', 'state', 'expires_at'], name='points_poin_account_468408_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='pointslot',
+            index=models.Index(condition=models.Q(('remaining__gt', 0), ('state', 'available')), fields=['expires_at'], name='points_lot_due_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='pointslot',
+            index=models.Index(condition=models.Q(('state', 'pending')), fields=['available_at'], name='points_lot_activate_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='pointslot',
+            index=models.Index(fields=['order'], name='points_poin_order_i_7ec7d3_idx'),
+        ),
+        migrations.AddConstraint(
+            model_name='pointslot',
+            constraint=models.CheckConstraint(condition=models.Q(('remaining__gte', 0), ('remaining__lte', models.F('points'))), name='points_lot_remaining_in_range'),
+        ),
+        migrations.AddConstraint(
+            model_name='lotdraw',
+            constraint=models.CheckConstraint(condition=models.Q(('points__gt', 0)), name='lot_draw_positive'),
+        ),
+        migrations.AddConstraint(
+            model_name='lineearning',
+            constraint=models.CheckConstraint(condition=models.Q(('reversed_points__gte', 0), ('reversed_points__lte', models.F('points'))), name='line_earning_reversed_in_range'),
+        ),
+        migrations.AddIndex(
+            model_name='ledgerentry',
+            index=models.Index(fields=['account', '-id'], name='points_ledg_account_d63839_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='ledgerentry',
+            index=models.Index(fields=['account', 'rule', 'created_at'], name='points_ledg_account_35377b_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='ledgerentry',
+            index=models.Index(fields=['order'], name='points_ledg_order_i_b84ac7_idx'),
+        ),
+        migrations.AddConstraint(
+            model_name='ledgerentry',
+            constraint=models.UniqueConstraint(fields=('account', 'idempotency_key'), name='ledger_entry_idempotent'),
         ),
     ]

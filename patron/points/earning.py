@@ -1,0 +1,185 @@
+"""What an order or an action earns, by which rules: pure calculation, no writes.
+
+Used by the event handlers (which then write the ledger) and by the preview
+endpoint (which writes nothing), so the two can never disagree.
+
+Order points: for each rule in force whose condition holds and whose minimum is
+met, every line earns
+
+    line paid amount (fen) / 100 × points per yuan × SKU-or-category % × tier % × member-day %
+
+The exact fractions are summed and the order total is rounded **down** once;
+the total is then split over the lines in proportion to their exact shares
+(``allocate``), so the line attributions add up to the total and a refund of a
+line reverses exactly what that line earned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from patron.core.money import Rounding, allocate, divide
+from patron.members.models import Member
+from patron.rules import cel
+from patron.rules.models import EarningRuleVersion
+
+
+def member_tier_code(member: Member | None) -> str:
+    """The member's tier code for tier multipliers and conditions.
+
+    Returns "" until the tiers app lands; the tiers app replaces the body with
+    a call to its selector (one query, or none when cached on the member).
+    """
+    return ""
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    line_id: str
+    sku: str
+    category: str
+    quantity: int
+    unit_price: int
+    paid_amount: int  # fen, the line's share of what was paid (no shipping, no points)
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    order_id: str
+    lines: list[LineFacts]
+    paid_amount: int
+    shipping_fee: int
+    items_amount: int
+    points_used: int
+    coupon_codes: list[str]
+    paid_at: dt.datetime
+    event_data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def goods_paid(self) -> int:
+        return sum(line.paid_amount for line in self.lines)
+
+
+@dataclass
+class RuleEarning:
+    version: EarningRuleVersion
+    points: int
+    line_points: dict[str, int]  # line_id -> points
+    multipliers: dict[str, int]  # name -> percent, for the explanation
+    capped_from: int | None = None
+
+
+@dataclass
+class Skipped:
+    version: EarningRuleVersion
+    why: str  # condition_not_met, below_minimum, zero_points, capped
+
+
+def member_activation(member: Member | None) -> dict[str, Any]:
+    if member is None:
+        return {"external_id": "", "tier": ""}
+    return {
+        "external_id": member.external_id,
+        "tier": member_tier_code(member),
+        "registration_channel": member.registration_channel,
+        "gender": member.gender,
+        "language": member.language,
+        "registered_at": member.registered_at,
+        "has_birthday": member.birthday is not None,
+    }
+
+
+def order_activation(facts: OrderFacts, member: Member | None) -> dict[str, Any]:
+    order = {
+        "order_id": facts.order_id,
+        "paid_amount": facts.paid_amount,
+        "goods_paid": facts.goods_paid,
+        "shipping_fee": facts.shipping_fee,
+        "items_amount": facts.items_amount,
+        "points_used": facts.points_used,
+        "coupon_codes": list(facts.coupon_codes),
+        "lines": [
+            {
+                "line_id": ln.line_id,
+                "sku": ln.sku,
+                "category": ln.category,
+                "quantity": ln.quantity,
+                "unit_price": ln.unit_price,
+                "paid_amount": ln.paid_amount,
+            }
+            for ln in facts.lines
+        ],
+    }
+    return {
+        "event": {"type": "order.paid", "data": facts.event_data or order},
+        "order": order,
+        "member": member_activation(member),
+    }
+
+
+def is_member_day(version: EarningRuleVersion, at: dt.datetime) -> bool:
+    day = version.member_day_of_month
+    return day is not None and timezone.localtime(at).day == day
+
+
+def order_earnings(
+    *, facts: OrderFacts, member: Member | None, versions: list[EarningRuleVersion]
+) -> tuple[list[RuleEarning], list[Skipped]]:
+    """Points each rule gives this order (before caps), and the rules that gave none."""
+    earned: list[RuleEarning] = []
+    skipped: list[Skipped] = []
+    activation = order_activation(facts, member)
+    tier = activation["member"]["tier"]
+    for v in versions:
+        if facts.goods_paid < v.min_order_amount:
+            skipped.append(Skipped(v, "below_minimum"))
+            continue
+        if not cel.evaluate(v.pk, v.condition, activation):
+            skipped.append(Skipped(v, "condition_not_met"))
+            continue
+        tier_pct = int(v.tier_multipliers.get(tier, 100)) if tier else 100
+        day_pct = v.member_day_multiplier if is_member_day(v, facts.paid_at) else 100
+        numerators: list[int] = []
+        for ln in facts.lines:
+            line_pct = v.sku_multipliers.get(ln.sku, v.category_multipliers.get(ln.category, 100))
+            numerators.append(
+                ln.paid_amount * v.points_per_yuan * int(line_pct) * tier_pct * day_pct
+            )
+        denominator = 100 * 100 * 100 * 100  # fen per yuan, three percentages
+        total = divide(sum(numerators), denominator, Rounding.DOWN)
+        if total <= 0:
+            skipped.append(Skipped(v, "zero_points"))
+            continue
+        parts = allocate(total, numerators)
+        multipliers = {"tier": tier_pct, "member_day": day_pct}
+        earned.append(
+            RuleEarning(
+                version=v,
+                points=total,
+                line_points={ln.line_id: p for ln, p in zip(facts.lines, parts, strict=True) if p},
+                multipliers={k: m for k, m in multipliers.items() if m != 100},
+            )
+        )
+    return earned, skipped
+
+
+def action_points(
+    *, version: EarningRuleVersion, data: dict[str, Any], streak: int | None = None
+) -> tuple[int, dict[str, Any]]:
+    """Points one action earns under one rule version (before caps), with the why."""
+    points = version.points
+    why: dict[str, Any] = {"base": version.points}
+    if data.get("has_photos") and version.photo_bonus_points:
+        points += version.photo_bonus_points
+        why["photo_bonus"] = version.photo_bonus_points
+    if streak is not None:
+        bonus = int(version.streak_bonuses.get(str(streak), 0))
+        if bonus:
+            points += bonus
+            why["streak_bonus"] = bonus
+        why["streak"] = streak
+    return points, why

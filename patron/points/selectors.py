@@ -1,0 +1,177 @@
+"""Reads on points: balances, what expires when, history, and the ledger check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+
+from patron.core import clock
+from patron.members.models import Member
+from patron.points.models import LedgerEntry, LotDraw, LotState, PointsAccount, PointsLot
+from patron.points.reasons import render_reason
+
+
+def account_get(*, member: Member) -> PointsAccount | None:
+    return PointsAccount.objects.filter(member_id=member.pk).first()
+
+
+def expiry_schedule(*, account: PointsAccount | None, months: int = 12) -> list[dict[str, Any]]:
+    """(date, points) of available points expiring in the next ``months`` months.
+
+    The date is the last day the points can still be used (shop time zone).
+    """
+    if account is None:
+        return []
+    now = clock.now()
+    horizon = now + dt.timedelta(days=31 * months)
+    rows = (
+        PointsLot.objects.filter(
+            account=account,
+            state=LotState.AVAILABLE,
+            remaining__gt=0,
+            expires_at__gt=now,
+            expires_at__lte=horizon,
+        )
+        .values("expires_at")
+        .annotate(points=Sum("remaining"))
+        .order_by("expires_at")
+    )
+    by_day: dict[dt.date, int] = {}
+    for row in rows:
+        expires_at = row["expires_at"]
+        assert expires_at is not None
+        last_day = timezone.localtime(expires_at - dt.timedelta(microseconds=1)).date()
+        by_day[last_day] = by_day.get(last_day, 0) + int(row["points"])
+    return [{"date": day.isoformat(), "points": pts} for day, pts in sorted(by_day.items())]
+
+
+def balance(*, member: Member) -> dict[str, Any]:
+    account = account_get(member=member)
+    return {
+        "member": member.external_id,
+        "available": account.available if account else 0,
+        "pending": account.pending if account else 0,
+        "debt": account.debt if account else 0,
+        "lifetime_earned": account.lifetime_earned if account else 0,
+        "expiring": expiry_schedule(account=account),
+    }
+
+
+def entry_out(entry: LedgerEntry, language: str) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "kind": entry.kind,
+        "points": entry.points,
+        "available_change": entry.delta_available,
+        "pending_change": entry.delta_pending,
+        "debt_change": entry.delta_debt,
+        "reason": render_reason(entry.reason_code, entry.reason_params, language),
+        "reason_code": entry.reason_code,
+        "reason_params": entry.reason_params,
+        "rule_id": entry.rule_id,
+        "rule_version": entry.rule_version.version if entry.rule_version else None,
+        "order_id": entry.order.external_id if entry.order else None,
+        "at": entry.created_at.isoformat(),
+    }
+
+
+def entries_page(
+    *, member: Member, limit: int = 20, before: int | None = None, language: str = "zh-hans"
+) -> dict[str, Any]:
+    """Newest first; ``before`` is the id of the last entry of the previous page."""
+    account = account_get(member=member)
+    if account is None:
+        return {"items": [], "next_before": None}
+    qs = LedgerEntry.objects.filter(account=account).select_related("rule_version", "order")
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
+    rows = list(qs.order_by("-pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "items": [entry_out(e, language) for e in rows],
+        "next_before": rows[-1].pk if more and rows else None,
+    }
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    account_id: int
+    what: str
+    cached: int
+    computed: int
+
+
+def _t(model: Any) -> str:
+    return str(model._meta.db_table)
+
+
+def ledger_mismatches(*, account_ids: list[int] | None = None) -> list[Mismatch]:
+    """Every account whose cached balances differ from its entries or its lots,
+    and every lot whose points do not equal remaining + drawn + expired.
+
+    Set-based: three grouped scans joined to the accounts, whatever their number.
+    """
+    account, entry, lot, draw = (
+        _t(PointsAccount),
+        _t(LedgerEntry),
+        _t(PointsLot),
+        _t(LotDraw),
+    )
+    where_ids = ""
+    params: list[Any] = []
+    if account_ids is not None:
+        if not account_ids:
+            return []
+        where_ids = f"AND a.id IN ({', '.join(['%s'] * len(account_ids))})"
+        params = list(account_ids)
+    sql = f"""
+    SELECT a.id, a.available, a.pending, a.debt, a.lifetime_earned,
+           COALESCE(e.av, 0), COALESCE(e.pe, 0), COALESCE(e.de, 0), COALESCE(e.li, 0),
+           COALESCE(l.av, 0), COALESCE(l.pe, 0), COALESCE(l.bad, 0)
+    FROM {account} a
+    LEFT JOIN (
+        SELECT account_id, SUM(delta_available) av, SUM(delta_pending) pe,
+               SUM(delta_debt) de, SUM(delta_lifetime) li
+        FROM {entry} GROUP BY account_id
+    ) e ON e.account_id = a.id
+    LEFT JOIN (
+        SELECT lt.account_id,
+               SUM(CASE WHEN lt.state = 'available' THEN lt.remaining ELSE 0 END) av,
+               SUM(CASE WHEN lt.state = 'pending' THEN lt.remaining ELSE 0 END) pe,
+               SUM(CASE WHEN lt.points <> lt.remaining + lt.expired_points
+                                         + COALESCE(d.drawn, 0) THEN 1 ELSE 0 END) bad
+        FROM {lot} lt
+        LEFT JOIN (SELECT lot_id, SUM(points) drawn FROM {draw} GROUP BY lot_id) d
+               ON d.lot_id = lt.id
+        GROUP BY lt.account_id
+    ) l ON l.account_id = a.id
+    WHERE (a.available <> COALESCE(e.av, 0) OR a.pending <> COALESCE(e.pe, 0)
+        OR a.debt <> COALESCE(e.de, 0) OR a.lifetime_earned <> COALESCE(e.li, 0)
+        OR a.available <> COALESCE(l.av, 0) OR a.pending <> COALESCE(l.pe, 0)
+        OR COALESCE(l.bad, 0) <> 0) {where_ids}
+    ORDER BY a.id
+    """  # noqa: S608
+    found: list[Mismatch] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            aid, av, pe, de, li, e_av, e_pe, e_de, e_li, l_av, l_pe, bad = row
+            checks = [
+                ("available vs entries", av, e_av),
+                ("pending vs entries", pe, e_pe),
+                ("debt vs entries", de, e_de),
+                ("lifetime earned vs entries", li, e_li),
+                ("available vs lots", av, l_av),
+                ("pending vs lots", pe, l_pe),
+                ("lots whose points != remaining + drawn + expired", 0, bad),
+            ]
+            found.extend(
+                Mismatch(aid, what, int(c), int(k)) for what, c, k in checks if int(c) != int(k)
+            )
+    return found

@@ -1,0 +1,40 @@
+"""Every write on points goes through these functions (see the submodules)."""
+
+from patron.points.services.adjustments import (
+    adjustment_approve,
+    adjustment_reject,
+    adjustment_request,
+)
+from patron.points.services.earn import (
+    action_earn,
+    birthday_grant_due,
+    checkin_record,
+    order_earn,
+)
+from patron.points.services.expiry import lots_expire_due
+from patron.points.services.ledger import account_lock, program_for
+from patron.points.services.orders import (
+    order_cancelled,
+    order_completed,
+    order_redeem,
+    order_refunded,
+    pending_activate_due,
+)
+
+__all__ = [
+    "account_lock",
+    "action_earn",
+    "adjustment_approve",
+    "adjustment_reject",
+    "adjustment_request",
+    "birthday_grant_due",
+    "checkin_record",
+    "lots_expire_due",
+    "order_cancelled",
+    "order_completed",
+    "order_earn",
+    "order_redeem",
+    "order_refunded",
+    "pending_activate_due",
+    "program_for",
+]

@@ -1,0 +1,149 @@
+"""Manual adjustments: an operator grants or deducts points, with a reason.
+
+Up to the programme's threshold an adjustment applies at once; above it, it
+waits for a second operator who holds ``points.approve_adjustment`` and is not
+the requester. Every step lands in the audit log; the member sees the reason
+in their history.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from patron.core import clock
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.services import audit_record
+from patron.members.models import Member
+from patron.points.models import AdjustmentState, EntryKind, PointsAdjustment
+from patron.points.services.ledger import (
+    Refs,
+    account_lock,
+    do_credit,
+    do_debit,
+    expiry_for,
+    program_for,
+)
+
+MAX_ADJUSTMENT = 10_000_000
+
+
+def _apply(adjustment: PointsAdjustment, *, approver: User | None) -> None:
+    member = adjustment.member
+    account = account_lock(member=member)
+    refs = Refs(
+        reason_code="adjust",
+        reason_params={"note": adjustment.reason, "adjustment_id": adjustment.pk},
+        operator=adjustment.requested_by,
+        idempotency_key=f"adjustment:{adjustment.pk}",
+    )
+    if adjustment.points > 0:
+        entry, _ = do_credit(
+            account,
+            points=adjustment.points,
+            kind=EntryKind.ADJUST,
+            expires_at=expiry_for(program_for(member.shop), clock.now()),
+            refs=refs,
+        )
+    else:
+        entry = do_debit(account, points=-adjustment.points, kind=EntryKind.ADJUST, refs=refs)
+    adjustment.entry = entry
+    adjustment.state = AdjustmentState.APPLIED
+    if approver is not None:
+        adjustment.decided_by = approver
+        adjustment.decided_at = clock.now()
+    adjustment.save(update_fields=["entry", "state", "decided_by", "decided_at"])
+
+
+def adjustment_request(
+    *, member: Member, points: int, reason: str, actor: User
+) -> PointsAdjustment:
+    """Record an adjustment; apply it now unless it is above the approval threshold."""
+    if not actor.has_perm("points.adjust_points"):
+        raise PatronError(ErrorCode.FORBIDDEN, "you may not adjust points", status=403)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PatronError(ErrorCode.VALIDATION_ERROR, "a reason is required", field="reason")
+    if (
+        not isinstance(points, int)
+        or isinstance(points, bool)
+        or points == 0
+        or abs(points) > MAX_ADJUSTMENT
+    ):
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR,
+            f"points must be a non-zero whole number up to ±{MAX_ADJUSTMENT}",
+            field="points",
+        )
+    program = program_for(member.shop)
+    needs_approval = abs(points) > program.approval_threshold
+    with transaction.atomic():
+        adjustment = PointsAdjustment.objects.create(
+            member=member,
+            points=points,
+            reason=reason[:500],
+            state=AdjustmentState.AWAITING_APPROVAL if needs_approval else AdjustmentState.APPLIED,
+            requested_by=actor,
+            requested_at=clock.now(),
+        )
+        if not needs_approval:
+            _apply(adjustment, approver=None)
+        audit_record(
+            actor=actor,
+            action="points_adjustment.apply" if not needs_approval else "points_adjustment.request",
+            obj=adjustment,
+            after={"member": member.external_id, "points": points, "state": adjustment.state},
+            reason=reason,
+        )
+    return adjustment
+
+
+def _decide(adjustment: PointsAdjustment, actor: User) -> PointsAdjustment:
+    if not actor.has_perm("points.approve_adjustment"):
+        raise PatronError(ErrorCode.FORBIDDEN, "you may not approve adjustments", status=403)
+    locked = (
+        PointsAdjustment.objects.select_for_update()
+        .select_related("member__shop")
+        .get(pk=adjustment.pk)
+    )
+    if locked.state != AdjustmentState.AWAITING_APPROVAL:
+        raise PatronError(
+            ErrorCode.INVALID_TRANSITION, f"this adjustment is already {locked.state}"
+        )
+    if locked.requested_by_id == actor.pk:
+        raise PatronError(
+            ErrorCode.FORBIDDEN, "a second operator must decide on your own request", status=403
+        )
+    return locked
+
+
+def adjustment_approve(*, adjustment: PointsAdjustment, actor: User) -> PointsAdjustment:
+    with transaction.atomic():
+        locked = _decide(adjustment, actor)
+        _apply(locked, approver=actor)
+        audit_record(
+            actor=actor,
+            action="points_adjustment.approve",
+            obj=locked,
+            after={"member": locked.member.external_id, "points": locked.points},
+            reason=locked.reason,
+        )
+    return locked
+
+
+def adjustment_reject(
+    *, adjustment: PointsAdjustment, actor: User, note: str = ""
+) -> PointsAdjustment:
+    with transaction.atomic():
+        locked = _decide(adjustment, actor)
+        locked.state = AdjustmentState.REJECTED
+        locked.decided_by = actor
+        locked.decided_at = clock.now()
+        locked.save(update_fields=["state", "decided_by", "decided_at"])
+        audit_record(
+            actor=actor,
+            action="points_adjustment.reject",
+            obj=locked,
+            reason=note or locked.reason,
+        )
+    return locked

@@ -1,0 +1,330 @@
+"""Earning: orders (pending until the return window passes) and actions (at once).
+
+Every function here runs inside the caller's transaction (the event's, or its
+own ``transaction.atomic``) and locks the member's account before reading caps,
+so two events for one member cannot both slip under a cap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from patron.core import clock
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.money import allocate
+from patron.events.models import Event
+from patron.members.models import Member
+from patron.orders.models import Order, OrderLine
+from patron.points import earning
+from patron.points.models import CheckIn, EntryKind, LedgerEntry, LineEarning, PointsAccount
+from patron.points.services.ledger import (
+    Refs,
+    account_lock,
+    do_credit,
+    expiry_for,
+    program_for,
+)
+from patron.rules import cel
+from patron.rules.models import EarningRuleVersion, Trigger
+from patron.rules.selectors import versions_in_force
+
+
+def _day_and_month_start(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    local = timezone.localtime(now)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day, day.replace(day=1)
+
+
+def cap_room(
+    account: PointsAccount | None, version: EarningRuleVersion, now: dt.datetime
+) -> int | None:
+    """Points this rule may still give the account today and this month (None: no cap)."""
+    if not (version.daily_cap or version.monthly_cap):
+        return None
+    if account is None or account.pk is None:
+        used_day = used_month = 0
+    else:
+        day_start, month_start = _day_and_month_start(now)
+        used = LedgerEntry.objects.filter(
+            account=account,
+            rule_id=version.rule_id,
+            kind=EntryKind.EARN,
+            created_at__gte=month_start,
+        ).aggregate(day=Sum("points", filter=Q(created_at__gte=day_start)), month=Sum("points"))
+        used_day, used_month = used["day"] or 0, used["month"] or 0
+    room: int | None = None
+    if version.daily_cap:
+        room = version.daily_cap - used_day
+    if version.monthly_cap:
+        month_room = version.monthly_cap - used_month
+        room = month_room if room is None else min(room, month_room)
+    return max(0, room or 0)
+
+
+def _rule_effect(version: EarningRuleVersion, points: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "rule_id": version.rule_id,
+        "rule": version.rule.name,
+        "rule_version": version.version,
+        "points": points,
+        **extra,
+    }
+
+
+def order_facts(
+    order: Order, lines: list[OrderLine], event_data: dict[str, Any] | None = None
+) -> earning.OrderFacts:
+    return earning.OrderFacts(
+        order_id=order.external_id,
+        lines=[
+            earning.LineFacts(
+                line_id=ln.line_id,
+                sku=ln.sku,
+                category=ln.category,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                paid_amount=ln.paid_amount,
+            )
+            for ln in lines
+        ],
+        paid_amount=order.paid_amount,
+        shipping_fee=order.shipping_fee,
+        items_amount=order.items_amount,
+        points_used=order.points_used,
+        coupon_codes=list(order.coupon_codes),
+        paid_at=order.paid_at or order.placed_at,
+        event_data=event_data or {},
+    )
+
+
+def order_earn(*, order: Order, member: Member, event: Event | None = None) -> list[dict[str, Any]]:
+    """Credit the order's points as pending lots, with per-line attribution."""
+    assert order.paid_at is not None
+    versions = versions_in_force(shop=order.shop, trigger=Trigger.ORDER_PAID, at=order.paid_at)
+    if not versions:
+        return []
+    lines = list(order.lines.order_by("pk"))
+    facts = order_facts(order, lines, event.payload.get("data") if event else None)
+    earned, _ = earning.order_earnings(facts=facts, member=member, versions=versions)
+    if not earned:
+        return []
+    account = account_lock(member=member)
+    program = program_for(order.shop)
+    now = clock.now()
+    by_line_id = {ln.line_id: ln for ln in lines}
+    effects: list[dict[str, Any]] = []
+    for e in earned:
+        points, line_points = e.points, e.line_points
+        room = cap_room(account, e.version, now)
+        if room is not None and room < points:
+            ids = list(line_points)
+            line_points = dict(zip(ids, allocate(room, [line_points[i] for i in ids]), strict=True))
+            e.capped_from, points = points, room
+        if points <= 0:
+            effects.append({"type": "points.capped", **_rule_effect(e.version, 0)})
+            continue
+        params: dict[str, Any] = {
+            "order_id": order.external_id,
+            "rule": e.version.rule.name,
+            "points_per_yuan": e.version.points_per_yuan,
+        }
+        if e.multipliers:
+            params["multipliers"] = e.multipliers
+        if e.capped_from is not None:
+            params["capped_from"] = e.capped_from
+        entry, lot = do_credit(
+            account,
+            points=points,
+            kind=EntryKind.EARN,
+            pending=True,
+            expires_at=expiry_for(program, now),
+            order_id=order.pk,
+            refs=Refs(
+                reason_code="order_earn",
+                reason_params=params,
+                rule_id=e.version.rule_id,
+                rule_version_id=e.version.pk,
+                event_id=event.pk if event else None,
+                order_id=order.pk,
+            ),
+        )
+        LineEarning.objects.bulk_create(
+            LineEarning(lot=lot, line=by_line_id[line_id], points=p)
+            for line_id, p in line_points.items()
+            if p
+        )
+        effects.append(
+            {
+                "type": "points.earned",
+                "state": "pending",
+                "entry_id": entry.pk,
+                **_rule_effect(e.version, points),
+                **({"multipliers": e.multipliers} if e.multipliers else {}),
+                **({"capped_from": e.capped_from} if e.capped_from is not None else {}),
+            }
+        )
+    return effects
+
+
+def action_earn(
+    *,
+    member: Member,
+    trigger: str,
+    data: dict[str, Any],
+    at: dt.datetime,
+    event: Event | None = None,
+    once_key: str | None = None,
+    streak: int | None = None,
+    reason_code: str = "action_earn",
+    account: PointsAccount | None = None,
+) -> list[dict[str, Any]]:
+    """Credit what each rule for ``trigger`` gives this action, within its caps.
+
+    ``once_key`` makes the credit happen at most once per member and rule
+    (sign-up, a review id, a birthday year).
+    """
+    versions = versions_in_force(shop=member.shop, trigger=trigger, at=at)
+    if not versions:
+        return []
+    activation = {
+        "event": {"type": trigger, "data": data},
+        "member": earning.member_activation(member),
+    }
+    account = account or account_lock(member=member)
+    program = program_for(member.shop)
+    now = clock.now()
+    effects: list[dict[str, Any]] = []
+    for v in versions:
+        if not cel.evaluate(v.pk, v.condition, activation):
+            continue
+        points, why = earning.action_points(version=v, data=data, streak=streak)
+        if points <= 0:
+            continue
+        key = f"{once_key}:{v.rule_id}" if once_key else None
+        if key and LedgerEntry.objects.filter(account=account, idempotency_key=key).exists():
+            effects.append({"type": "points.already_earned", **_rule_effect(v, 0)})
+            continue
+        room = cap_room(account, v, now)
+        capped_from = None
+        if room is not None and room < points:
+            capped_from, points = points, room
+        if points <= 0:
+            effects.append({"type": "points.capped", **_rule_effect(v, 0)})
+            continue
+        params: dict[str, Any] = {"rule": v.rule.name, "trigger": trigger, **why}
+        if capped_from is not None:
+            params["capped_from"] = capped_from
+        entry, _ = do_credit(
+            account,
+            points=points,
+            kind=EntryKind.EARN,
+            expires_at=expiry_for(program, now),
+            refs=Refs(
+                reason_code=reason_code,
+                reason_params=params,
+                rule_id=v.rule_id,
+                rule_version_id=v.pk,
+                event_id=event.pk if event else None,
+                idempotency_key=key,
+            ),
+        )
+        effects.append(
+            {
+                "type": "points.earned",
+                "state": "available",
+                "entry_id": entry.pk,
+                **_rule_effect(v, points),
+                **({"capped_from": capped_from} if capped_from is not None else {}),
+            }
+        )
+    return effects
+
+
+PROFILE_FIELDS = ("name", "phone", "email", "birthday", "gender")
+
+
+def profile_is_complete(member: Member) -> bool:
+    return all(getattr(member, f) for f in PROFILE_FIELDS)
+
+
+def checkin_record(*, member: Member) -> dict[str, Any]:
+    """Today's check-in: at most once a day; the streak counts consecutive days."""
+    now = clock.now()
+    today = timezone.localtime(now).date()
+    with transaction.atomic():
+        account = account_lock(member=member)  # serialises a member's check-ins
+        if CheckIn.objects.filter(member=member, day=today).exists():
+            raise PatronError(ErrorCode.LIMIT_REACHED, "already checked in today", field="member")
+        yesterday = (
+            CheckIn.objects.filter(member=member, day=today - dt.timedelta(days=1))
+            .values_list("streak", flat=True)
+            .first()
+        )
+        streak = (yesterday or 0) + 1
+        effects = action_earn(
+            member=member,
+            trigger=Trigger.CHECKIN,
+            data={"day": today.isoformat(), "streak": streak},
+            at=now,
+            once_key=f"checkin:{today.isoformat()}",
+            streak=streak,
+            reason_code="checkin",
+            account=account,
+        )
+        points = sum(e["points"] for e in effects if e["type"] == "points.earned")
+        CheckIn.objects.create(
+            member=member, day=today, streak=streak, points=points, created_at=now
+        )
+    return {
+        "day": today.isoformat(),
+        "streak": streak,
+        "points": points,
+        "available": account.available,
+        "effects": effects,
+    }
+
+
+def birthday_members(day: dt.date) -> Any:
+    q = Q(birthday__month=day.month, birthday__day=day.day)
+    if day.month == 2 and day.day == 28:
+        # Members born on 29 February celebrate on the 28th in common years.
+        try:
+            dt.date(day.year, 2, 29)
+        except ValueError:
+            q |= Q(birthday__month=2, birthday__day=29)
+    return Member.objects.filter(q)
+
+
+def birthday_grant_due(*, day: dt.date | None = None) -> int:
+    """Grant birthday points to every member whose birthday is ``day`` (once a year).
+
+    Only shops with a birthday rule are visited; one transaction per member
+    keeps a failure local and the job re-runnable (the once-a-year key).
+    """
+    from patron.rules.models import EarningRule
+
+    day = day or clock.today()
+    shops = set(
+        EarningRule.objects.filter(trigger=Trigger.BIRTHDAY, is_active=True).values_list(
+            "shop_id", flat=True
+        )
+    )
+    granted = 0
+    now = clock.now()
+    for member in birthday_members(day).filter(shop_id__in=shops).select_related("shop"):
+        with transaction.atomic():
+            effects = action_earn(
+                member=member,
+                trigger=Trigger.BIRTHDAY,
+                data={"day": day.isoformat()},
+                at=now,
+                once_key=f"birthday:{day.year}",
+                reason_code="birthday",
+            )
+        granted += sum(1 for e in effects if e["type"] == "points.earned")
+    return granted

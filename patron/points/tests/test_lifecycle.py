@@ -1,0 +1,272 @@
+"""Pending activation, cancellation, refunds (pending and spent, both debt
+policies), points paid with returned pro rata, and expiry of each kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from patron.core import clock
+from patron.core.errors import PatronError
+from patron.points import selectors, services
+from patron.points.models import (
+    DebtPolicy,
+    ExpiryPolicy,
+    LedgerEntry,
+    LotState,
+    PointsAccount,
+    PointsLot,
+)
+from patron.points.selectors import ledger_mismatches
+from patron.points.tests.conftest import effects, make_rule
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def balances(member):
+    acc = PointsAccount.objects.get(member=member)
+    return acc.available, acc.pending, acc.debt, acc.lifetime_earned
+
+
+@pytest.fixture(autouse=True)
+def _ledger_stays_consistent(db):
+    yield
+    assert ledger_mismatches() == []
+
+
+def grant(member, points):
+    """Available points through an action rule the test sets up."""
+    from patron.points.services import action_earn
+
+    return action_earn(member=member, trigger="custom.grant", data={}, at=clock.now())
+
+
+def test_pending_until_completion_plus_return_window(shop, member, send, program):
+    make_rule(shop, points_per_yuan=1)
+    send.paid("O1", [("A", 1, 10000)])
+    services.pending_activate_due()
+    assert balances(member) == (0, 100, 0, 100)  # not completed: stays pending
+    clock.advance(dt.timedelta(days=3))
+    done = send("order.completed", data={"order_id": "O1"})
+    assert effects(done, "points.scheduled")[0]["points"] == 100
+    clock.advance(dt.timedelta(days=7) - dt.timedelta(seconds=1))
+    assert services.pending_activate_due() == 0
+    assert balances(member) == (0, 100, 0, 100)
+    clock.advance(dt.timedelta(seconds=1))
+    assert services.pending_activate_due() == 1
+    assert balances(member) == (100, 0, 0, 100)
+    assert services.pending_activate_due() == 0
+
+
+def test_zero_day_window_activates_on_completion(shop, member, send, program):
+    program.return_window_days = 0
+    program.save()
+    make_rule(shop, points_per_yuan=1)
+    send.paid("O1", [("A", 1, 10000)])
+    done = send("order.completed", data={"order_id": "O1"})
+    assert effects(done, "points.activated")[0]["points"] == 100
+    assert balances(member) == (100, 0, 0, 100)
+
+
+def test_cancel_before_activation_removes_pending_points(shop, member, send):
+    make_rule(shop, points_per_yuan=1)
+    send.paid("O1", [("A", 1, 10000)])
+    result = send("order.cancelled", data={"order_id": "O1"})
+    assert effects(result, "points.reversed")[0]["points"] == -100
+    assert balances(member) == (0, 0, 0, 0)
+    assert PointsLot.objects.get().state == LotState.CANCELLED
+
+
+def test_partial_refund_while_pending_reverses_exactly_those_units(shop, member, send):
+    make_rule(shop, points_per_yuan=1)
+    send.paid("O1", [("A", 3, 3333), ("B", 1, 3000)])  # L1 99 (99.99), L2 30: total 129
+    assert balances(member) == (0, 129, 0, 129)
+    # One of three units of L1: floor(99×1/3) = 33
+    r1 = send.refund("O1", "R1", {"L1": 1})
+    assert effects(r1, "points.reversed")[0]["points"] == -33
+    assert balances(member) == (0, 96, 0, 96)
+    # Two more units of L1: floor(99×3/3) − 33 = 66 (units add up exactly)
+    send.refund("O1", "R2", {"L1": 2})
+    assert balances(member) == (0, 30, 0, 30)
+    # The rest of the order
+    send.refund("O1", "R3")
+    assert balances(member) == (0, 0, 0, 0)
+
+
+def test_line_attribution_uneven_units_add_up(shop, member, send):
+    make_rule(shop, points_per_yuan=1)
+    send.paid("O1", [("A", 3, 1000)])  # 30 points over 3 units -> 10 each
+    send.refund("O1", "R1", {"L1": 1})
+    send.refund("O1", "R2", {"L1": 1})
+    send.refund("O1", "R3", {"L1": 1})
+    assert balances(member) == (0, 0, 0, 0)
+    assert list(LedgerEntry.objects.filter(kind="reverse").values_list("points", flat=True)) == [
+        -10,
+        -10,
+        -10,
+    ]
+
+
+def _earned_then_spent(shop, member, send, program, policy):
+    """O1 earns 130 (activated); 120 of them pay for O2; returns after setup."""
+    program.debt_policy = policy
+    program.return_window_days = 0
+    program.save()
+    make_rule(shop, points_per_yuan=1)
+    send.paid("O1", [("A", 2, 5000), ("B", 1, 3000)])  # L1 100, L2 30
+    send("order.completed", data={"order_id": "O1"})
+    assert balances(member) == (130, 0, 0, 130)
+    # O2: ¥100 of goods, 120 points pay ¥1.20, ¥98.80 paid -> 98 pending
+    send.paid("O2", [("C", 1, 10000)], paid_amount=9880, points_used=120)
+    assert balances(member) == (10, 98, 0, 228)
+
+
+def test_refund_of_spent_points_floor_zero(shop, member, send, program):
+    _earned_then_spent(shop, member, send, program, DebtPolicy.FLOOR_ZERO)
+    # Refunding L1 takes back its 100 points: 10 left on the lot, 90 were spent
+    result = send.refund("O1", "R1", {"L1": 2})
+    reversed_ = effects(result, "points.reversed")[0]
+    assert reversed_["points"] == -100 and reversed_["forgiven"] == 90
+    assert balances(member) == (0, 98, 0, 128)
+
+
+def test_refund_of_spent_points_becomes_debt_repaid_by_later_earnings(shop, member, send, program):
+    _earned_then_spent(shop, member, send, program, DebtPolicy.ALLOW_DEBT)
+    result = send.refund("O1", "R1", {"L1": 2})
+    assert effects(result, "points.reversed")[0]["debt"] == 90
+    assert balances(member) == (0, 98, 90, 128)
+    # O2's 98 pending points activate: 90 repay the debt, 8 become available
+    send("order.completed", data={"order_id": "O2"})
+    assert balances(member) == (8, 0, 0, 128)
+    activate = LedgerEntry.objects.get(kind="activate", order__external_id="O2")
+    assert activate.reason_params["debt_repaid"] == 90
+
+
+def test_refund_returns_points_used_pro_rata_per_unit(shop, member, send, program):
+    program.return_window_days = 0
+    program.save()
+    make_rule(shop, "custom.grant", points=1000)
+    send("custom.grant")
+    # X 3×¥20, Y 1×¥40: 100 points used split 60/40 by line amount
+    send.paid("O1", [("X", 3, 2000), ("Y", 1, 4000)], paid_amount=9900, points_used=100)
+    assert balances(member) == (900, 0, 0, 1000)
+    r1 = send.refund("O1", "R1", {"L1": 1})
+    assert effects(r1, "points.returned")[0]["points"] == 20
+    r2 = send.refund("O1", "R2", {"L2": 1})
+    assert effects(r2, "points.returned")[0]["points"] == 40
+    r3 = send.refund("O1", "R3")
+    assert effects(r3, "points.returned")[0]["points"] == 40
+    assert balances(member) == (1000, 0, 0, 1000)
+
+
+def test_order_paid_with_more_points_than_available_is_refused(shop, member, send):
+    make_rule(shop, points_per_yuan=1)
+    with pytest.raises(PatronError) as caught:
+        send.paid("O1", [("A", 1, 10000)], paid_amount=9900, points_used=100)
+    assert caught.value.code == "insufficient_points"
+    assert caught.value.status == 409
+    assert LedgerEntry.objects.count() == 0
+
+
+def test_spending_takes_earliest_expiring_lot_first(shop, member, program):
+    program.expiry_policy = ExpiryPolicy.MONTHS
+    program.expiry_months = 12
+    program.save()
+    make_rule(shop, "custom.grant", points=100)
+    services.action_earn(member=member, trigger="custom.grant", data={}, at=clock.now())
+    clock.advance(dt.timedelta(days=40))
+    services.action_earn(member=member, trigger="custom.grant", data={}, at=clock.now())
+    from patron.points.services.ledger import Refs, account_lock, do_debit
+
+    with pytest.MonkeyPatch.context():
+        from django.db import transaction
+
+        with transaction.atomic():
+            acc = account_lock(member=member)
+            entry = do_debit(acc, points=130, kind="redeem", refs=Refs(reason_code="test"))
+    draws = list(entry.draws.order_by("lot__expires_at").values_list("points", flat=True))
+    assert draws == [100, 30]
+    assert sorted(PointsLot.objects.values_list("remaining", flat=True)) == [0, 70]
+
+
+# --- expiry --------------------------------------------------------------
+
+
+def _earn_100(shop, member):
+    make_rule(shop, "custom.grant", points=100)
+    services.action_earn(member=member, trigger="custom.grant", data={}, at=clock.now())
+
+
+def test_expiry_never(shop, member, program):
+    program.expiry_policy = ExpiryPolicy.NEVER
+    program.save()
+    _earn_100(shop, member)
+    clock.advance(dt.timedelta(days=3650))
+    assert services.lots_expire_due() == (0, 0)
+    assert balances(member) == (100, 0, 0, 100)
+    assert selectors.balance(member=member)["expiring"] == []
+
+
+def test_expiry_n_months_after_earning(shop, member, program, t0):
+    program.expiry_policy = ExpiryPolicy.MONTHS
+    program.expiry_months = 12
+    program.save()
+    _earn_100(shop, member)  # earned 10 March 2026 (Shanghai)
+    assert selectors.balance(member=member)["expiring"] == [{"date": "2027-03-10", "points": 100}]
+    clock.freeze(dt.datetime(2027, 3, 10, 23, 59, tzinfo=SHANGHAI))
+    assert services.lots_expire_due() == (0, 0)
+    clock.freeze(dt.datetime(2027, 3, 11, 0, 0, tzinfo=SHANGHAI))
+    assert services.lots_expire_due() == (1, 100)
+    assert balances(member) == (0, 0, 0, 100)
+    assert LedgerEntry.objects.get(kind="expire").points == -100
+    assert services.lots_expire_due() == (0, 0)
+
+
+def test_expiry_end_of_next_calendar_year_after_partial_spend(shop, member, program):
+    program.expiry_policy = ExpiryPolicy.YEAR_END_NEXT
+    program.save()
+    _earn_100(shop, member)  # 2026 -> valid through 31 December 2027
+    from django.db import transaction
+
+    from patron.points.services.ledger import Refs, account_lock, do_debit
+
+    with transaction.atomic():
+        do_debit(account_lock(member=member), points=30, kind="redeem", refs=Refs("test"))
+    assert selectors.balance(member=member)["expiring"] == []  # more than 12 months away
+    clock.freeze(dt.datetime(2027, 6, 1, tzinfo=SHANGHAI))
+    assert selectors.balance(member=member)["expiring"] == [{"date": "2027-12-31", "points": 70}]
+    clock.freeze(dt.datetime(2027, 12, 31, 23, 59, 59, tzinfo=SHANGHAI))
+    assert services.lots_expire_due() == (0, 0)
+    clock.freeze(dt.datetime(2028, 1, 1, 0, 0, tzinfo=SHANGHAI))
+    assert services.lots_expire_due() == (1, 70)
+    assert balances(member) == (0, 0, 0, 100)
+
+
+def test_refund_of_points_that_already_expired_only_lowers_lifetime(shop, member, send, program):
+    program.expiry_policy = ExpiryPolicy.MONTHS
+    program.expiry_months = 1
+    program.return_window_days = 0
+    program.save()
+    make_rule(shop, points_per_yuan=1)
+    send.paid("O1", [("A", 1, 10000)])
+    send("order.completed", data={"order_id": "O1"})
+    clock.advance(dt.timedelta(days=40))
+    assert services.lots_expire_due() == (1, 100)
+    result = send.refund("O1", "R1")
+    assert effects(result, "points.reversed")[0]["already_expired"] == 100
+    assert balances(member) == (0, 0, 0, 0)
+
+
+def test_check_ledger_command(shop, member, send):
+    from django.core.management import call_command
+
+    make_rule(shop, points_per_yuan=1)
+    send.paid("O1", [("A", 1, 10000)])
+    call_command("check_ledger")
+    PointsAccount.objects.update(pending=99)
+    with pytest.raises(SystemExit) as exited:
+        call_command("check_ledger")
+    assert exited.value.code == 1
+    assert {m.what for m in ledger_mismatches()} == {"pending vs entries", "pending vs lots"}
+    PointsAccount.objects.update(pending=100)
