@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import path
+from django.urls import include, path
 
 from patron.api import api
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("healthz", health),
+    path("console/", include("patron.console.urls")),
+    path("", include("patron.portal.urls")),
 ]

@@ -1,0 +1,44 @@
+"""Who may see which console page: Django users with role permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+Perm = str | tuple[str, ...]
+
+
+def has_any(user: Any, perms: Perm) -> bool:
+    names = (perms,) if isinstance(perms, str) else perms
+    return any(user.has_perm(p) for p in names)
+
+
+def forbidden(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/forbidden.html", status=403)
+
+
+def operator_required(
+    perms: Perm | None = None,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Signed-in operator with the console permission and, if given, any of ``perms``."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect(f"{reverse('console:login')}?next={request.get_full_path()}")
+            if not user.has_perm("console.use_console"):
+                return forbidden(request)
+            if perms is not None and not has_any(user, perms):
+                return forbidden(request)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,271 @@
+"""The dashboard's figures and charts (read-only queries over several apps)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from patron.console.charts import Series, bar_chart, hbar_chart
+from patron.core import clock
+from patron.core.money import Rounding, divide, format_money
+from patron.members.models import Member
+from patron.orders.models import Order
+from patron.portal.integrations import installed
+
+MONTHS = 12
+
+
+def _months() -> list[dt.date]:
+    today = clock.today()
+    first = today.replace(day=1)
+    months = []
+    for i in range(MONTHS - 1, -1, -1):
+        year, month = first.year, first.month - i
+        while month < 1:
+            month += 12
+            year -= 1
+        months.append(dt.date(year, month, 1))
+    return months
+
+
+def _window_start(months: list[dt.date]) -> dt.datetime:
+    first = months[0]
+    return dt.datetime(first.year, first.month, 1, tzinfo=timezone.get_current_timezone())
+
+
+def _label(month: dt.date) -> str:
+    return f"{month.year % 100:02d}/{month.month:02d}" if month.month == 1 else f"{month.month}"
+
+
+def _by_month(rows: Any, months: list[dt.date], key: str = "n") -> list[int]:
+    found: dict[dt.date, int] = {}
+    for row in rows:
+        m = row["m"]
+        if isinstance(m, dt.datetime):
+            m = timezone.localtime(m).date() if timezone.is_aware(m) else m.date()
+        found[m.replace(day=1)] = int(row[key] or 0)
+    return [found.get(m, 0) for m in months]
+
+
+def _tier_names() -> dict[int, str]:
+    if not installed("tiers"):
+        return {}
+    from patron.tiers.models import Tier
+
+    language = get_language() or "zh-hans"
+    return {t.pk: t.display_name(language) for t in Tier.objects.order_by("shop", "rank")}
+
+
+def members_per_tier() -> list[tuple[str, float]]:
+    if not installed("tiers"):
+        return []
+    from patron.tiers.models import MemberTier, Tier
+
+    names = _tier_names()
+    counts = dict(
+        MemberTier.objects.values_list("tier").annotate(n=Count("member")).values_list("tier", "n")
+    )
+    rows = []
+    for tier in Tier.objects.filter(is_active=True).order_by("shop", "rank"):
+        rows.append((names[tier.pk], float(counts.get(tier.pk, 0))))
+    without = Member.objects.filter(tier_state__isnull=True).count()
+    if without and rows:
+        # Members never evaluated sit in the entry tier.
+        rows[0] = (rows[0][0], rows[0][1] + without)
+    return rows
+
+
+def points_by_month(months: list[dt.date]) -> dict[str, list[int]]:
+    empty = {
+        "issued": [0] * len(months),
+        "redeemed": [0] * len(months),
+        "expired": [0] * len(months),
+    }
+    if not installed("points"):
+        return empty
+    from patron.points.models import LedgerEntry
+
+    since = _window_start(months)
+    entries = LedgerEntry.objects.filter(created_at__gte=since).annotate(m=TruncMonth("created_at"))
+    issued = entries.filter(delta_lifetime__gt=0).values("m").annotate(n=Sum("delta_lifetime"))
+    redeemed = entries.filter(kind__in=["redeem", "capture"]).values("m").annotate(n=Sum("points"))
+    expired = entries.filter(kind="expire").values("m").annotate(n=Sum("points"))
+    return {
+        "issued": _by_month(issued, months),
+        "redeemed": [abs(v) for v in _by_month(redeemed, months)],
+        "expired": [abs(v) for v in _by_month(expired, months)],
+    }
+
+
+def points_liability() -> dict[str, int]:
+    """Outstanding points and their value in fen at the points-as-cash rate."""
+    if not installed("points"):
+        return {"points": 0, "fen": 0, "points_per_yuan": 0}
+    from patron.points.models import PointsAccount
+
+    totals = PointsAccount.objects.aggregate(a=Sum("available"), p=Sum("pending"))
+    points = int(totals["a"] or 0) + int(totals["p"] or 0)
+    rate = 100
+    if installed("rewards"):
+        from patron.rewards.models import PointsCashSettings
+
+        setting = PointsCashSettings.objects.order_by("pk").first()
+        if setting is not None and setting.points_per_yuan:
+            rate = setting.points_per_yuan
+    return {
+        "points": points,
+        "fen": divide(points * 100, rate, Rounding.HALF_UP),
+        "points_per_yuan": rate,
+    }
+
+
+def coupon_rates() -> dict[str, Any]:
+    if not installed("promotions"):
+        return {"issued": 0, "used": 0, "rate": None, "templates": [], "issue_rate": None}
+    from patron.promotions.models import CouponTemplate
+
+    templates = list(
+        CouponTemplate.objects.filter(issued_count__gt=0).order_by("-issued_count")[:8]
+    )
+    totals = CouponTemplate.objects.aggregate(
+        i=Sum("issued_count"),
+        u=Sum("used_count"),
+        lim=Sum("total_limit", filter=Q(total_limit__gt=0)),
+        il=Sum("issued_count", filter=Q(total_limit__gt=0)),
+    )
+    issued, used = int(totals["i"] or 0), int(totals["u"] or 0)
+    limited, limited_issued = int(totals["lim"] or 0), int(totals["il"] or 0)
+    return {
+        "issued": issued,
+        "used": used,
+        "rate": used / issued if issued else None,
+        "issue_rate": limited_issued / limited if limited else None,
+        "templates": [(t.name, t.used_count / t.issued_count) for t in templates],
+    }
+
+
+def tier_order_stats(months: list[dt.date]) -> list[dict[str, Any]]:
+    """Per current tier, over the window: average order value and orders per member."""
+    if not installed("tiers"):
+        return []
+    from patron.tiers.models import MemberTier, Tier
+
+    since = _window_start(months)
+    names = _tier_names()
+    members_by_tier = dict(
+        MemberTier.objects.values_list("tier").annotate(n=Count("member")).values_list("tier", "n")
+    )
+    rows = (
+        Order.objects.filter(paid_at__gte=since, member__tier_state__isnull=False)
+        .values("member__tier_state__tier")
+        .annotate(
+            orders=Count("id"), revenue=Sum("paid_amount"), buyers=Count("member", distinct=True)
+        )
+    )
+    found = {r["member__tier_state__tier"]: r for r in rows}
+    stats = []
+    for tier in Tier.objects.filter(is_active=True).order_by("shop", "rank"):
+        r = found.get(tier.pk, {"orders": 0, "revenue": 0})
+        members = members_by_tier.get(tier.pk, 0)
+        orders = int(r["orders"] or 0)
+        stats.append(
+            {
+                "name": names[tier.pk],
+                "members": members,
+                "orders": orders,
+                "aov": divide(int(r["revenue"] or 0), orders, Rounding.HALF_UP) if orders else 0,
+                "frequency_x100": divide(orders * 100, members, Rounding.HALF_UP) if members else 0,
+            }
+        )
+    return stats
+
+
+def dashboard_context() -> dict[str, Any]:
+    months = _months()
+    labels = [_label(m) for m in months]
+    since = _window_start(months)
+    new_members = _by_month(
+        Member.objects.filter(registered_at__gte=since)
+        .annotate(m=TruncMonth("registered_at"))
+        .values("m")
+        .annotate(n=Count("id")),
+        months,
+    )
+    tiers = members_per_tier()
+    pts = points_by_month(months)
+    liability = points_liability()
+    coupons = coupon_rates()
+    tier_stats = tier_order_stats(months)
+    charts = {
+        "tiers": hbar_chart(tiers, title=_("Members per tier")) if tiers else None,
+        "new_members": bar_chart(
+            labels, [Series(_("New members"), new_members)], title=_("New members per month")
+        ),
+        "points": bar_chart(
+            labels,
+            [
+                Series(_("Issued"), pts["issued"], "#2f8f6b"),
+                Series(_("Redeemed"), pts["redeemed"], "#b4282d"),
+                Series(_("Expired"), pts["expired"], "#8e9aaf"),
+            ],
+            title=_("Points issued, redeemed and expired per month"),
+        ),
+        "coupons": hbar_chart(
+            [(name, rate * 100) for name, rate in coupons["templates"]],
+            title=_("Coupon redemption rate by template"),
+            fmt=lambda v: f"{v:.0f}%",
+            max_value=100,
+        )
+        if coupons["templates"]
+        else None,
+        "aov": hbar_chart(
+            [(s["name"], s["aov"]) for s in tier_stats],
+            title=_("Average order value per tier"),
+            fmt=lambda v: format_money(int(v)),
+        )
+        if tier_stats
+        else None,
+        "frequency": hbar_chart(
+            [(s["name"], s["frequency_x100"] / 100) for s in tier_stats],
+            title=_("Orders per member per tier (12 months)"),
+            fmt=lambda v: f"{v:.2f}",
+        )
+        if tier_stats
+        else None,
+    }
+    month_rows = [
+        {
+            "label": f"{m.year}-{m.month:02d}",
+            "new": new_members[i],
+            "issued": pts["issued"][i],
+            "redeemed": pts["redeemed"][i],
+            "expired": pts["expired"][i],
+        }
+        for i, m in enumerate(months)
+    ]
+    by_tier: dict[str, Any] = defaultdict(dict)
+    for name, n in tiers:
+        by_tier[name]["members"] = int(n)
+    return {
+        "charts": charts,
+        "kpi": {
+            "members": Member.objects.count(),
+            "new_this_month": new_members[-1],
+            "liability_fen": liability["fen"],
+            "liability_points": liability["points"],
+            "points_per_yuan": liability["points_per_yuan"],
+            "coupon_rate": coupons["rate"],
+            "coupon_issue_rate": coupons["issue_rate"],
+            "coupons_issued": coupons["issued"],
+            "coupons_used": coupons["used"],
+        },
+        "month_rows": month_rows,
+        "tier_stats": tier_stats,
+    }

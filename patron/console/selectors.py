@@ -1,0 +1,140 @@
+"""Reads for console pages that no owning app offers as a selector (noted in
+docs/decisions/ui.md): member search, a member's audit trail, dashboard series."""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from patron.core.models import AuditLog
+from patron.core.pii import normalize_phone
+from patron.members.models import Member
+
+
+def member_search(*, query: str, limit: int = 50) -> QuerySet[Member]:
+    """Members by shop id, name, phone (any form) or e-mail; newest first."""
+    members = Member.objects.select_related("shop").order_by("-registered_at", "-id")
+    text = query.strip()
+    if not text:
+        return members[:limit]
+    condition = Q(external_id__iexact=text) | Q(name__icontains=text)
+    if "@" in text:
+        condition |= Q(email__iexact=text)
+    else:
+        with contextlib.suppress(ValidationError):
+            condition |= Q(phone=normalize_phone(text))
+    return members.filter(condition)[:limit]
+
+
+def member_audit_trail(*, member: Member, limit: int = 100) -> QuerySet[AuditLog]:
+    """Audit entries about the member or naming them (adjustments, overrides, ...)."""
+    return AuditLog.objects.filter(
+        Q(object_type="members.member", object_id=str(member.pk))
+        | Q(object_repr__contains=member.external_id)
+        | Q(after__member=member.external_id)
+        | Q(after__member_id=member.pk)
+    ).order_by("-at", "-id")[:limit]
+
+
+def audit_search(
+    *, query: str = "", action: str = "", actor: str = "", limit: int = 200
+) -> QuerySet[AuditLog]:
+    entries = AuditLog.objects.order_by("-at", "-id")
+    if query.strip():
+        q = query.strip()
+        entries = entries.filter(
+            Q(object_repr__icontains=q)
+            | Q(object_id=q)
+            | Q(reason__icontains=q)
+            | Q(action__icontains=q)
+        )
+    if action.strip():
+        entries = entries.filter(action__istartswith=action.strip())
+    if actor.strip():
+        entries = entries.filter(actor_label__iexact=actor.strip())
+    return entries[:limit]
+
+
+def audit_actions() -> list[str]:
+    return list(AuditLog.objects.order_by("action").values_list("action", flat=True).distinct())
+
+
+def member_loyalty(*, member: Member, user: object) -> dict[str, object]:
+    """Points (ledger and lots), tier and growth, coupons, redemptions and open
+    requests for the 360° view. Sections of apps that are not installed are empty."""
+    from django.utils.translation import get_language
+
+    from patron.portal import integrations as loyalty
+
+    language = get_language() or "zh-hans"
+    data: dict[str, object] = {
+        "points": loyalty.points_summary(member),
+        "tier": loyalty.tier_status(member, language),
+        "tier_history": loyalty.tier_history(member, language),
+        "coupons": loyalty.coupon_wallet(member),
+        "redemptions": loyalty.redemptions(member),
+        "ledger": [],
+        "lots": [],
+        "growth": [],
+        "adjustments": [],
+        "overrides": [],
+        "tiers": [],
+    }
+    if loyalty.installed("points"):
+        from patron.points.models import LedgerEntry, PointsAdjustment, PointsLot
+
+        entries = list(
+            LedgerEntry.objects.filter(account__member=member)
+            .select_related("operator", "rule")
+            .order_by("-created_at", "-id")[:50]
+        )
+        for entry in entries:
+            entry.reason_text = loyalty.reason_text(entry)  # type: ignore[attr-defined]
+        data["ledger"] = entries
+        data["lots"] = list(
+            PointsLot.objects.filter(account__member=member).order_by("-earned_at", "-id")[:50]
+        )
+        data["adjustments"] = list(
+            PointsAdjustment.objects.filter(member=member)
+            .select_related("requested_by", "decided_by")
+            .order_by("-requested_at")[:20]
+        )
+    if loyalty.installed("tiers"):
+        from patron.tiers.models import GrowthEntry, Tier, TierOverride
+
+        data["growth"] = list(
+            GrowthEntry.objects.filter(member=member).order_by("-occurred_at", "-id")[:30]
+        )
+        data["overrides"] = list(
+            TierOverride.objects.filter(member=member).select_related(
+                "tier", "requested_by", "decided_by"
+            )[:10]
+        )
+        data["tiers"] = list(Tier.objects.filter(shop=member.shop, is_active=True).order_by("rank"))
+    return data
+
+
+def approval_queue() -> dict[str, list[object]]:
+    """Requests waiting for a second operator: points adjustments and tier overrides."""
+    from patron.portal import integrations as loyalty
+
+    queue: dict[str, list[object]] = {"adjustments": [], "overrides": []}
+    if loyalty.installed("points"):
+        from patron.points.models import AdjustmentState, PointsAdjustment
+
+        queue["adjustments"] = list(
+            PointsAdjustment.objects.filter(state=AdjustmentState.AWAITING_APPROVAL)
+            .select_related("member", "requested_by")
+            .order_by("requested_at")
+        )
+    if loyalty.installed("tiers"):
+        from patron.tiers.models import OverrideStatus, TierOverride
+
+        queue["overrides"] = list(
+            TierOverride.objects.filter(status=OverrideStatus.PENDING)
+            .select_related("member", "tier", "requested_by")
+            .order_by("requested_at")
+        )
+    return queue

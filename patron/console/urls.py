@@ -1,0 +1,32 @@
+from django.urls import path
+
+from patron.console.views import approvals, audit, base, config, dashboard, members
+
+app_name = "console"
+
+urlpatterns = [
+    path("", base.home_view, name="home"),
+    path("login/", base.ConsoleLoginView.as_view(), name="login"),
+    path("logout/", base.ConsoleLogoutView.as_view(), name="logout"),
+    path("language/", base.language_view, name="language"),
+    path("dashboard/", dashboard.dashboard_view, name="dashboard"),
+    path("members/", members.members_view, name="members"),
+    path("members/<int:member_id>/", members.member_view, name="member"),
+    path(
+        "members/<int:member_id>/adjust-points/",
+        approvals.adjust_points_view,
+        name="adjust_points",
+    ),
+    path(
+        "members/<int:member_id>/override-tier/",
+        approvals.override_tier_view,
+        name="override_tier",
+    ),
+    path("approvals/", approvals.approvals_view, name="approvals"),
+    path("approvals/<str:kind>/<int:pk>/", approvals.decide_view, name="decide"),
+    path("audit/", audit.audit_view, name="audit"),
+    path("coupon-templates/", config.coupon_templates_view, name="coupon_templates"),
+    path("coupon-templates/new/", config.coupon_template_new_view, name="coupon_template_new"),
+    path("rules/", config.rules_view, name="rules"),
+    path("configuration/", config.configuration_view, name="configuration"),
+]

@@ -1,0 +1,53 @@
+"""Sign-in, sign-out, language and the landing page of the console."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from patron.console.auth import operator_required
+from patron.members.models import Language
+
+
+class ConsoleLoginView(auth_views.LoginView):
+    template_name = "console/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("console:home")
+
+
+class ConsoleLogoutView(auth_views.LogoutView):
+    next_page = "console:login"
+
+
+@operator_required()
+def home_view(request: HttpRequest) -> HttpResponse:
+    if request.user.has_perm("console.view_dashboard"):
+        return redirect("console:dashboard")
+    return redirect("console:members")
+
+
+@require_POST
+def language_view(request: HttpRequest) -> HttpResponse:
+    """The operator's language, remembered in the language cookie."""
+    language = request.POST.get("language", "")
+    if language not in Language.values:
+        language = Language.ZH_HANS
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("console:home")
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response

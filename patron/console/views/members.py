@@ -1,0 +1,55 @@
+"""Member search and the 360° view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from patron.console import selectors
+from patron.console.auth import operator_required
+from patron.members.models import Member
+from patron.orders.models import Order
+
+
+@operator_required("members.view_member")
+def members_view(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    members = selectors.member_search(query=query)
+    return render(
+        request,
+        "console/members.html",
+        {
+            "members": members,
+            "query": query,
+            "show_pii": request.user.has_perm("members.view_member_pii"),
+        },
+    )
+
+
+def member_context(request: HttpRequest, member: Member) -> dict[str, Any]:
+    from patron.console.views.approvals import AdjustPointsForm, OverrideTierForm
+
+    user = request.user
+    context: dict[str, Any] = {
+        "member": member,
+        "show_pii": user.has_perm("members.view_member_pii"),
+        "orders": Order.objects.filter(member=member).order_by("-placed_at")[:20],
+        "audit": selectors.member_audit_trail(member=member, limit=30),
+        "tab": request.GET.get("tab", "overview"),
+        "adjust_form": AdjustPointsForm(),
+        "override_form": OverrideTierForm(),
+    }
+    context.update(selectors.member_loyalty(member=member, user=user))
+    context["override_form"].fields["tier"].choices = [
+        (t.code, str(t))
+        for t in context["tiers"]  # type: ignore[attr-defined]
+    ]
+    return context
+
+
+@operator_required("members.view_member")
+def member_view(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = get_object_or_404(Member.objects.select_related("shop"), pk=member_id)
+    return render(request, "console/member.html", member_context(request, member))

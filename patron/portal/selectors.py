@@ -1,0 +1,77 @@
+"""Reads for the portal pages. Points, tiers, coupons and rewards come from their
+apps' selectors; what is gathered here is the member's own export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from patron.core import clock
+from patron.members.models import Member
+from patron.orders.models import Order
+from patron.portal.models import MemberCredential
+
+
+def _orders(member: Member) -> list[dict[str, Any]]:
+    rows = []
+    for order in (
+        Order.objects.filter(member=member).prefetch_related("lines").order_by("placed_at")
+    ):
+        rows.append(
+            {
+                "order_id": order.external_id,
+                "status": order.status,
+                "currency": order.currency,
+                "paid_amount_fen": order.paid_amount,
+                "refunded_amount_fen": order.refunded_amount,
+                "points_used": order.points_used,
+                "coupon_codes": order.coupon_codes,
+                "placed_at": order.placed_at,
+                "paid_at": order.paid_at,
+                "lines": [
+                    {
+                        "sku": line.sku,
+                        "name": line.name,
+                        "quantity": line.quantity,
+                        "unit_price_fen": line.unit_price,
+                        "paid_amount_fen": line.paid_amount,
+                        "refunded_quantity": line.refunded_quantity,
+                    }
+                    for line in order.lines.all()
+                ],
+            }
+        )
+    return rows
+
+
+def member_data_export(*, member: Member) -> dict[str, Any]:
+    """Everything held about the member, for their personal-information request."""
+    from patron.portal import integrations
+
+    credential = MemberCredential.objects.filter(member=member).first()
+    data: dict[str, Any] = {
+        "exported_at": clock.now(),
+        "shop": member.shop.name,
+        "profile": {
+            "member_id": member.external_id,
+            "name": member.name,
+            "phone": member.phone,
+            "email": member.email,
+            "birthday": member.birthday,
+            "gender": member.gender,
+            "language": member.language,
+            "registered_at": member.registered_at,
+            "registration_channel": member.registration_channel,
+        },
+        "consents": {
+            "email": member.consent_email,
+            "sms": member.consent_sms,
+            "in_app": member.consent_in_app,
+        },
+        "portal_account": {
+            "has_password": credential is not None,
+            "last_sign_in": credential.last_login if credential else None,
+        },
+        "orders": _orders(member),
+    }
+    data.update(integrations.export_sections(member))
+    return data

@@ -1,0 +1,299 @@
+"""Writes owned by the portal: member passwords, sign-in (password and shop link),
+password reset, profile and preferences.
+
+Sign-in never tells an unknown account from a wrong password: the same error,
+and a password hash is checked either way so the timing is alike too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from patron.core import clock
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.models import Shop
+from patron.core.pii import normalize_email, normalize_phone
+from patron.members import services as member_services
+from patron.members.models import Language, Member
+from patron.portal.models import MemberCredential, ShopSignInSecret, SignInFailure, UsedSignInNonce
+
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 30
+LINK_MAX_AGE = dt.timedelta(minutes=5)
+# Checked against when there is no account, so that both paths cost one hash.
+_DUMMY_HASH = make_password("patron-no-such-account")
+
+
+# --- Passwords ----------------------------------------------------------------
+
+
+def credential_set_password(*, member: Member, raw_password: str) -> MemberCredential:
+    """Give the member a portal password (validated by Django's validators)."""
+    try:
+        validate_password(raw_password)
+    except ValidationError as exc:
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR, " ".join(exc.messages), field="password"
+        ) from None
+    now = clock.now()
+    with transaction.atomic():
+        credential, _created = MemberCredential.objects.update_or_create(
+            member=member,
+            defaults={"password": make_password(raw_password), "password_changed_at": now},
+            create_defaults={
+                "password": make_password(raw_password),
+                "password_changed_at": now,
+                "created_at": now,
+            },
+        )
+    return credential
+
+
+# --- Sign-in with a password ----------------------------------------------------
+
+
+def _throttle_key(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def _find_member(*, shop: Shop, identifier: str) -> Member | None:
+    text = identifier.strip()
+    if not text:
+        return None
+    try:
+        if "@" in text:
+            return Member.objects.filter(shop=shop, email__iexact=normalize_email(text)).first()
+        return Member.objects.filter(shop=shop, phone=normalize_phone(text)).first()
+    except ValidationError:
+        return None
+
+
+def _refused() -> PatronError:
+    return PatronError(
+        ErrorCode.UNAUTHENTICATED,
+        _("The account or password is not correct."),
+        field="password",
+        status=401,
+    )
+
+
+def portal_sign_in(*, shop: Shop, identifier: str, password: str, address: str) -> Member:
+    """The member whose phone or e-mail and password match; refuses otherwise.
+
+    Too many failures for one identifier or from one address within the
+    window are refused before any password is checked, whether or not the
+    account exists.
+    """
+    now = clock.now()
+    since = now - FAILURE_WINDOW
+    account_key = _throttle_key("id", identifier.strip().lower())
+    address_key = _throttle_key("ip", address)
+    failures = SignInFailure.objects.filter(at__gte=since)
+    if (
+        failures.filter(key=account_key).count() >= MAX_FAILURES_PER_ACCOUNT
+        or failures.filter(key=address_key).count() >= MAX_FAILURES_PER_ADDRESS
+    ):
+        raise PatronError(
+            ErrorCode.RATE_LIMITED,
+            _("Too many attempts. Please wait 15 minutes and try again."),
+            field="identifier",
+        )
+    member = _find_member(shop=shop, identifier=identifier)
+    credential = (
+        MemberCredential.objects.filter(member=member).first() if member is not None else None
+    )
+    ok = check_password(password, credential.password if credential else _DUMMY_HASH)
+    if not ok or credential is None or member is None:
+        SignInFailure.objects.bulk_create(
+            [SignInFailure(key=account_key, at=now), SignInFailure(key=address_key, at=now)]
+        )
+        raise _refused()
+    MemberCredential.objects.filter(pk=credential.pk).update(last_login=now)
+    SignInFailure.objects.filter(key=account_key).delete()
+    return member
+
+
+# --- Sign-in from the shop (signed links) ---------------------------------------
+
+
+def link_signature(*, secret: str, shop_id: int, member: str, ts: int, nonce: str) -> str:
+    """HMAC-SHA256 over ``shop_id.member.ts.nonce``; what the shop's backend computes."""
+    message = f"{shop_id}.{member}.{ts}.{nonce}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def sign_in_secret_rotate(*, shop: Shop) -> str:
+    """Create or replace the shop's link-signing secret; returns it (shown once)."""
+    secret = secrets.token_urlsafe(32)
+    ShopSignInSecret.objects.update_or_create(
+        shop=shop,
+        defaults={"secret": secret, "created_at": clock.now()},
+    )
+    return secret
+
+
+def portal_link_sign_in(*, shop_id: int, member: str, ts: int, nonce: str, sig: str) -> Member:
+    """Consume a shop-signed sign-in link: valid signature, fresh, unused."""
+    refused = PatronError(
+        ErrorCode.UNAUTHENTICATED,
+        _("This sign-in link is invalid or has expired. Please open it again from the shop."),
+        status=401,
+    )
+    secret = ShopSignInSecret.objects.select_related("shop").filter(shop_id=shop_id).first()
+    if secret is None or not nonce or len(nonce) > 64:
+        raise refused
+    expected = link_signature(
+        secret=secret.secret, shop_id=shop_id, member=member, ts=ts, nonce=nonce
+    )
+    if not hmac.compare_digest(expected, sig):
+        raise refused
+    now = clock.now()
+    issued = dt.datetime.fromtimestamp(ts, tz=dt.UTC)
+    # A little leeway for clocks that run ahead; none for links that are old.
+    if issued > now + dt.timedelta(seconds=30) or now - issued > LINK_MAX_AGE:
+        raise refused
+    found = Member.objects.filter(shop_id=shop_id, external_id=member).first()
+    if found is None:
+        raise refused
+    try:
+        with transaction.atomic():
+            UsedSignInNonce.objects.create(
+                shop_id=shop_id, nonce=nonce, used_at=now, expires_at=issued + LINK_MAX_AGE
+            )
+    except IntegrityError:
+        raise refused from None
+    return found
+
+
+# --- Password reset -----------------------------------------------------------
+
+
+class _ResetTokens(PasswordResetTokenGenerator):
+    """Django's reset tokens over a member credential; invalid once the password changes."""
+
+    key_salt = "patron.portal.password_reset"
+
+    def _make_hash_value(self, user: Any, timestamp: int) -> str:
+        login = "" if user.last_login is None else user.last_login.replace(microsecond=0)
+        return f"{user.pk}{user.password}{login}{timestamp}{user.member.email}"
+
+    def _now(self) -> dt.datetime:
+        return clock.now().replace(tzinfo=None)
+
+
+reset_tokens = _ResetTokens()
+
+
+@dataclass(frozen=True)
+class ResetLink:
+    uid: str
+    token: str
+
+
+def password_reset_request(*, shop: Shop, email: str, url_template: str) -> None:
+    """Mail a reset link if the e-mail belongs to a member with a portal password.
+
+    Says nothing either way, so the form cannot be used to find accounts.
+    ``url_template`` has ``{uid}`` and ``{token}`` placeholders.
+    """
+    from patron.portal import tasks
+
+    member = _find_member(shop=shop, identifier=email) if "@" in email else None
+    credential = MemberCredential.objects.filter(member=member).first() if member else None
+    if credential is None or member is None:
+        return
+    link = reset_link(credential)
+    url = url_template.format(uid=link.uid, token=link.token)
+    transaction.on_commit(lambda: tasks.password_reset_mail.enqueue(member_id=member.pk, url=url))
+
+
+def reset_link(credential: MemberCredential) -> ResetLink:
+    return ResetLink(
+        uid=urlsafe_base64_encode(str(credential.pk).encode()),
+        token=reset_tokens.make_token(credential),  # type: ignore[arg-type]
+    )
+
+
+def reset_credential(*, uid: str, token: str) -> MemberCredential | None:
+    """The credential a reset link is for, if the link is still valid."""
+    try:
+        pk = int(urlsafe_base64_decode(uid).decode())
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+    credential = MemberCredential.objects.select_related("member").filter(pk=pk).first()
+    if credential is None:
+        return None
+    if not reset_tokens.check_token(credential, token):  # type: ignore[arg-type]
+        return None
+    return credential
+
+
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> Member:
+    credential = reset_credential(uid=uid, token=token)
+    if credential is None:
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR,
+            _("This reset link is invalid or has expired. Please ask for a new one."),
+            field="token",
+        )
+    credential_set_password(member=credential.member, raw_password=new_password)
+    return credential.member
+
+
+# --- Profile and preferences ------------------------------------------------------
+
+
+def member_language_set(*, member: Member, language: str) -> Member:
+    if language not in Language.values:
+        raise PatronError(ErrorCode.VALIDATION_ERROR, _("Unknown language."), field="language")
+    updated, _created = member_services.member_upsert(
+        shop=member.shop, external_id=member.external_id, fields={"language": language}
+    )
+    return updated
+
+
+def member_profile_update(
+    *,
+    member: Member,
+    name: str,
+    email: str,
+    birthday: dt.date | None,
+    gender: str,
+) -> Member:
+    """The member edits their own name, e-mail, birthday and gender."""
+    fields: dict[str, Any] = {"name": name, "email": email, "gender": gender}
+    if birthday is not None:
+        fields["birthday"] = birthday
+    updated, _created = member_services.member_upsert(
+        shop=member.shop, external_id=member.external_id, fields=fields
+    )
+    return updated
+
+
+def member_consent_set(
+    *, member: Member, consent_email: bool, consent_sms: bool, consent_in_app: bool
+) -> Member:
+    updated, _created = member_services.member_upsert(
+        shop=member.shop,
+        external_id=member.external_id,
+        fields={
+            "consent_email": consent_email,
+            "consent_sms": consent_sms,
+            "consent_in_app": consent_in_app,
+        },
+    )
+    return updated

@@ -1,0 +1,31 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+  // Forms marked data-once disable their buttons after the first submit, so a
+  // double click cannot send the request twice (the server also replays
+  // by idempotency key).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-once")) return;
+    if (form.dataset.sent === "1") { event.preventDefault(); return; }
+    form.dataset.sent = "1";
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) {
+        b.disabled = true;
+        b.setAttribute("aria-busy", "true");
+      });
+    }, 0);
+  });
+  // Countdown timers: <span class="countdown" data-until="ISO-8601">
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  function tick() {
+    document.querySelectorAll("[data-until]").forEach(function (el) {
+      var left = Math.max(0, Math.floor((Date.parse(el.dataset.until) - Date.now()) / 1000));
+      var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600);
+      var m = Math.floor(left % 3600 / 60), s = left % 60;
+      el.textContent = (d > 0 ? d + (el.dataset.dayUnit || "d") + " " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+    });
+  }
+  tick();
+  window.setInterval(tick, 1000);
+})();

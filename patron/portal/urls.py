@@ -1,0 +1,30 @@
+from django.urls import path
+
+from patron.portal.views import account, loyalty
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", loyalty.home_view, name="home"),
+    path("sign-in/", account.sign_in_view, name="sign_in"),
+    path("sign-out/", account.sign_out_view, name="sign_out"),
+    path("sso", account.link_sign_in_view, name="link_sign_in"),
+    path("password-reset/", account.password_reset_view, name="password_reset"),
+    path(
+        "password-reset/<str:uid>/<str:token>/",
+        account.password_reset_confirm_view,
+        name="password_reset_confirm",
+    ),
+    path("language/", account.language_view, name="language"),
+    path("me/", account.profile_view, name="profile"),
+    path("me/data.json", account.data_export_view, name="data_export"),
+    path("benefits/", loyalty.benefits_view, name="benefits"),
+    path("points/", loyalty.points_history_view, name="points_history"),
+    path("tier-history/", loyalty.tier_history_view, name="tier_history"),
+    path("rewards/", loyalty.rewards_view, name="rewards"),
+    path("rewards/<int:reward_id>/", loyalty.reward_view, name="reward"),
+    path("redemptions/", loyalty.redemptions_view, name="redemptions"),
+    path("coupons/", loyalty.coupons_view, name="coupons"),
+    path("coupons/claim/", loyalty.claim_centre_view, name="claim_centre"),
+    path("check-in/", loyalty.check_in_view, name="check_in"),
+]
