@@ -19,6 +19,7 @@ from patron.core.validation import field_path
 from patron.events.api import router as events_router
 from patron.members.api import router as members_router
 from patron.points.api import router as points_router
+from patron.tiers.api import router as tiers_router
 
 logger = logging.getLogger("patron.api")
 
@@ -37,6 +38,7 @@ api = NinjaAPI(
 api.add_router("/v1/members", members_router)
 api.add_router("/v1/events", events_router)
 api.add_router("/v1", points_router)
+api.add_router("/v1", tiers_router)
 
 
 @api.exception_handler(PatronError)

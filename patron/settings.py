@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "patron.events",
     "patron.rules",
     "patron.points",
+    "patron.tiers",
     "patron.promotions",
     "patron.rewards",
     "patron.portal",

@@ -12,6 +12,7 @@ from typing import Any
 
 from patron.core import tasks as core_tasks
 from patron.points import tasks as points_tasks
+from patron.tiers import tasks as tiers_tasks
 
 
 @dataclass(frozen=True)
@@ -26,4 +27,8 @@ SCHEDULE: list[Job] = [
     Job("points.activate_pending", dt.timedelta(minutes=15), points_tasks.points_activate_pending),
     Job("points.expire", dt.timedelta(hours=1), points_tasks.points_expire),
     Job("points.birthday", dt.timedelta(hours=6), points_tasks.points_birthday),
+    # Idempotent per (shop, period) and (member, year): hourly runs just catch up.
+    Job("tiers.period_evaluate", dt.timedelta(hours=1), tiers_tasks.tiers_period_evaluate),
+    Job("tiers.birthday_gifts", dt.timedelta(hours=6), tiers_tasks.tiers_birthday_gifts),
+    Job("tiers.stats_refresh", dt.timedelta(hours=24), tiers_tasks.tiers_stats_refresh),
 ]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from patron.events import handlers
 from patron.events.services import EventContext
 from patron.points import handlers as points_handlers
+from patron.tiers import handlers as tier_handlers
 
 Handler = Callable[[EventContext], None]
 
@@ -46,6 +47,12 @@ CUSTOM: list[Handler] = [
     handlers.activity_recorded,
     points_handlers.activity,
 ]
+
+# Tiers run last on every event that moves growth value, so an upgrade sees the
+# order and the points the earlier handlers just wrote (same transaction).
+for _type in ("order.paid", "order.cancelled", "order.refunded", "review.posted", "link.shared"):
+    PIPELINE[_type].append(tier_handlers.tier_progress)
+CUSTOM.append(tier_handlers.tier_progress)
 
 
 def run_pipeline(ctx: EventContext) -> None:

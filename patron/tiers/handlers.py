@@ -1,0 +1,72 @@
+"""Event pipeline steps for tiers: accrue growth value, then upgrade at once.
+
+They run after the order and points handlers (``patron.events.pipeline``), in
+the event's transaction, so an upgrade is part of the event that caused it.
+"""
+
+from __future__ import annotations
+
+from patron.events.services import EventContext
+from patron.orders.models import Order
+from patron.tiers import selectors
+from patron.tiers.models import GrowthKind, QualifyingMeasure
+from patron.tiers.services import growth
+from patron.tiers.services.definitions import tiers_seed_defaults
+
+ORDER_EVENTS = {"order.paid", "order.refunded", "order.cancelled"}
+
+
+def tier_progress(ctx: EventContext) -> None:
+    """Record the event's growth value and upgrade the member if it is enough."""
+    member = ctx.member
+    if member is None:
+        return
+    program = tiers_seed_defaults(shop=ctx.shop)
+    growth.member_lock(member)
+    event_type = ctx.envelope.type
+    delta = 0
+    if event_type in ORDER_EVENTS:
+        order = Order.objects.get(shop=ctx.shop, external_id=ctx.data.order_id)
+        if event_type == "order.paid":
+            delta = growth.growth_order_paid(
+                member=member, order=order, program=program, event_id=ctx.envelope.id
+            )
+        else:
+            delta = growth.growth_order_reversed(
+                member=member, order=order, at=ctx.occurred_at, event_id=ctx.envelope.id
+            )
+    elif event_type == "review.posted":
+        delta = growth.growth_activity(
+            member=member,
+            kind=GrowthKind.REVIEW,
+            weight=program.growth_per_review,
+            at=ctx.occurred_at,
+            event_id=ctx.envelope.id,
+        )
+    elif event_type == "link.shared" or event_type.startswith("custom."):
+        delta = growth.growth_activity(
+            member=member,
+            kind=GrowthKind.ACTIVITY,
+            weight=program.growth_per_activity,
+            at=ctx.occurred_at,
+            event_id=ctx.envelope.id,
+        )
+    elif program.qualifying_measure != QualifyingMeasure.LIFETIME_POINTS:
+        return
+    if delta:
+        ctx.effects.append(
+            {
+                "type": "growth.changed",
+                "delta": delta,
+                "growth_value": selectors.growth_value(member, program),
+            }
+        )
+    if delta > 0 or program.qualifying_measure == QualifyingMeasure.LIFETIME_POINTS:
+        effect = growth.tier_upgrade_if_qualified(
+            member=member,
+            program=program,
+            tiers=selectors.active_tiers(ctx.shop),
+            event_id=ctx.envelope.id,
+        )
+        if effect is not None:
+            ctx.effects.append(effect)

@@ -1,0 +1,270 @@
+"""Reads: a member's tier, growth value, benefits and standing; tier lists.
+
+``member_tier_code`` and ``member_benefits`` are what other apps (points,
+promotions) call; they never write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Sum
+
+from patron.core import clock
+from patron.core.models import Shop
+from patron.members.models import Member
+from patron.tiers import periods
+from patron.tiers.models import (
+    GrowthMonth,
+    MemberTier,
+    QualifyingMeasure,
+    Tier,
+    TierBenefits,
+    TierChange,
+    TierProgram,
+)
+
+
+def program_of(shop: Shop | int) -> TierProgram:
+    """The shop's programme, or the defaults (unsaved) when it has none yet."""
+    shop_id = shop if isinstance(shop, int) else shop.pk
+    program = TierProgram.objects.filter(shop_id=shop_id).first()
+    return program or TierProgram(shop_id=shop_id, updated_at=clock.now())
+
+
+def active_tiers(shop: Shop | int) -> list[Tier]:
+    """The shop's active tiers, lowest rank first."""
+    shop_id = shop if isinstance(shop, int) else shop.pk
+    return list(
+        Tier.objects.filter(shop_id=shop_id, is_active=True)
+        .select_related("benefits")
+        .order_by("rank")
+    )
+
+
+def member_state(member: Member) -> MemberTier | None:
+    return MemberTier.objects.select_related("tier", "tier__benefits").filter(member=member).first()
+
+
+def current_tier(member: Member, tiers: list[Tier] | None = None) -> Tier | None:
+    """The member's tier: their state's tier, else the lowest active tier."""
+    state = member_state(member)
+    if state is not None:
+        return state.tier
+    tiers = active_tiers(member.shop_id) if tiers is None else tiers
+    return tiers[0] if tiers else None
+
+
+def growth_value(member: Member, program: TierProgram, on: dt.date | None = None) -> int:
+    """Growth value in the rolling window of whole months ending with ``on``'s month."""
+    first, last = periods.window_months(on or clock.today(), program.window_months)
+    total = GrowthMonth.objects.filter(member=member, month__gte=first, month__lte=last).aggregate(
+        s=Sum("value")
+    )["s"]
+    return int(total or 0)
+
+
+def lifetime_points_earned(member: Member) -> int:
+    """Lifetime points earned, from the points app's account (0 without one)."""
+    if not apps.is_installed("patron.points"):
+        return 0
+    from patron.points.models import PointsAccount
+
+    value = (
+        PointsAccount.objects.filter(member=member)
+        .values_list("lifetime_earned", flat=True)
+        .first()
+    )
+    return int(value or 0)
+
+
+def qualifying_value(member: Member, program: TierProgram, on: dt.date | None = None) -> int:
+    if program.qualifying_measure == QualifyingMeasure.LIFETIME_POINTS:
+        return lifetime_points_earned(member)
+    return growth_value(member, program, on)
+
+
+def member_tier_code(member: Member | None) -> str:
+    """The member's tier code ("" when the shop has no tiers)."""
+    if member is None:
+        return ""
+    code = MemberTier.objects.filter(member=member).values_list("tier__code", flat=True).first()
+    if code is not None:
+        return str(code)
+    lowest = (
+        Tier.objects.filter(shop_id=member.shop_id, is_active=True)
+        .order_by("rank")
+        .values_list("code", flat=True)
+        .first()
+    )
+    return str(lowest or "")
+
+
+@dataclass(frozen=True)
+class Benefits:
+    """What a member's tier grants, as plain typed values."""
+
+    tier_code: str
+    tier_name: str
+    tier_name_en: str
+    earn_multiplier_percent: int
+    discount_bp: int
+    free_shipping_threshold: int | None
+    priority_shipping: bool
+    birthday_gift_points: int
+    birthday_coupon_template: str
+    free_trial: bool
+    member_only_events: bool
+    flash_sale_access: bool
+    dedicated_service: bool
+    monthly_coupon_template: str
+    monthly_coupon_count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def benefits_of(tier: Tier) -> Benefits:
+    b = getattr(tier, "benefits", None) or TierBenefits(tier=tier)
+    return Benefits(
+        tier_code=tier.code,
+        tier_name=tier.name,
+        tier_name_en=tier.name_en,
+        earn_multiplier_percent=b.earn_multiplier_percent,
+        discount_bp=b.discount_bp,
+        free_shipping_threshold=b.free_shipping_threshold,
+        priority_shipping=b.priority_shipping,
+        birthday_gift_points=b.birthday_gift_points,
+        birthday_coupon_template=b.birthday_coupon_template,
+        free_trial=b.free_trial,
+        member_only_events=b.member_only_events,
+        flash_sale_access=b.flash_sale_access,
+        dedicated_service=b.dedicated_service,
+        monthly_coupon_template=b.monthly_coupon_template,
+        monthly_coupon_count=b.monthly_coupon_count,
+    )
+
+
+def member_benefits(member: Member) -> Benefits | None:
+    """The benefits in force for the member (None when the shop has no tiers)."""
+    tier = current_tier(member)
+    return benefits_of(tier) if tier is not None else None
+
+
+def earn_multiplier_percent(member: Member | None) -> int:
+    """The tier's points earn multiplier in percent (100 without tiers)."""
+    if member is None:
+        return 100
+    benefits = member_benefits(member)
+    return benefits.earn_multiplier_percent if benefits is not None else 100
+
+
+def tier_out(tier: Tier) -> dict[str, Any]:
+    return {
+        "code": tier.code,
+        "name": tier.name,
+        "name_en": tier.name_en,
+        "rank": tier.rank,
+        "entry_threshold": tier.entry_threshold,
+        "retention_threshold": tier.retention_threshold,
+    }
+
+
+def tier_list(shop: Shop) -> list[dict[str, Any]]:
+    """Definitions and benefits of the shop's active tiers, lowest first."""
+    out = []
+    for tier in active_tiers(shop):
+        benefits = benefits_of(tier).as_dict()
+        for key in ("tier_code", "tier_name", "tier_name_en"):
+            benefits.pop(key)
+        out.append({**tier_out(tier), "benefits": benefits})
+    return out
+
+
+def kept_until(
+    state: MemberTier | None, tier: Tier, tiers: list[Tier], program: TierProgram, today: dt.date
+) -> dt.date | None:
+    """The last day the member is sure to keep the tier, whatever happens to
+    their value (None: the lowest tier or an override, which cannot be lost)."""
+    if state is None or state.override_id is not None or tier.pk == tiers[0].pk:
+        return None
+    first_eval = periods.period_end(today, program.period)
+    if state.protected_until and state.protected_until > first_eval:
+        first_eval = periods.period_end(state.protected_until, program.period)
+    if state.grace_until is not None:
+        return max(first_eval, state.grace_until)
+    return periods.period_end(first_eval, program.period, program.grace_periods)
+
+
+def member_tier_status(member: Member) -> dict[str, Any]:
+    """Everything a member may see about their tier and how to move up or keep it."""
+    program = program_of(member.shop_id)
+    tiers = active_tiers(member.shop_id)
+    state = member_state(member)
+    tier = state.tier if state is not None else (tiers[0] if tiers else None)
+    today = clock.today()
+    value = qualifying_value(member, program, today)
+    if tier is None:
+        return {"tier": None, "measure": program.qualifying_measure, "value": value}
+    higher = [t for t in tiers if t.rank > tier.rank]
+    next_tier = higher[0] if higher else None
+    next_eval = periods.period_end(today, program.period)
+    leaving = 0
+    if program.qualifying_measure == QualifyingMeasure.GROWTH:
+        first_now, _ = periods.window_months(today, program.window_months)
+        first_then, _ = periods.window_months(next_eval, program.window_months)
+        leaving = int(
+            GrowthMonth.objects.filter(
+                member=member, month__gte=first_now, month__lt=first_then
+            ).aggregate(s=Sum("value"))["s"]
+            or 0
+        )
+    window_first, _ = periods.window_months(today, program.window_months)
+    changes = TierChange.objects.filter(member=member).select_related("from_tier", "to_tier")[:10]
+    return {
+        "tier": tier_out(tier),
+        "measure": program.qualifying_measure,
+        "value": value,
+        "window_starts": window_first.isoformat()
+        if program.qualifying_measure == QualifyingMeasure.GROWTH
+        else None,
+        "next_tier": None
+        if next_tier is None
+        else {
+            **tier_out(next_tier),
+            "missing": max(0, next_tier.entry_threshold - value),
+        },
+        "retention": {
+            "threshold": tier.retention_threshold,
+            "next_evaluation_on": next_eval.isoformat(),
+            "value_leaving_window_by_then": leaving,
+            "missing_at_next_evaluation": max(0, tier.retention_threshold - (value - leaving)),
+            "at_risk": bool(state and state.grace_until),
+            "grace_until": state.grace_until.isoformat() if state and state.grace_until else None,
+        },
+        "since": state.since.isoformat() if state else None,
+        "protected_until": state.protected_until.isoformat()
+        if state and state.protected_until
+        else None,
+        "kept_until": (
+            k.isoformat() if (k := kept_until(state, tier, tiers, program, today)) else None
+        ),
+        "override": bool(state and state.override_id),
+        "benefits": benefits_of(tier).as_dict(),
+        "recent_changes": [
+            {
+                "at": c.at.isoformat(),
+                "from": c.from_tier.code if c.from_tier else None,
+                "to": c.to_tier.code,
+                "cause": c.cause,
+                "value": c.value,
+                "threshold": c.threshold,
+                "event_id": c.event_id or None,
+                "note": c.note,
+            }
+            for c in changes
+        ],
+    }

@@ -1,0 +1,39 @@
+"""Tier jobs for the scheduler. Each visits the shops with a tier programme and
+is safe to run as often as the schedule likes: evaluations and gifts are keyed
+by (shop, period) and (member, year)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from patron.core.models import Shop
+from patron.tiers.models import TierProgram
+from patron.tiers.services.evaluation import tiers_evaluate_period
+from patron.tiers.services.gifts import birthday_gifts_grant
+from patron.tiers.services.stats import tier_stats_refresh
+
+
+def _shops() -> list[Shop]:
+    ids = TierProgram.objects.values_list("shop_id", flat=True)
+    return list(Shop.objects.filter(pk__in=ids).order_by("pk"))
+
+
+@task()
+def tiers_period_evaluate() -> dict[str, dict[str, int]]:
+    """Evaluate the last completed period of every shop that has not had it."""
+    done: dict[str, dict[str, int]] = {}
+    for shop in _shops():
+        run = tiers_evaluate_period(shop=shop)
+        if run is not None:
+            done[shop.name] = run.counts
+    return done
+
+
+@task()
+def tiers_birthday_gifts() -> int:
+    return sum(birthday_gifts_grant(shop=shop) for shop in _shops())
+
+
+@task()
+def tiers_stats_refresh() -> int:
+    return sum(len(tier_stats_refresh(shop=shop)) for shop in _shops())
