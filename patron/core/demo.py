@@ -19,13 +19,14 @@ DEMO_SHOP = "Demo Shop"
 
 DEMO_ACCOUNTS_TEXT = (
     "Demo accounts (password for all: " + DEMO_PASSWORD + "):\n"
-    "  operator (admin):  admin        -> /admin/\n"
-    "  marketing:         marketing    -> /admin/\n"
-    "  service agent:     agent        -> /admin/\n"
+    "  operator (admin):  admin        -> /console/ and /admin/\n"
+    "  marketing:         marketing    -> /console/\n"
+    "  finance:           finance      -> /console/\n"
+    "  service agent:     agent        -> /console/\n"
     "  demo member:       phone "
     + DEMO_MEMBER_PHONE
     + " (member "
     + DEMO_MEMBER_EXTERNAL_ID
-    + ")\n"
+    + ") -> / (member portal)\n"
     "  shop API key:      patron create-api-key --shop '" + DEMO_SHOP + "'\n"
 )

@@ -503,3 +503,9 @@ def demo_seed(
             log(f"seeding {name} ...")
             step(ctx)
     return ctx
+
+
+# The member portal: the demo member signs in with DEMO_PASSWORD.
+from patron.portal.demo import step_portal  # noqa: E402
+
+STEPS.append(("portal", step_portal))

@@ -39,9 +39,10 @@ def claim(*, member: Member, post: QueryDict) -> tuple[int, dict[str, Any]]:
 
 
 def redeem(*, member: Member, reward: Any, request: HttpRequest) -> tuple[int, dict[str, Any]]:
-    from patron.rewards import services as reward_services  # type: ignore[attr-defined]
+    from patron.rewards import services as reward_services
 
-    redemption = reward_services.redemption_place(  # type: ignore[attr-defined]
+    redemption, _created = reward_services.redemption_place(
+        shop=member.shop,
         member=member,
         reward=reward,
         request_id=f"portal-{request.POST.get('idem', '')}"[:64],

@@ -138,7 +138,7 @@ def reward_view(request: HttpRequest, reward_id: int) -> HttpResponse:
     if reward is None:
         raise Http404
     points = loyalty.points_summary(member)
-    error = ""
+    error = address_error = ""
     status = 200
     if request.method == "POST":
         from patron.portal import actions
@@ -150,7 +150,10 @@ def reward_view(request: HttpRequest, reward_id: int) -> HttpResponse:
                 lambda: actions.redeem(member=member, reward=reward, request=request),
             )
         except PatronError as exc:
-            error = friendly(exc)
+            if exc.field == "shipping_address":
+                address_error = _("Please enter the address the gift should be sent to.")
+            else:
+                error = friendly(exc)
             status = 409 if exc.status == 409 else 422
         else:
             messages.success(
@@ -169,7 +172,8 @@ def reward_view(request: HttpRequest, reward_id: int) -> HttpResponse:
             "after": points["available"] - reward.points_price,
             "enough": points["available"] >= reward.points_price,
             "error": error,
-            "idem": request.POST.get("idem") if error else new_token(),
+            "address_error": address_error,
+            "idem": request.POST.get("idem") if (error or address_error) else new_token(),
             "address": request.POST.get("shipping_address", ""),
         },
         status=status,
