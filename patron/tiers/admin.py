@@ -50,7 +50,7 @@ class TierForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         shop = data.get("shop")
         if shop is not None and not self.errors:
             candidate = Tier(
@@ -182,7 +182,10 @@ class TierOverrideAdmin(admin.ModelAdmin):
         if change:
             return
         created = overrides.override_request(
-            member=obj.member, tier=obj.tier, reason=obj.reason, actor=request.user
+            member=obj.member,
+            tier=obj.tier,
+            reason=obj.reason,
+            actor=request.user,  # type: ignore[arg-type]
         )
         obj.pk = created.pk
 

@@ -26,7 +26,10 @@ def insert_select(
     Returns the number of rows inserted."""
     select_sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+    cols = ", ".join(
+        connection.ops.quote_name(str(model._meta.get_field(c).column))  # type: ignore[union-attr]
+        for c in columns
+    )
     # SQLite needs a WHERE before ON CONFLICT to parse INSERT .. SELECT .. ON CONFLICT.
     if on_conflict and " WHERE " not in select_sql:
         raise ValueError("insert_select with on_conflict needs a filtered queryset")

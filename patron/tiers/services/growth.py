@@ -129,8 +129,8 @@ def growth_order_reversed(*, member: Member, order: Order, at: dt.datetime, even
     or cancellation. Uses the weights the order earned with, and counts the
     reversal in the order's month; cumulative, so partial refunds add up to
     exactly what the order earned. Returns the (negative) change."""
-    entries = {
-        row["kind"]: row
+    entries: dict[str, dict[str, Any]] = {
+        row["kind"]: dict(row)
         for row in GrowthEntry.objects.filter(order=order)
         .values("kind")
         .annotate(total=Sum("value"), weight=Max("weight"), month=Min("month"))

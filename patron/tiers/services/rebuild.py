@@ -6,6 +6,7 @@ backwards. Every statement is an INSERT .. SELECT; nothing loops over members.
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -60,7 +61,7 @@ def _int(value: int) -> Value:
 
 def _order_rows(
     orders: QuerySet[Order], kind: str, value: object, basis: object, weight: int
-) -> QuerySet[Order, dict[str, object]]:
+) -> QuerySet[Any, Any]:
     now = clock.now()
     return orders.annotate(
         c_shop=F("shop_id"),

@@ -99,7 +99,7 @@ def tier_stats_refresh(*, shop: Shop, period_end: dt.date | None = None) -> list
     now = clock.now()
     rows: list[TierStats] = []
     for tier in tiers:
-        r = per_tier.get(tier.pk, {})
+        r: dict[str, Any] = dict(per_tier.get(tier.pk) or {})
         n_orders = int(r.get("orders") or 0)
         revenue = int(r.get("revenue") or 0)
         members = max(0, int(members_by_tier.get(tier.pk, 0)))

@@ -78,11 +78,15 @@ class Sender:
             {"line_id": f"L{i}", "sku": f"S{i}", "quantity": 1, "unit_price": a, "category": "c"}
             for i, a in enumerate(amounts, 1)
         ]
-        return self("order.paid", {"order_id": order_id, "lines": lines,
-                                   "paid_amount": sum(amounts)}, member)
+        return self(
+            "order.paid",
+            {"order_id": order_id, "lines": lines, "paid_amount": sum(amounts)},
+            member,
+        )
 
-    def refund(self, order_id: str, refund_id: str, lines: list[str] | None = None,
-               member: str = "M1") -> dict[str, Any]:
+    def refund(
+        self, order_id: str, refund_id: str, lines: list[str] | None = None, member: str = "M1"
+    ) -> dict[str, Any]:
         data: dict[str, Any] = {"order_id": order_id, "refund_id": refund_id}
         if lines is not None:
             data["lines"] = [{"line_id": ln, "quantity": 1} for ln in lines]

@@ -57,6 +57,7 @@ def test_protection_then_grace_then_one_tier_down(
     assert evaluate(shop, dt.date(2026, 3, 31)) == {"downgraded": 1}
     assert state(member)[0] == "silver"
     change = TierChange.objects.filter(cause="period_evaluation").get()
+    assert change.from_tier is not None
     assert (change.from_tier.code, change.to_tier.code, change.value, change.threshold) == (
         "gold",
         "silver",
@@ -131,7 +132,9 @@ def test_catch_up_upgrade_when_thresholds_are_lowered(
     shop: Shop, program: TierProgram, member: Member, send: Sender
 ) -> None:
     send.pay("A", 300000)  # 3010: silver
-    Tier.objects.filter(shop=shop, code="gold").update(entry_threshold=3000, retention_threshold=2500)
+    Tier.objects.filter(shop=shop, code="gold").update(
+        entry_threshold=3000, retention_threshold=2500
+    )
 
     assert evaluate(shop, dt.date(2026, 1, 31)) == {"upgraded": 1}
 

@@ -27,9 +27,7 @@ def test_spend_weight_gives_whole_growth_per_yuan_rounded_down(
     assert (entry.kind, entry.value, entry.basis, entry.weight) == ("spend", 246, 12345, 2)
 
 
-def test_order_weight_counts_each_order(
-    program: TierProgram, member: Member, send: Sender
-) -> None:
+def test_order_weight_counts_each_order(program: TierProgram, member: Member, send: Sender) -> None:
     set_program(program, growth_per_yuan=0, growth_per_order=7)
 
     send.pay("O1", 100)
