@@ -19,6 +19,10 @@ from patron.core.validation import field_path
 from patron.events.api import router as events_router
 from patron.members.api import router as members_router
 from patron.points.api import router as points_router
+from patron.promotions.api import checkout_router
+from patron.promotions.api import members_router as coupons_router
+from patron.rewards.api import members_router as redemptions_router
+from patron.rewards.api import rewards_router
 from patron.tiers.api import router as tiers_router
 
 logger = logging.getLogger("patron.api")
@@ -39,6 +43,10 @@ api.add_router("/v1/members", members_router)
 api.add_router("/v1/events", events_router)
 api.add_router("/v1", points_router)
 api.add_router("/v1", tiers_router)
+api.add_router("/v1/members", coupons_router)
+api.add_router("/v1/members", redemptions_router)
+api.add_router("/v1/checkout", checkout_router)
+api.add_router("/v1/rewards", rewards_router)
 
 
 @api.exception_handler(PatronError)

@@ -12,6 +12,7 @@ from typing import Any
 
 from patron.core import tasks as core_tasks
 from patron.points import tasks as points_tasks
+from patron.promotions import tasks as promotions_tasks
 from patron.tiers import tasks as tiers_tasks
 
 
@@ -31,4 +32,6 @@ SCHEDULE: list[Job] = [
     Job("tiers.period_evaluate", dt.timedelta(hours=1), tiers_tasks.tiers_period_evaluate),
     Job("tiers.birthday_gifts", dt.timedelta(hours=6), tiers_tasks.tiers_birthday_gifts),
     Job("tiers.stats_refresh", dt.timedelta(hours=24), tiers_tasks.tiers_stats_refresh),
+    # Unpaid checkout holds time out after 30 minutes (configurable); a minute late at most.
+    Job("promotions.holds_expire", dt.timedelta(minutes=1), promotions_tasks.holds_expire),
 ]

@@ -12,13 +12,21 @@ from collections.abc import Callable
 from patron.events import handlers
 from patron.events.services import EventContext
 from patron.points import handlers as points_handlers
+from patron.promotions import event_handlers as promotion_handlers
 from patron.tiers import handlers as tier_handlers
 
 Handler = Callable[[EventContext], None]
 
 PIPELINE: dict[str, list[Handler]] = {
     "member.registered": [handlers.member_registered, points_handlers.member_registered],
-    "order.paid": [handlers.resolve_member, handlers.order_paid, points_handlers.order_paid],
+    # A checkout hold is captured before points run: when one paid the order's
+    # points, the points app's direct redemption sees the capture and stands aside.
+    "order.paid": [
+        handlers.resolve_member,
+        handlers.order_paid,
+        promotion_handlers.capture_hold,
+        points_handlers.order_paid,
+    ],
     "order.shipped": [handlers.resolve_member, handlers.order_shipped],
     "order.completed": [
         handlers.resolve_member,
@@ -28,11 +36,13 @@ PIPELINE: dict[str, list[Handler]] = {
     "order.cancelled": [
         handlers.resolve_member,
         handlers.order_cancelled,
+        promotion_handlers.release_hold,
         points_handlers.order_cancelled,
     ],
     "order.refunded": [
         handlers.resolve_member,
         handlers.order_refunded,
+        promotion_handlers.refund_hold,
         points_handlers.order_refunded,
     ],
     "review.posted": [

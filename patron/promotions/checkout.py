@@ -16,7 +16,7 @@ from patron.core.models import Shop
 from patron.core.money import Rounding, allocate, divide
 from patron.members.models import Member
 from patron.promotions import codes, engine, reasons, tiering
-from patron.promotions.models import Coupon, CouponStatus, CouponTemplate
+from patron.promotions.models import Coupon, CouponStatus
 from patron.promotions.reasons import Reason
 from patron.rewards import points_cash
 
@@ -166,9 +166,7 @@ def _check_cart(cart: CartIn) -> None:
     if not cart.lines:
         raise PatronError(ErrorCode.VALIDATION_ERROR, "a cart needs a line", field="lines")
     if len(cart.lines) > MAX_LINES:
-        raise PatronError(
-            ErrorCode.VALIDATION_ERROR, f"at most {MAX_LINES} lines", field="lines"
-        )
+        raise PatronError(ErrorCode.VALIDATION_ERROR, f"at most {MAX_LINES} lines", field="lines")
     seen: set[str] = set()
     for i, line in enumerate(cart.lines):
         if line.line_id in seen:

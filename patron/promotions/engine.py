@@ -266,9 +266,7 @@ def best_combination(
     return best, best_value
 
 
-def brute_force_best(
-    offers: Sequence[Offer], cart: Sequence[CartLine], start: State
-) -> int:
+def brute_force_best(offers: Sequence[Offer], cart: Sequence[CartLine], start: State) -> int:
     """The best total discount by trying every subset (for tests only)."""
     from itertools import combinations
 

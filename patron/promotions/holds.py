@@ -80,7 +80,9 @@ def _refuse_unmet(evaluation: Evaluation, cart: CartIn) -> None:
     if cart.points != evaluation.points.used:
         reason = evaluation.points_reason
         raise PatronError(
-            ErrorCode.INSUFFICIENT_POINTS if cart.points > evaluation.points_balance else ErrorCode.CONFLICT,
+            ErrorCode.INSUFFICIENT_POINTS
+            if cart.points > evaluation.points_balance
+            else ErrorCode.CONFLICT,
             f"{cart.points} points cannot be used: "
             + (reason.en if reason else f"at most {evaluation.points.max_points}"),
             field="points",
@@ -206,7 +208,9 @@ def _hold_coupons(hold: CheckoutHold, evaluation: Evaluation) -> None:
         ).update(budget_used=F("budget_used") + amount)
         if not ok:
             raise PatronError(
-                ErrorCode.CONFLICT, "a coupon's promotion has run out of budget", field="coupon_codes"
+                ErrorCode.CONFLICT,
+                "a coupon's promotion has run out of budget",
+                field="coupon_codes",
             )
 
 
@@ -222,7 +226,9 @@ def _latest_hold(shop: Shop, order_id: str) -> CheckoutHold | None:
     )
 
 
-def hold_capture(*, shop: Shop, order_id: str, order_pk: int, member: Member, points_used: int) -> CheckoutHold | None:
+def hold_capture(
+    *, shop: Shop, order_id: str, order_pk: int, member: Member, points_used: int
+) -> CheckoutHold | None:
     """The order was paid: its coupons become used and its held points spent.
 
     Returns None when the order has no hold (the shop did not reserve). A hold
@@ -244,7 +250,9 @@ def hold_capture(*, shop: Shop, order_id: str, order_pk: int, member: Member, po
         )
     if hold.member_id != member.pk:
         raise PatronError(
-            ErrorCode.CONFLICT, f"order {order_id!r} was reserved for another member", field="member"
+            ErrorCode.CONFLICT,
+            f"order {order_id!r} was reserved for another member",
+            field="member",
         )
     if points_used and points_used != hold.points:
         raise PatronError(
@@ -339,7 +347,9 @@ def hold_release(*, hold: CheckoutHold, expired: bool = False) -> CheckoutHold:
     return hold
 
 
-def hold_on_order_cancelled(*, shop: Shop, order_id: str, order_pk: int | None) -> CheckoutHold | None:
+def hold_on_order_cancelled(
+    *, shop: Shop, order_id: str, order_pk: int | None
+) -> CheckoutHold | None:
     """Cancelled before payment: release. Cancelled after payment: give everything back."""
     hold = _latest_hold(shop, order_id)
     if hold is None:

@@ -118,9 +118,7 @@ def nothing_left() -> Reason:
 
 
 def budget() -> Reason:
-    return Reason(
-        "budget", "该优惠活动的预算已用完", "This promotion has run out of budget"
-    )
+    return Reason("budget", "该优惠活动的预算已用完", "This promotion has run out of budget")
 
 
 def not_combinable(other_name: str) -> Reason:

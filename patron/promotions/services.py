@@ -115,7 +115,9 @@ def coupon_issue(
                     )
             except IntegrityError:  # pragma: no cover - 60 random bits; astronomically rare
                 continue
-        raise PatronError(ErrorCode.CONFLICT, "could not allocate a coupon code")  # pragma: no cover
+        raise PatronError(
+            ErrorCode.CONFLICT, "could not allocate a coupon code"
+        )  # pragma: no cover
 
 
 def template_get(*, shop: Shop, code: str) -> CouponTemplate:
@@ -202,9 +204,9 @@ def flash_sale_claim(*, sale: FlashSale, member: Member) -> Coupon:
                 f"at most {sale.per_member_limit} per member in this flash sale",
                 field="sale",
             )
-        taken = FlashSale.objects.filter(
-            Q(pk=sale.pk) & Q(claimed_count__lt=F("quantity"))
-        ).update(claimed_count=F("claimed_count") + 1)
+        taken = FlashSale.objects.filter(Q(pk=sale.pk) & Q(claimed_count__lt=F("quantity"))).update(
+            claimed_count=F("claimed_count") + 1
+        )
         if not taken:
             raise PatronError(ErrorCode.SOLD_OUT, "this flash sale is sold out", field="sale")
         coupon = coupon_issue(

@@ -152,9 +152,7 @@ class Redemption(models.Model):
         verbose_name = _("redemption")
         verbose_name_plural = _("redemptions")
         constraints = [
-            models.UniqueConstraint(
-                fields=["shop", "request_id"], name="redemption_request_unique"
-            )
+            models.UniqueConstraint(fields=["shop", "request_id"], name="redemption_request_unique")
         ]
         indexes = [models.Index(fields=["member", "reward", "status"])]
 

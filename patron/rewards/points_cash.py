@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
-from patron.members.models import Member
 from patron.core.money import Rounding, divide
+from patron.members.models import Member
 from patron.rewards.models import PointsCashSettings
 
 FEN_PER_YUAN = 100

@@ -80,9 +80,14 @@ def available_points(member: Member) -> int:
     return PointsAccount.objects.get(member=member).available
 
 
-def line(line_id: str, unit_price: int, quantity: int = 1, sku: str = "", category: str = "") -> CartLine:
+def line(
+    line_id: str, unit_price: int, quantity: int = 1, sku: str = "", category: str = ""
+) -> CartLine:
     return CartLine(
-        line_id=line_id, sku=sku or f"SKU-{line_id}", category=category, quantity=quantity,
+        line_id=line_id,
+        sku=sku or f"SKU-{line_id}",
+        category=category,
+        quantity=quantity,
         unit_price=unit_price,
     )
 

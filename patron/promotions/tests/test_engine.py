@@ -65,14 +65,20 @@ def test_threshold_not_reached_says_how_much_is_missing():
 def test_scope_by_category_and_sku_only_touches_eligible_lines():
     lines, start = cart(("A", "shoes", 1, 20000), ("B", "socks", 1, 20000), ("C", "hats", 1, 5000))
     offer = Offer(
-        "S", engine.THRESHOLD, amount=3000, threshold=20000,
-        categories=frozenset({"shoes"}), skus=frozenset({"C"}),
+        "S",
+        engine.THRESHOLD,
+        amount=3000,
+        threshold=20000,
+        categories=frozenset({"shoes"}),
+        skus=frozenset({"C"}),
     )
     applied = engine.discount_for(offer, lines, start)
     assert isinstance(applied, engine.Applied)
     # eligible: A (20000) and C (5000) → 3000 split 2400 / 600; B untouched
     assert applied.lines == (2400, 0, 600)
-    none = engine.discount_for(Offer("N", engine.FIXED, amount=100, skus=frozenset({"Z"})), lines, start)
+    none = engine.discount_for(
+        Offer("N", engine.FIXED, amount=100, skus=frozenset({"Z"})), lines, start
+    )
     assert none == engine.Shortfall("scope")
 
 
@@ -198,6 +204,9 @@ def test_allocations_never_make_a_line_negative_and_add_up(case):
     outcome = engine.run(best, lines, start)
     assert all(left >= 0 for left in outcome.state.lines)
     assert outcome.state.shipping >= 0
-    assert sum(start.lines) + start.shipping - value == sum(outcome.state.lines) + outcome.state.shipping
+    assert (
+        sum(start.lines) + start.shipping - value
+        == sum(outcome.state.lines) + outcome.state.shipping
+    )
     for applied in outcome.applied:
         assert all(part >= 0 for part in applied.lines)

@@ -1,0 +1,167 @@
+"""Shop API: a member's coupons and claims, flash sales, checkout evaluate and reserve."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from pydantic import ConfigDict, Field, model_validator
+
+from patron.core.api import json_response, shop_for, with_idempotency
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.models import ApiScope
+from patron.members import selectors as member_selectors
+from patron.promotions import engine, holds, selectors, services
+from patron.promotions.checkout import CartIn, checkout_evaluate
+
+members_router = Router(tags=["coupons"])
+checkout_router = Router(tags=["checkout"])
+
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+Fen = Annotated[int, Field(ge=0, le=10**11, strict=True)]
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CartLineIn(Strict):
+    line_id: Id
+    sku: Id
+    category: Annotated[str, Field(max_length=100)] = ""
+    quantity: Annotated[int, Field(gt=0, le=100_000, strict=True)]
+    unit_price: Fen
+
+
+class CartPayload(Strict):
+    member: Id = Field(description="the member's external_id")
+    lines: Annotated[list[CartLineIn], Field(min_length=1, max_length=500)]
+    shipping_fee: Fen = 0
+    coupon_codes: (
+        Annotated[list[Annotated[str, Field(max_length=30)]], Field(max_length=20)] | None
+    ) = Field(None, description="the coupons the member chose; absent: the best combination")
+    points: Annotated[int, Field(ge=0, le=10**12, strict=True)] = Field(
+        0, description="points the member wants to pay with"
+    )
+
+    @model_validator(mode="after")
+    def _unique_lines(self) -> CartPayload:
+        ids = [ln.line_id for ln in self.lines]
+        if len(set(ids)) != len(ids):
+            raise ValueError("line_id values must be unique")
+        return self
+
+    def cart(self) -> CartIn:
+        return CartIn(
+            lines=[
+                engine.CartLine(
+                    line_id=ln.line_id,
+                    sku=ln.sku,
+                    category=ln.category,
+                    quantity=ln.quantity,
+                    unit_price=ln.unit_price,
+                )
+                for ln in self.lines
+            ],
+            shipping_fee=self.shipping_fee,
+            coupon_codes=self.coupon_codes,
+            points=self.points,
+        )
+
+
+class ReservePayload(CartPayload):
+    order_id: Id
+
+
+class ClaimIn(Strict):
+    template: Annotated[str, Field(max_length=64)] = Field(
+        "", description="a claimable template's code"
+    )
+    code: Annotated[str, Field(max_length=30)] = Field("", description="a public coupon code")
+
+
+@members_router.get("/{external_id}/coupons", summary="A member's coupons (优惠券)")
+def coupons_list(
+    request: HttpRequest,
+    external_id: str,
+    status: Literal["available", "held", "used", "expired", "revoked"] | None = None,
+) -> HttpResponse:
+    shop = shop_for(request, ApiScope.CHECKOUT)
+    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    coupons = selectors.member_coupons(member=member, status=status)
+    return json_response(200, {"coupons": [selectors.coupon_out(c) for c in coupons]})
+
+
+@members_router.post(
+    "/{external_id}/coupons/claim", summary="Claim a coupon by template or public code"
+)
+def coupon_claim(request: HttpRequest, external_id: str, payload: ClaimIn) -> HttpResponse:
+    shop = shop_for(request, ApiScope.CHECKOUT)
+
+    def handler() -> tuple[int, Any]:
+        member = member_selectors.member_get(
+            shop=shop, external_id=external_id, field="external_id"
+        )
+        coupon = services.coupon_claim(
+            shop=shop, member=member, template_code=payload.template, public_code=payload.code
+        )
+        return 201, selectors.coupon_out(coupon)
+
+    return with_idempotency(request, shop, handler)
+
+
+@members_router.post(
+    "/{external_id}/flash-sales/{sale_id}/claim", summary="Claim a coupon from a flash sale"
+)
+def flash_sale_claim(request: HttpRequest, external_id: str, sale_id: int) -> HttpResponse:
+    shop = shop_for(request, ApiScope.CHECKOUT)
+
+    def handler() -> tuple[int, Any]:
+        member = member_selectors.member_get(
+            shop=shop, external_id=external_id, field="external_id"
+        )
+        sale = selectors.flash_sale_get(shop_id=shop.pk, sale_id=sale_id)
+        if sale is None:
+            raise PatronError(ErrorCode.NOT_FOUND, "no such flash sale", field="sale_id")
+        coupon = services.flash_sale_claim(sale=sale, member=member)
+        return 201, selectors.coupon_out(coupon)
+
+    return with_idempotency(request, shop, handler)
+
+
+@checkout_router.post("/evaluate", summary="Price a cart: member price, coupons, points")
+def evaluate(request: HttpRequest, payload: CartPayload) -> HttpResponse:
+    """Writes nothing. Lists every coupon the member holds with whether it applies
+    and why not (zh-Hans and en), the best combination, the points usable, and
+    the amounts per line."""
+    shop = shop_for(request, ApiScope.CHECKOUT)
+    member = member_selectors.member_get(shop=shop, external_id=payload.member)
+    evaluation = checkout_evaluate(shop=shop, member=member, cart=payload.cart())
+    return json_response(200, evaluation.answer())
+
+
+@checkout_router.post("/reserve", summary="Hold coupons and points for an order")
+def reserve(request: HttpRequest, payload: ReservePayload) -> HttpResponse:
+    """Idempotent per order_id. The hold is captured by order.paid, released by
+    order.cancelled or after the time-out."""
+    shop = shop_for(request, ApiScope.CHECKOUT)
+
+    def handler() -> tuple[int, Any]:
+        member = member_selectors.member_get(shop=shop, external_id=payload.member)
+        hold, created = holds.checkout_reserve(
+            shop=shop, member=member, order_id=payload.order_id, cart=payload.cart()
+        )
+        body = {
+            "order_id": hold.order_id,
+            "status": hold.status,
+            "expires_at": hold.expires_at.isoformat(),
+            "coupons": sorted(hold.coupons.values_list("code", flat=True)),
+            "points": hold.points,
+            "points_value": hold.points_value,
+            "total": hold.total,
+            "evaluation": hold.answer,
+        }
+        return (201 if created else 200), body
+
+    return with_idempotency(request, shop, handler)

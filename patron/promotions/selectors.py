@@ -1,0 +1,61 @@
+"""Reads on coupons: a member's wallet, with the status a member would see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from patron.core import clock
+from patron.members.models import Member
+from patron.promotions import codes
+from patron.promotions.models import Coupon, CouponStatus, FlashSale
+
+
+def coupon_display_status(coupon: Coupon) -> str:
+    """available / held / used / revoked, and expired for an unused one past its end."""
+    if coupon.status == CouponStatus.AVAILABLE and coupon.valid_until <= clock.now():
+        return "expired"
+    return coupon.status
+
+
+def coupon_out(coupon: Coupon) -> dict[str, Any]:
+    t = coupon.template
+    return {
+        "code": coupon.code,
+        "display_code": codes.display(coupon.code),
+        "template": t.code,
+        "name": t.name,
+        "description": t.description,
+        "type": t.type,
+        "amount": t.amount,
+        "percent": t.percent,
+        "max_discount": t.max_discount,
+        "threshold": t.threshold,
+        "repeating": t.repeating,
+        "skus": list(t.skus or []),
+        "categories": list(t.categories or []),
+        "stacking_group": t.stacking_group,
+        "exclusive": t.exclusive,
+        "status": coupon_display_status(coupon),
+        "source": coupon.source,
+        "issued_at": coupon.issued_at.isoformat(),
+        "valid_from": coupon.valid_from.isoformat(),
+        "valid_until": coupon.valid_until.isoformat(),
+        "used_at": coupon.used_at.isoformat() if coupon.used_at else None,
+        "used_order_id": coupon.used_order_id or None,
+    }
+
+
+def member_coupons(*, member: Member, status: str | None = None) -> list[Coupon]:
+    query = Coupon.objects.filter(member=member).select_related("template")
+    now = clock.now()
+    if status == "expired":
+        query = query.filter(status=CouponStatus.AVAILABLE, valid_until__lte=now)
+    elif status == CouponStatus.AVAILABLE:
+        query = query.filter(status=CouponStatus.AVAILABLE, valid_until__gt=now)
+    elif status:
+        query = query.filter(status=status)
+    return list(query.order_by("valid_until", "pk")[:500])
+
+
+def flash_sale_get(*, shop_id: int, sale_id: int) -> FlashSale | None:
+    return FlashSale.objects.select_related("template").filter(shop_id=shop_id, pk=sale_id).first()

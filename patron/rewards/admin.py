@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Model
+from django.http import HttpRequest
+
+from patron.core.admin import AuditedModelAdmin
+from patron.core.errors import PatronError
+from patron.rewards import services
+from patron.rewards.models import PointsCashSettings, PointsCashTierRate, Redemption, Reward
+
+
+class TierRateInline(admin.TabularInline):
+    model = PointsCashTierRate
+    extra = 0
+
+
+@admin.register(PointsCashSettings)
+class PointsCashSettingsAdmin(AuditedModelAdmin):
+    list_display = [
+        "shop",
+        "enabled",
+        "points_per_yuan",
+        "max_share_percent",
+        "min_points",
+        "step_points",
+        "combine_with_coupons",
+        "hold_minutes",
+    ]
+    inlines = [TierRateInline]
+
+
+@admin.register(Reward)
+class RewardAdmin(AuditedModelAdmin):
+    list_display = ["name", "kind", "points_price", "stock", "redeemed_count", "ends_at", "active"]
+    list_filter = ["shop", "kind", "active"]
+    search_fields = ["name"]
+    readonly_fields = ["redeemed_count"]
+
+
+@admin.register(Redemption)
+class RedemptionAdmin(admin.ModelAdmin):
+    """Redemptions change only by fulfilling or cancelling them."""
+
+    list_display = ["id", "member", "reward", "points", "status", "placed_at", "fulfilled_at"]
+    list_filter = ["status", "reward__kind", "shop"]
+    search_fields = ["request_id", "member__external_id", "reward__name"]
+    list_select_related = ["member", "reward"]
+    actions = ["fulfil", "cancel"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    @admin.action(description="Mark the selected redemptions fulfilled (shipped)")
+    def fulfil(self, request: HttpRequest, queryset: Any) -> None:
+        self._each(request, queryset, services.redemption_fulfil)
+
+    @admin.action(description="Cancel the selected redemptions (points and stock back)")
+    def cancel(self, request: HttpRequest, queryset: Any) -> None:
+        self._each(request, queryset, services.redemption_cancel)
+
+    def _each(self, request: HttpRequest, queryset: Any, action: Any) -> None:
+        for redemption in queryset:
+            try:
+                action(redemption=redemption)
+            except PatronError as error:
+                self.message_user(request, f"#{redemption.pk}: {error.detail}", messages.ERROR)

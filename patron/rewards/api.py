@@ -1,0 +1,92 @@
+"""Shop API: the rewards catalogue and a member's redemptions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from pydantic import ConfigDict, Field
+
+from patron.core.api import json_response, shop_for, with_idempotency
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.models import ApiScope
+from patron.members import selectors as member_selectors
+from patron.rewards import selectors, services
+from patron.rewards.models import Redemption
+
+rewards_router = Router(tags=["rewards"])
+members_router = Router(tags=["rewards"])
+
+
+class RedeemIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    reward_id: int
+    request_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="the shop's id for this redemption; a retry with it returns the first"
+    )
+    shipping_address: Annotated[str, Field(max_length=500)] = ""
+
+
+class CancelIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, Field(max_length=200)] = ""
+
+
+@rewards_router.get("", summary="The rewards catalogue (积分商城)")
+def rewards_list(request: HttpRequest, member: str | None = None) -> HttpResponse:
+    """Active rewards; with ``member`` (external_id), only those their tier may redeem."""
+    shop = shop_for(request, ApiScope.REWARDS)
+    tier_code = None
+    if member:
+        from patron.promotions import tiering
+
+        tier_code = tiering.member_tier(
+            member_selectors.member_get(shop=shop, external_id=member)
+        ).code
+    rewards = selectors.rewards_available(shop=shop, tier_code=tier_code)
+    return json_response(200, {"rewards": [selectors.reward_out(r) for r in rewards]})
+
+
+@members_router.post("/{external_id}/redemptions", summary="Redeem points for a reward")
+def redemption_create(request: HttpRequest, external_id: str, payload: RedeemIn) -> HttpResponse:
+    shop = shop_for(request, ApiScope.REWARDS)
+
+    def handler() -> tuple[int, Any]:
+        member = member_selectors.member_get(
+            shop=shop, external_id=external_id, field="external_id"
+        )
+        reward = selectors.reward_get(shop=shop, reward_id=payload.reward_id)
+        if reward is None:
+            raise PatronError(ErrorCode.NOT_FOUND, "no such reward", field="reward_id")
+        redemption, created = services.redemption_place(
+            shop=shop,
+            member=member,
+            reward=reward,
+            request_id=payload.request_id,
+            shipping_address=payload.shipping_address,
+        )
+        return (201 if created else 200), selectors.redemption_out(redemption)
+
+    return with_idempotency(request, shop, handler)
+
+
+@members_router.post(
+    "/{external_id}/redemptions/{redemption_id}/cancel", summary="Cancel a redemption"
+)
+def redemption_cancel(
+    request: HttpRequest, external_id: str, redemption_id: int, payload: CancelIn
+) -> HttpResponse:
+    shop = shop_for(request, ApiScope.REWARDS)
+
+    def handler() -> tuple[int, Any]:
+        member = member_selectors.member_get(
+            shop=shop, external_id=external_id, field="external_id"
+        )
+        redemption = Redemption.objects.filter(shop=shop, member=member, pk=redemption_id).first()
+        if redemption is None:
+            raise PatronError(ErrorCode.NOT_FOUND, "no such redemption", field="redemption_id")
+        done = services.redemption_cancel(redemption=redemption, reason=payload.reason)
+        return 200, selectors.redemption_out(done)
+
+    return with_idempotency(request, shop, handler)

@@ -1,0 +1,61 @@
+"""Reads on the rewards catalogue and redemptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from patron.core import clock
+from patron.core.models import Shop
+from patron.rewards.models import Redemption, Reward
+
+
+def rewards_available(*, shop: Shop, tier_code: str | None = None) -> list[Reward]:
+    """Active rewards in their window; with ``tier_code``, those that tier may redeem."""
+    now = clock.now()
+    rewards = (
+        Reward.objects.filter(shop=shop, active=True)
+        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .order_by("points_price", "pk")
+    )
+    out = list(rewards[:500])
+    if tier_code is not None:
+        out = [r for r in out if not r.tier_codes or tier_code in r.tier_codes]
+    return out
+
+
+def reward_get(*, shop: Shop, reward_id: int) -> Reward | None:
+    return Reward.objects.filter(shop=shop, pk=reward_id).first()
+
+
+def reward_out(reward: Reward) -> dict[str, Any]:
+    return {
+        "id": reward.pk,
+        "name": reward.name,
+        "description": reward.description,
+        "kind": reward.kind,
+        "points_price": reward.points_price,
+        "tiers": list(reward.tier_codes or []),
+        "starts_at": reward.starts_at.isoformat() if reward.starts_at else None,
+        "ends_at": reward.ends_at.isoformat() if reward.ends_at else None,
+        "per_member_limit": reward.per_member_limit,
+        "stock": reward.stock,
+        "in_stock": reward.stock is None or reward.stock > 0,
+    }
+
+
+def redemption_out(redemption: Redemption) -> dict[str, Any]:
+    return {
+        "id": redemption.pk,
+        "request_id": redemption.request_id,
+        "reward": redemption.reward_id,
+        "reward_name": redemption.reward.name,
+        "points": redemption.points,
+        "status": redemption.status,
+        "coupon": redemption.coupon.code if redemption.coupon_id and redemption.coupon else None,
+        "placed_at": redemption.placed_at.isoformat(),
+        "fulfilled_at": redemption.fulfilled_at.isoformat() if redemption.fulfilled_at else None,
+        "cancelled_at": redemption.cancelled_at.isoformat() if redemption.cancelled_at else None,
+    }

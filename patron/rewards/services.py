@@ -1,0 +1,211 @@
+"""Writes on the rewards catalogue: redeem, fulfil, cancel.
+
+A redemption is an order of its own: placed (points taken, stock taken),
+fulfilled (shipped or issued), or cancelled (points and stock given back).
+Lock order: the member row (per-member limit), the reward row (stock, by a
+conditional update), coupon template (a coupon reward), the points account.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from patron.core import clock
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.models import Shop
+from patron.members.models import Member
+from patron.rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
+
+
+def _refuse(code: ErrorCode, detail: str, field: str = "reward") -> PatronError:
+    return PatronError(code, detail, field=field)
+
+
+def redemption_place(
+    *,
+    shop: Shop,
+    member: Member,
+    reward: Reward,
+    request_id: str,
+    shipping_address: str = "",
+) -> tuple[Redemption, bool]:
+    """Exchange points for one reward; (redemption, created).
+
+    Idempotent per (shop, request_id): a retry returns the first redemption.
+    Stock moves by ``UPDATE ... SET stock = stock - 1 WHERE stock >= 1``, so
+    the last unit goes to exactly one of any number of simultaneous requests.
+    """
+    from patron.points.models import EntryKind
+    from patron.points.services import ledger
+    from patron.promotions import services as promotion_services
+    from patron.promotions.models import CouponSource
+
+    if not request_id or len(request_id) > 64:
+        raise _refuse(ErrorCode.VALIDATION_ERROR, "1 to 64 characters", "request_id")
+    now = clock.now()
+    with transaction.atomic():
+        existing = Redemption.objects.filter(shop=shop, request_id=request_id).first()
+        if existing is not None:
+            return _same_or_conflict(existing, member, reward), False
+        if reward.shop_id != shop.pk:
+            raise _refuse(ErrorCode.NOT_FOUND, "no such reward")
+        if not reward.active or (reward.ends_at is not None and now >= reward.ends_at):
+            raise _refuse(ErrorCode.CONFLICT, "this reward is no longer offered")
+        if reward.starts_at is not None and now < reward.starts_at:
+            raise _refuse(ErrorCode.CONFLICT, "this reward is not offered yet")
+        if reward.kind == RewardKind.PHYSICAL and not shipping_address.strip():
+            raise _refuse(
+                ErrorCode.VALIDATION_ERROR, "a gift needs a shipping address", "shipping_address"
+            )
+        promotion_services.check_tier(
+            shop=shop, member=member, tier_codes=list(reward.tier_codes or [])
+        )
+        Member.objects.select_for_update().filter(pk=member.pk).values_list("pk").first()
+        if reward.per_member_limit:
+            taken = (
+                Redemption.objects.filter(member=member, reward=reward)
+                .exclude(status=RedemptionStatus.CANCELLED)
+                .count()
+            )
+            if taken >= reward.per_member_limit:
+                raise _refuse(
+                    ErrorCode.LIMIT_REACHED,
+                    f"at most {reward.per_member_limit} of this reward per member",
+                )
+        rows = Reward.objects.filter(pk=reward.pk)
+        if reward.stock is not None:
+            rows = rows.filter(stock__gte=1)
+            changed = rows.update(stock=F("stock") - 1, redeemed_count=F("redeemed_count") + 1)
+        else:
+            changed = rows.update(redeemed_count=F("redeemed_count") + 1)
+        if not changed:
+            raise _refuse(ErrorCode.SOLD_OUT, "this reward is out of stock")
+        try:
+            with transaction.atomic():
+                redemption = Redemption.objects.create(
+                    shop=shop,
+                    member=member,
+                    reward=reward,
+                    request_id=request_id,
+                    points=reward.points_price,
+                    shipping_address=shipping_address.strip(),
+                    placed_at=now,
+                )
+        except IntegrityError:
+            # The same request_id committed meanwhile: undo our stock move, answer with it.
+            transaction.set_rollback(True)
+            first = Redemption.objects.get(shop=shop, request_id=request_id)
+            return _same_or_conflict(first, member, reward), False
+        if reward.kind == RewardKind.COUPON:
+            assert reward.coupon_template is not None
+            redemption.coupon = promotion_services.coupon_issue(
+                template=reward.coupon_template,
+                member=member,
+                source=CouponSource.POINTS,
+                source_ref=f"redemption:{redemption.pk}",
+            )
+            redemption.status = RedemptionStatus.FULFILLED
+            redemption.fulfilled_at = now
+        if reward.points_price:
+            account = ledger.account_lock(member=member)
+            entry = ledger.do_debit(
+                account,
+                points=reward.points_price,
+                kind=EntryKind.REDEEM,
+                refs=ledger.Refs(
+                    reason_code="reward_redeemed",
+                    reason_params={"reward": reward.name, "redemption": redemption.pk},
+                    idempotency_key=f"redemption:{redemption.pk}",
+                ),
+            )
+            redemption.points_entry_id = entry.pk
+        redemption.save()
+    return redemption, True
+
+
+def _same_or_conflict(existing: Redemption, member: Member, reward: Reward) -> Redemption:
+    if existing.member_id != member.pk or existing.reward_id != reward.pk:
+        raise _refuse(
+            ErrorCode.IDEMPOTENCY_MISMATCH,
+            "this request_id was used for a different redemption",
+            "request_id",
+        )
+    return existing
+
+
+def redemption_fulfil(*, redemption: Redemption) -> Redemption:
+    with transaction.atomic():
+        locked = Redemption.objects.select_for_update().get(pk=redemption.pk)
+        if locked.status == RedemptionStatus.FULFILLED:
+            return locked
+        if locked.status != RedemptionStatus.PLACED:
+            raise _refuse(
+                ErrorCode.INVALID_TRANSITION, f"a {locked.status} redemption cannot be fulfilled"
+            )
+        locked.status = RedemptionStatus.FULFILLED
+        locked.fulfilled_at = clock.now()
+        locked.save(update_fields=["status", "fulfilled_at"])
+    return locked
+
+
+def redemption_cancel(*, redemption: Redemption, reason: str = "") -> Redemption:
+    """Cancel a placed redemption (or a coupon one whose coupon is unused): the
+    points go back to the lots they came from and the unit back into stock."""
+    from patron.points.models import EntryKind, LotDraw
+    from patron.points.services import ledger
+    from patron.promotions import services as promotion_services
+
+    with transaction.atomic():
+        locked = (
+            Redemption.objects.select_for_update(of=("self",))
+            .select_related("reward", "coupon", "member")
+            .get(pk=redemption.pk)
+        )
+        if locked.status == RedemptionStatus.CANCELLED:
+            return locked
+        if locked.reward.kind == RewardKind.COUPON:
+            if locked.coupon is None or not promotion_services.coupon_revoke(coupon=locked.coupon):
+                raise _refuse(
+                    ErrorCode.INVALID_TRANSITION,
+                    "the coupon from this redemption was already used",
+                    "redemption",
+                )
+        elif locked.status != RedemptionStatus.PLACED:
+            raise _refuse(
+                ErrorCode.INVALID_TRANSITION,
+                f"a {locked.status} redemption cannot be cancelled",
+                "redemption",
+            )
+        if locked.reward.stock is not None:
+            Reward.objects.filter(pk=locked.reward_id).update(
+                stock=F("stock") + 1, redeemed_count=F("redeemed_count") - 1
+            )
+        else:
+            Reward.objects.filter(pk=locked.reward_id).update(
+                redeemed_count=F("redeemed_count") - 1
+            )
+        if locked.points_entry_id:
+            account = ledger.account_lock(member=locked.member)
+            for i, draw in enumerate(
+                LotDraw.objects.filter(entry_id=locked.points_entry_id)
+                .select_related("lot")
+                .order_by("id")
+            ):
+                ledger.do_credit(
+                    account,
+                    points=draw.points,
+                    kind=EntryKind.RELEASE,
+                    refs=ledger.Refs(
+                        reason_code="redemption_cancelled",
+                        reason_params={"redemption": locked.pk, "reason": reason},
+                        idempotency_key=f"redemption-cancel:{locked.pk}:{i}",
+                    ),
+                    expires_at=draw.lot.expires_at,
+                    lifetime=False,
+                )
+        locked.status = RedemptionStatus.CANCELLED
+        locked.cancelled_at = clock.now()
+        locked.note = reason[:200]
+        locked.save(update_fields=["status", "cancelled_at", "note"])
+    return locked
