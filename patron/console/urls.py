@@ -1,5 +1,6 @@
 from django.urls import path
 
+from patron.console.api import api
 from patron.console.views import approvals, audit, base, config, dashboard, members
 
 app_name = "console"
@@ -29,4 +30,5 @@ urlpatterns = [
     path("coupon-templates/new/", config.coupon_template_new_view, name="coupon_template_new"),
     path("rules/", config.rules_view, name="rules"),
     path("configuration/", config.configuration_view, name="configuration"),
+    path("api/", api.urls),
 ]

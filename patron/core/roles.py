@@ -46,8 +46,14 @@ ROLE_PERMISSIONS: dict[str, list[str] | Literal["__all__"]] = {
 
 # The operator console (patron.console): who may sign in and who sees the dashboard.
 _CONSOLE_PERMISSIONS: dict[str, list[str]] = {
-    MARKETING: ["console.use_console", "console.view_dashboard"],
-    FINANCE: ["console.use_console", "console.view_dashboard"],
+    MARKETING: [
+        "console.use_console",
+        "console.view_dashboard",
+        # coupon templates are made in the console, where marketing works
+        "promotions.view_coupontemplate",
+        "promotions.add_coupontemplate",
+    ],
+    FINANCE: ["console.use_console", "console.view_dashboard", "promotions.view_coupontemplate"],
     SERVICE_AGENT: ["console.use_console"],
     SERVICE_LEAD: ["console.use_console", "console.view_dashboard"],
     ANALYST: ["console.use_console", "console.view_dashboard"],

@@ -96,7 +96,7 @@ def adjust_points_view(request: HttpRequest, member_id: int) -> HttpResponse:
 @operator_required("tiers.add_tieroverride")
 @require_POST
 def override_tier_view(request: HttpRequest, member_id: int) -> HttpResponse:
-    from patron.tiers import services as tier_services
+    from patron.tiers.services import overrides as tier_services
 
     member = get_object_or_404(Member, pk=member_id)
     form = OverrideTierForm(request.POST)
@@ -107,8 +107,11 @@ def override_tier_view(request: HttpRequest, member_id: int) -> HttpResponse:
     if form.is_valid():
         tier = tiers.get(code=form.cleaned_data["tier"])
         try:
-            tier_services.override_request(  # type: ignore[attr-defined]
-                member=member, tier=tier, reason=form.cleaned_data["reason"], actor=request.user
+            tier_services.override_request(
+                member=member,
+                tier=tier,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,  # type: ignore[arg-type]
             )
         except PatronError as exc:
             if exc.code == ErrorCode.FORBIDDEN:
@@ -133,6 +136,10 @@ def decide_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         raise Http404
     note = request.POST.get("note", "").strip()
     try:
+        if kind == "adjustment" and not request.user.has_perm("points.approve_adjustment"):
+            return forbidden(request)
+        if kind == "override" and not request.user.has_perm("tiers.approve_tieroverride"):
+            return forbidden(request)
         if kind == "adjustment":
             from patron.points import services as points_services
             from patron.points.models import PointsAdjustment
@@ -147,12 +154,16 @@ def decide_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                     note=note,
                 )
         elif kind == "override":
-            from patron.tiers import services as tier_services
             from patron.tiers.models import TierOverride
+            from patron.tiers.services import overrides as tier_services
 
             override = get_object_or_404(TierOverride, pk=pk)
-            action = "override_approve" if decision == "approve" else "override_reject"
-            getattr(tier_services, action)(override=override, actor=request.user, note=note)
+            decide = (
+                tier_services.override_approve
+                if decision == "approve"
+                else tier_services.override_reject
+            )
+            decide(override=override, actor=request.user, note=note)  # type: ignore[arg-type]
         else:
             raise Http404
     except PatronError as exc:

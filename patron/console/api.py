@@ -1,0 +1,171 @@
+"""The console's JSON API under /console/api/: the same role rules as the pages,
+for operators' scripts and tools. Session authentication with CSRF, as the
+console itself; errors are problem+json like the shop API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError
+from ninja.security import django_auth
+
+from patron.console import selectors
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.middleware import problem_response
+from patron.members.models import Member
+
+api = NinjaAPI(
+    title="Patron console API",
+    version="1",
+    auth=django_auth,
+    urls_namespace="console-api",
+    docs_url=None,
+    openapi_url=None,
+)
+
+
+def require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm("console.use_console") or not request.user.has_perm(perm):
+        raise PatronError(ErrorCode.FORBIDDEN, f"your role lacks {perm}", status=403)
+
+
+@api.exception_handler(PatronError)
+def _patron_error(request: HttpRequest, exc: PatronError) -> HttpResponse:
+    return problem_response(exc, request.path)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem_response(
+        PatronError(ErrorCode.UNAUTHENTICATED, "sign in to the console first", status=401),
+        request.path,
+    )
+
+
+@api.get("/members/{member_id}")
+def member_get(request: HttpRequest, member_id: int) -> dict[str, Any]:
+    require(request, "members.view_member")
+    member = get_object_or_404(Member, pk=member_id)
+    pii = request.user.has_perm("members.view_member_pii")
+    from patron.portal import integrations as loyalty
+
+    points = loyalty.points_summary(member)
+    return {
+        "external_id": member.external_id,
+        "name": member.name,
+        "phone": member.phone if pii else member.masked_phone,
+        "email": member.email if pii else member.masked_email,
+        "points": {"available": points["available"], "pending": points["pending"]},
+    }
+
+
+class AdjustmentIn(Schema):
+    points: int
+    reason: str
+
+
+@api.post("/members/{member_id}/points-adjustments")
+def adjustment_create(request: HttpRequest, member_id: int, payload: AdjustmentIn) -> Any:
+    require(request, "points.adjust_points")
+    from patron.points import services as points_services
+
+    member = get_object_or_404(Member, pk=member_id)
+    adjustment = points_services.adjustment_request(
+        member=member,
+        points=payload.points,
+        reason=payload.reason,
+        actor=request.user,  # type: ignore[arg-type]
+    )
+    return api.create_response(
+        request, {"id": adjustment.pk, "state": adjustment.state}, status=201
+    )
+
+
+@api.post("/approvals/adjustments/{adjustment_id}/approve")
+def adjustment_approve(request: HttpRequest, adjustment_id: int) -> dict[str, Any]:
+    require(request, "points.approve_adjustment")
+    from patron.points import services as points_services
+    from patron.points.models import PointsAdjustment
+
+    adjustment = get_object_or_404(PointsAdjustment, pk=adjustment_id)
+    done = points_services.adjustment_approve(
+        adjustment=adjustment,
+        actor=request.user,  # type: ignore[arg-type]
+    )
+    return {"id": done.pk, "state": done.state}
+
+
+@api.get("/approvals")
+def approvals_list(request: HttpRequest) -> dict[str, Any]:
+    if not any(
+        request.user.has_perm(p)
+        for p in ("points.approve_adjustment", "tiers.approve_tieroverride")
+    ):
+        require(request, "points.approve_adjustment")
+    queue = selectors.approval_queue()
+    return {
+        "adjustments": [
+            {"id": a.pk, "member": a.member.external_id, "points": a.points, "reason": a.reason}  # type: ignore[attr-defined]
+            for a in queue["adjustments"]
+        ],
+        "overrides": [
+            {"id": o.pk, "member": o.member.external_id, "tier": o.tier.code}  # type: ignore[attr-defined]
+            for o in queue["overrides"]
+        ],
+    }
+
+
+class CouponTemplateIn(Schema):
+    shop_id: int
+    code: str
+    name: str
+    type: str
+    amount: int = 0
+    threshold: int = 0
+    percent: int = 0
+    valid_days: int = 30
+    per_member_limit: int = 1
+    total_limit: int = 0
+    claimable: bool = False
+
+
+@api.post("/coupon-templates")
+def coupon_template_create(request: HttpRequest, payload: CouponTemplateIn) -> Any:
+    require(request, "promotions.add_coupontemplate")
+    from patron.console import services
+    from patron.core.models import Shop
+
+    shop = get_object_or_404(Shop, pk=payload.shop_id)
+    fields = payload.dict()
+    fields.pop("shop_id")
+    template = services.coupon_template_create(
+        shop=shop,
+        actor=request.user,  # type: ignore[arg-type]
+        fields=fields,
+    )
+    return api.create_response(request, {"id": template.pk, "code": template.code}, status=201)
+
+
+@api.get("/audit")
+def audit_list(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
+    require(request, "core.view_auditlog")
+    return [
+        {
+            "at": e.at.isoformat(),
+            "actor": e.actor_label,
+            "action": e.action,
+            "object": e.object_repr,
+        }
+        for e in selectors.audit_search(query=q, limit=100)
+    ]
+
+
+@api.get("/dashboard")
+def dashboard(request: HttpRequest) -> dict[str, Any]:
+    require(request, "console.view_dashboard")
+    from patron.console.dashboard import points_liability
+
+    return {"members": Member.objects.count(), "liability": points_liability()}
