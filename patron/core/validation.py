@@ -4,6 +4,7 @@ the input types every API schema shares."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -53,25 +54,31 @@ AwareDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterVali
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
-def find_nul(value: Any, path: str = "") -> str | None:
-    """The path of the first string (key or value) holding a NUL character.
+# NUL and lone surrogates: PostgreSQL text and jsonb cannot store the first,
+# no database encoding can store the second.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_MESSAGE = "must not contain NUL characters or unpaired surrogates"
 
-    PostgreSQL text and jsonb cannot store NUL; refusing it up front turns a
-    database error (a 500) into a 422 naming the field.
+
+def find_unstorable(value: Any, path: str = "") -> str | None:
+    """The path of the first string (key or value) the database cannot store.
+
+    Refusing these up front turns a database error (a 500) into a 422 naming
+    the field.
     """
     if isinstance(value, str):
-        return (path or "body") if "\x00" in value else None
+        return (path or "body") if _UNSTORABLE.search(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
             child = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and "\x00" in key:
+            if isinstance(key, str) and _UNSTORABLE.search(key):
                 return child
-            found = find_nul(item, child)
+            found = find_unstorable(item, child)
             if found is not None:
                 return found
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            found = find_nul(item, f"{path}[{index}]")
+            found = find_unstorable(item, f"{path}[{index}]")
             if found is not None:
                 return found
     return None

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError, validation_error
 from patron.core.models import Shop
-from patron.core.validation import find_nul, problem_from_pydantic
+from patron.core.validation import UNSTORABLE_MESSAGE, find_unstorable, problem_from_pydantic
 from patron.events.models import Event
 from patron.events.schemas import DATA_SCHEMAS, CustomData, EventIn
 from patron.members.models import Member
@@ -54,9 +54,9 @@ def event_validate(raw: Any) -> tuple[EventIn, BaseModel]:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR, "an event must be a JSON object", field="body"
         )
-    nul_at = find_nul(raw)
-    if nul_at is not None:
-        raise validation_error(nul_at, "must not contain NUL characters")
+    unstorable_at = find_unstorable(raw)
+    if unstorable_at is not None:
+        raise validation_error(unstorable_at, UNSTORABLE_MESSAGE)
     try:
         envelope = EventIn.model_validate(raw)
     except ValidationError as exc:

@@ -66,7 +66,8 @@ def member_out(member: Member) -> dict[str, Any]:
         "email": member.email,
         "birthday": member.birthday.isoformat() if member.birthday else None,
         "gender": member.gender,
-        "registered_at": member.registered_at.isoformat(),
+        # In UTC, as read back from the database: the same on create, update and GET.
+        "registered_at": member.registered_at.astimezone(dt.UTC).isoformat(),
         "registration_channel": member.registration_channel,
         "language": member.language,
         "consents": {

@@ -12,7 +12,7 @@ from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.core.pii import normalize_email, normalize_phone
-from patron.core.validation import find_nul
+from patron.core.validation import UNSTORABLE_MESSAGE, find_unstorable
 from patron.members.models import Gender, Language, Member, RegistrationChannel
 
 PROFILE_FIELDS = (
@@ -93,12 +93,10 @@ def member_upsert(
             "external_id must be 1 to 64 characters",
             field=f"{field_prefix}external_id" if field_prefix else "external_id",
         )
-    nul_at = find_nul({"external_id": external_id, **fields})
-    if nul_at is not None:
+    unstorable_at = find_unstorable({"external_id": external_id, **fields})
+    if unstorable_at is not None:
         raise PatronError(
-            ErrorCode.VALIDATION_ERROR,
-            "must not contain NUL characters",
-            field=f"{field_prefix}{nul_at}",
+            ErrorCode.VALIDATION_ERROR, UNSTORABLE_MESSAGE, field=f"{field_prefix}{unstorable_at}"
         )
     cleaned = _clean(fields, field_prefix)
     now = clock.now()

@@ -333,6 +333,8 @@ BAD_EVENTS: list[tuple[str, Callable[[], dict[str, Any]], int, str, str]] = [
     ("data null", envelope("data", None), 422, V, "data"),
     ("data key with NUL", envelope("data", {"a\x00": 1}), 422, V, "data.a\x00"),
     ("data value with NUL", envelope("data", {"a": ["ok", "b\x00"]}), 422, V, "data.a[1]"),
+    ("data lone surrogate", envelope("data", {"a": {"b": "\ud800"}}), 422, V, "data.a.b"),
+    ("data key lone surrogate", envelope("data", {"\udfff": 1}), 422, V, "data.\udfff"),
     ("extra envelope field", envelope("extra", 1), 422, V, "extra"),
     # order.paid
     ("order_id missing", paid_without("order_id"), 422, V, "data.order_id"),
