@@ -1,0 +1,140 @@
+"""Same event id / same Idempotency-Key sent at once from real parallel connections.
+
+Each thread has its own database connection (Django's are per thread); a
+barrier releases them together so the inserts really collide.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from patron.conftest import ApiClient
+from patron.core.models import IdempotencyRecord
+from patron.events.models import Event
+from patron.events.tests.factories import event, paid_data
+from patron.members.models import Member
+from patron.members.tests.factories import MemberFactory
+from patron.orders.models import Order, OrderLine
+
+THREADS = 8
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _canon(body: Any) -> str:
+    # jsonb does not keep key order; the answers must be equal, not byte-equal
+    return json.dumps(body, sort_keys=True)
+
+
+def _race(send: Callable[[], Any]) -> list[tuple[int, Any, str | None]]:
+    barrier = threading.Barrier(THREADS)
+    answers: list[tuple[int, Any, str | None]] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=10)
+            response = send()
+            with lock:
+                answers.append(
+                    (response.status_code, response.json(), response.get("Idempotent-Replayed"))
+                )
+        except BaseException as exc:  # surfaced below, in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert len(answers) == THREADS
+    return answers
+
+
+def test_same_event_id_in_parallel_applies_once(api: ApiClient, shop: Any):
+    MemberFactory.create(shop=shop, external_id="M1")
+    body = event("order.paid", paid_data("O1"), id="pay-race")
+
+    answers = _race(lambda: ApiClient(api.token).post("/api/v1/events", body))
+
+    statuses = sorted(status for status, _, _ in answers)
+    assert statuses == [200] * (THREADS - 1) + [201]
+    assert sorted(b["status"] for _, b, _ in answers) == ["applied"] + ["replayed"] * (THREADS - 1)
+    assert len({_canon(b["result"]) for _, b, _ in answers}) == 1
+    assert Event.objects.count() == 1
+    assert Order.objects.count() == 1
+    assert OrderLine.objects.count() == 2
+
+
+def test_same_order_under_different_event_ids_in_parallel_records_one_order(
+    api: ApiClient, shop: Any
+):
+    MemberFactory.create(shop=shop, external_id="M1")
+    ids = iter(range(THREADS))
+    lock = threading.Lock()
+
+    def send() -> Any:
+        with lock:
+            n = next(ids)
+        return ApiClient(api.token).post(
+            "/api/v1/events", event("order.paid", paid_data("O1"), id=f"pay-{n}")
+        )
+
+    answers = _race(send)
+    statuses = sorted(status for status, _, _ in answers)
+    assert statuses == [201] + [409] * (THREADS - 1)
+    assert {b["code"] for s, b, _ in answers if s == 409} == {"invalid_transition"}
+    assert Order.objects.count() == 1
+    assert Event.objects.count() == 1
+
+
+def test_same_idempotency_key_on_events_in_parallel(api: ApiClient, shop: Any):
+    MemberFactory.create(shop=shop, external_id="M1")
+    body = event("order.paid", paid_data("O1"), id="pay-k")
+
+    answers = _race(
+        lambda: ApiClient(api.token).post(
+            "/api/v1/events", body, headers={"Idempotency-Key": "key-1"}
+        )
+    )
+
+    assert {status for status, _, _ in answers} == {201}
+    assert len({_canon(b) for _, b, _ in answers}) == 1
+    assert sorted(str(r) for _, _, r in answers) == ["None"] + ["true"] * (THREADS - 1)
+    assert IdempotencyRecord.objects.count() == 1
+    assert Order.objects.count() == 1
+
+
+def test_same_idempotency_key_on_members_in_parallel(api: ApiClient, shop: Any):
+    body = {"external_id": "M1", "name": "并发", "phone": "13812345678"}
+
+    answers = _race(
+        lambda: ApiClient(api.token).post(
+            "/api/v1/members", body, headers={"Idempotency-Key": "member-1"}
+        )
+    )
+
+    assert {status for status, _, _ in answers} == {201}
+    assert len({_canon(b) for _, b, _ in answers}) == 1
+    assert sorted(str(r) for _, _, r in answers) == ["None"] + ["true"] * (THREADS - 1)
+    assert Member.objects.count() == 1
+    assert IdempotencyRecord.objects.count() == 1
+
+
+def test_same_member_without_a_key_in_parallel_creates_one(api: ApiClient, shop: Any):
+    body = {"external_id": "M1", "name": "并发"}
+
+    answers = _race(lambda: ApiClient(api.token).post("/api/v1/members", body))
+
+    assert sorted(status for status, _, _ in answers) == [200] * (THREADS - 1) + [201]
+    assert len({_canon(b) for _, b, _ in answers}) == 1
+    assert Member.objects.count() == 1
