@@ -5,7 +5,7 @@ combination, points as cash, and the amounts on every line. Reads only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
@@ -63,8 +63,8 @@ class Evaluation:
     line_points: list[int]
     line_points_value: list[int]
     line_to_pay: list[int]
-    shipping_discount: int
-    wanted_codes_refused: list[CouponView] = field(default_factory=list)
+    shipping_discount: int  # the tier's free shipping plus free-shipping coupons
+    tier_shipping_discount: int = 0
 
     @property
     def items_amount(self) -> int:
@@ -134,7 +134,9 @@ class Evaluation:
             "best_combination": {"codes": self.best, "discount": self.best_value},
             "selected_coupons": {
                 "codes": self.selected_codes(),
-                "discount": self.coupon_discount + self.shipping_discount,
+                "discount": self.coupon_discount
+                + self.shipping_discount
+                - self.tier_shipping_discount,
             },
             "points": {
                 "balance": self.points_balance,
@@ -149,6 +151,7 @@ class Evaluation:
             "shipping": {
                 "fee": self.cart.shipping_fee,
                 "discount": self.shipping_discount,
+                "member_free_shipping": self.tier_shipping_discount > 0,
                 "to_pay": self.shipping_to_pay,
             },
             "lines": lines,
@@ -293,10 +296,14 @@ def checkout_evaluate(
     member_discounts = [
         divide(line.amount * tier.discount_bp, 10_000, Rounding.DOWN) for line in lines
     ]
-    start = engine.State(
-        [line.amount - d for line, d in zip(lines, member_discounts, strict=True)],
-        cart.shipping_fee,
+    goods = [line.amount - d for line, d in zip(lines, member_discounts, strict=True)]
+    # The tier's free shipping comes with the member price, before any coupon.
+    tier_shipping = (
+        cart.shipping_fee
+        if tier.free_shipping_threshold is not None and sum(goods) >= tier.free_shipping_threshold
+        else 0
     )
+    start = engine.State(goods, cart.shipping_fee - tier_shipping)
 
     coupons, missing = member_coupons_for_checkout(
         member=member, wanted=cart.coupon_codes, hold_id=hold_id
@@ -344,7 +351,7 @@ def checkout_evaluate(
         view = by_key[applied.key]
         view.selected = True
         view.discount = applied.total
-    shipping_discount = sum(a.shipping for a in outcome.applied)
+    shipping_discount = tier_shipping + sum(a.shipping for a in outcome.applied)
 
     rate = points_cash.rate_for(shop=shop, tier_code=tier.code)
     balance = points_cash.points_balance(member=member)
@@ -389,6 +396,7 @@ def checkout_evaluate(
         line_points_value=line_value,
         line_to_pay=to_pay,
         shipping_discount=shipping_discount,
+        tier_shipping_discount=tier_shipping,
     )
 
 

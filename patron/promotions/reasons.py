@@ -71,12 +71,9 @@ def inactive() -> Reason:
     return Reason("inactive", "该优惠活动已结束", "This promotion has ended")
 
 
-def tier(names: list[str]) -> Reason:
-    return Reason(
-        "tier",
-        f"仅限{'、'.join(names)}使用",
-        f"Only for {', '.join(names)} members",
-    )
+def tier(names: tuple[list[str], list[str]]) -> Reason:
+    zh, en = names
+    return Reason("tier", f"仅限{'、'.join(zh)}使用", f"Only for {', '.join(en)} members")
 
 
 def new_members_only() -> Reason:

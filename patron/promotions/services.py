@@ -53,7 +53,7 @@ def check_tier(*, shop: Shop, member: Member, tier_codes: list[str]) -> None:
         return
     tier = tiering.member_tier(member)
     if tier.code not in tier_codes:
-        names = tiering.tier_names(shop.pk, tier_codes)
+        _, names = tiering.tier_names(shop.pk, tier_codes)
         raise PatronError(
             ErrorCode.FORBIDDEN,
             f"only for {', '.join(names)} members",

@@ -1,7 +1,7 @@
-"""What promotions need from tiers: the member's tier and member-price discount.
+"""What promotions need from tiers: the member's tier, its member price and
+free-shipping benefit, read through ``patron.tiers.selectors``.
 
-Read through ``patron.tiers.selectors`` when the tiers app is installed;
-without it every member is untiered and pays the list price.
+Without the tiers app every member is untiered and pays the list price.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ class TierView:
     code: str
     name: str
     discount_bp: int  # member price: basis points off the list price (500 = 5% off)
+    free_shipping_threshold: int | None = None  # fen of goods; None: no free shipping
+    name_en: str = ""
 
 
 NO_TIER = TierView(code="", name="", discount_bp=0)
@@ -26,27 +28,32 @@ NO_TIER = TierView(code="", name="", discount_bp=0)
 def member_tier(member: Member) -> TierView:
     if not apps.is_installed("patron.tiers"):
         return NO_TIER
-    try:
-        from patron.tiers import selectors
-    except ImportError:
-        return NO_TIER
-    benefits = selectors.member_benefits(member=member)
+    from patron.tiers import selectors
+
+    benefits = selectors.member_benefits(member)
     if benefits is None:
         return NO_TIER
     return TierView(
-        code=str(getattr(benefits, "tier_code", "") or ""),
-        name=str(getattr(benefits, "tier_name", "") or ""),
-        discount_bp=int(getattr(benefits, "discount_bp", 0) or 0),
+        code=benefits.tier_code,
+        name=benefits.tier_name,
+        discount_bp=benefits.discount_bp,
+        free_shipping_threshold=benefits.free_shipping_threshold,
+        name_en=benefits.tier_name_en,
     )
 
 
-def tier_names(shop_id: int, codes: list[str]) -> list[str]:
-    """Display names for tier codes (the codes themselves when tiers are absent)."""
+def tier_names(shop_id: int, codes: list[str]) -> tuple[list[str], list[str]]:
+    """Display names (简体中文, English) for tier codes; the codes themselves if unknown."""
     if not codes or not apps.is_installed("patron.tiers"):
-        return list(codes)
-    try:
-        from patron.tiers.models import Tier
-    except ImportError:
-        return list(codes)
-    names = dict(Tier.objects.filter(shop_id=shop_id, code__in=codes).values_list("code", "name"))
-    return [str(names.get(code, code)) for code in codes]
+        return list(codes), list(codes)
+    from patron.tiers.models import Tier
+
+    rows = {
+        code: (name, name_en)
+        for code, name, name_en in Tier.objects.filter(shop_id=shop_id, code__in=codes).values_list(
+            "code", "name", "name_en"
+        )
+    }
+    zh = [rows.get(code, (code, code))[0] or code for code in codes]
+    en = [rows.get(code, (code, code))[1] or code for code in codes]
+    return zh, en

@@ -5,6 +5,7 @@ import itertools
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from patron.core import clock
 from patron.core.models import Shop
@@ -64,14 +65,15 @@ def give_points(member: Member, points: int, expires_at: dt.datetime | None = No
     from patron.points.models import EntryKind
     from patron.points.services import ledger
 
-    account = ledger.account_lock(member=member)
-    ledger.do_credit(
-        account,
-        points=points,
-        kind=EntryKind.ADJUST,
-        refs=ledger.Refs(reason_code="test_grant"),
-        expires_at=expires_at,
-    )
+    with transaction.atomic():
+        account = ledger.account_lock(member=member)
+        ledger.do_credit(
+            account,
+            points=points,
+            kind=EntryKind.ADJUST,
+            refs=ledger.Refs(reason_code="test_grant"),
+            expires_at=expires_at,
+        )
 
 
 def available_points(member: Member) -> int:

@@ -276,3 +276,30 @@ def test_totals_are_never_negative_and_never_off_by_a_fen(shop: Shop, case) -> N
     assert sum(ln["points"] for ln in a["lines"]) == a["points"]["used"]
     for ln in a["lines"]:
         assert sum(ln["coupons"].values()) == ln["coupon_discount"]
+
+
+def test_member_price_and_free_shipping_come_from_the_tier(shop: Shop, member: Member) -> None:
+    from patron.tiers.models import Tier, TierBenefits
+
+    # given the shop's entry tier gives 3% off and free shipping from ¥99
+    normal = Tier.objects.create(
+        shop=shop, code="normal", name="普通会员", name_en="Member", rank=0
+    )
+    TierBenefits.objects.create(tier=normal, discount_bp=300, free_shipping_threshold=9900)
+    Tier.objects.create(
+        shop=shop, code="gold", name="金牌会员", name_en="Gold", rank=2, entry_threshold=10
+    )
+    gold_only = issue(make_template(shop, name="金牌专享", tier_codes=["gold"]), member)
+    ship = issue(make_template(shop, name="包邮券", type="free_shipping"), member)
+    # when a ¥102.99 cart with ¥8 shipping is evaluated
+    ev = checkout_evaluate(
+        shop=shop, member=member, cart=CartIn(lines=[line("1", 10299)], shipping_fee=800)
+    )
+    # then 3% of 10299 = 308.97 → 308 off; ¥99.91 reaches ¥99, so shipping is free by tier
+    assert ev.member_discounts == [308]
+    assert ev.shipping_discount == 800 and ev.total == 10299 - 308
+    views = {v.code: v for v in ev.coupons}
+    assert why(views[gold_only.code].reason).zh_hans == "仅限金牌会员使用"
+    assert why(views[gold_only.code].reason).en == "Only for Gold members"
+    assert why(views[ship.code].reason).code == "no_shipping"
+    assert ev.answer()["tier"] == {"code": "normal", "name": "普通会员"}

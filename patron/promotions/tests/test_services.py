@@ -87,7 +87,9 @@ def make_sale(shop: Shop, **kw) -> FlashSale:
     return FlashSale.objects.create(shop=shop, **fields)
 
 
-def test_flash_sale_issues_exactly_its_quantity_within_its_window(shop: Shop, member: Member) -> None:
+def test_flash_sale_issues_exactly_its_quantity_within_its_window(
+    shop: Shop, member: Member
+) -> None:
     sale = make_sale(shop, starts_at=clock.now() + dt.timedelta(minutes=5))
     with pytest.raises(PatronError) as exc:
         services.flash_sale_claim(sale=sale, member=member)

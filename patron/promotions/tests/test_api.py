@@ -1,0 +1,103 @@
+"""The shop API for coupons, checkout and rewards, over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from patron.core.models import Shop
+from patron.members.models import Member
+from patron.promotions.models import CouponStatus
+from patron.promotions.tests.conftest import give_points, issue, make_template
+from patron.rewards.models import Reward
+
+pytestmark = pytest.mark.django_db
+
+CART = {
+    "member": "M1",
+    "lines": [
+        {"line_id": "1", "sku": "A", "category": "shoes", "quantity": 1, "unit_price": 25000},
+        {"line_id": "2", "sku": "B", "quantity": 2, "unit_price": 3000},
+    ],
+    "shipping_fee": 1000,
+}
+
+
+def test_evaluate_answers_prices_coupons_and_points(api, shop: Shop, member: Member) -> None:
+    give_points(member, 5000)
+    c = issue(
+        make_template(shop, name="满300减50", type="threshold", amount=5000, threshold=30000),
+        member,
+    )
+    response = api.post("/api/v1/checkout/evaluate", {**CART, "points": 2000})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["best_combination"] == {"codes": [c.code], "discount": 5000}
+    assert body["coupons"][0]["reason"] is None
+    assert body["points"]["used"] == 2000 and body["points"]["value"] == 2000
+    assert body["total"] == 31000 + 1000 - 5000 - 2000
+    assert [ln["to_pay"] for ln in body["lines"]] == [25000 - 4032 - 1613, 6000 - 968 - 387]
+
+
+def test_evaluate_refuses_bad_input_naming_the_field(api, member: Member) -> None:
+    bad = {**CART, "lines": [{**CART["lines"][0], "unit_price": -1}]}
+    response = api.post("/api/v1/checkout/evaluate", bad)
+    assert response.status_code == 422
+    assert response.json()["field"] == "lines[0].unit_price"
+    dup = {**CART, "lines": [CART["lines"][0], CART["lines"][0]]}
+    assert api.post("/api/v1/checkout/evaluate", dup).status_code == 422
+    assert (
+        api.post("/api/v1/checkout/evaluate", {**CART, "member": "nobody"}).json()["code"]
+        == "unknown_member"
+    )
+
+
+def test_reserve_is_idempotent_and_conflicts_on_another_cart(
+    api, shop: Shop, member: Member
+) -> None:
+    c = issue(make_template(shop, amount=1000), member)
+    first = api.post("/api/v1/checkout/reserve", {**CART, "order_id": "O-9"})
+    assert first.status_code == 201, first.content
+    assert first.json()["coupons"] == [c.code]
+    again = api.post("/api/v1/checkout/reserve", {**CART, "order_id": "O-9"})
+    assert again.status_code == 200 and again.json()["total"] == first.json()["total"]
+    other = api.post("/api/v1/checkout/reserve", {**CART, "order_id": "O-9", "shipping_fee": 0})
+    assert other.status_code == 409 and other.json()["field"] == "order_id"
+
+
+def test_coupon_wallet_and_claim(api, shop: Shop, member: Member) -> None:
+    t = make_template(shop, code="welcome", claimable=True, per_member_limit=1)
+    claimed = api.post("/api/v1/members/M1/coupons/claim", {"template": "welcome"})
+    assert claimed.status_code == 201, claimed.content
+    assert claimed.json()["template"] == "welcome"
+    assert (
+        api.post("/api/v1/members/M1/coupons/claim", {"template": "welcome"}).json()["code"]
+        == "limit_reached"
+    )
+    wallet = api.get("/api/v1/members/M1/coupons").json()["coupons"]
+    assert [w["status"] for w in wallet] == [CouponStatus.AVAILABLE]
+    assert t.pk
+
+
+def test_rewards_and_redemptions(api, shop: Shop, member: Member) -> None:
+    from patron.core import clock
+
+    give_points(member, 4000)
+    reward = Reward.objects.create(
+        shop=shop,
+        name="帆布袋",
+        kind="physical",
+        points_price=1500,
+        stock=1,
+        created_at=clock.now(),
+    )
+    listing = api.get("/api/v1/rewards").json()["rewards"]
+    assert [r["name"] for r in listing] == ["帆布袋"]
+    body = {"reward_id": reward.pk, "request_id": "r-1", "shipping_address": "北京市"}
+    placed = api.post("/api/v1/members/M1/redemptions", body)
+    assert placed.status_code == 201, placed.content
+    assert api.post("/api/v1/members/M1/redemptions", body).status_code == 200
+    sold_out = api.post("/api/v1/members/M1/redemptions", {**body, "request_id": "r-2"})
+    assert sold_out.status_code == 409 and sold_out.json()["code"] == "sold_out"
+    rid = placed.json()["id"]
+    cancelled = api.post(f"/api/v1/members/M1/redemptions/{rid}/cancel", {"reason": "wrong size"})
+    assert cancelled.json()["status"] == "cancelled"
