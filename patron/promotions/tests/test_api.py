@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from patron.core.models import Shop
@@ -12,7 +14,7 @@ from patron.rewards.models import Reward
 
 pytestmark = pytest.mark.django_db
 
-CART = {
+CART: dict[str, Any] = {
     "member": "M1",
     "lines": [
         {"line_id": "1", "sku": "A", "category": "shoes", "quantity": 1, "unit_price": 25000},

@@ -46,7 +46,7 @@ def race(n: int, action: Callable[[int], Any]) -> tuple[list[Any], list[Exceptio
             result = action(i)
             with lock:
                 wins.append(result)
-        except Exception as exc:  # noqa: BLE001 - collected and checked below
+        except Exception as exc:
             with lock:
                 losses.append(exc)
         finally:

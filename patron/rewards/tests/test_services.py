@@ -10,8 +10,8 @@ from patron.members.models import Member
 from patron.points.models import LedgerEntry
 from patron.promotions.models import CouponStatus
 from patron.promotions.tests.conftest import available_points, give_points, make_template
-from patron.promotions.tests.conftest import member as member  # noqa: F401 - fixture
-from patron.promotions.tests.conftest import t0 as t0  # noqa: F401 - fixture
+from patron.promotions.tests.conftest import member as member
+from patron.promotions.tests.conftest import t0 as t0
 from patron.rewards import services
 from patron.rewards.models import Redemption, RedemptionStatus, Reward
 
@@ -21,7 +21,13 @@ pytestmark = pytest.mark.django_db
 def make_reward(shop: Shop, **kw) -> Reward:
     from patron.core import clock
 
-    fields = {"name": "保温杯", "kind": "physical", "points_price": 3000, "stock": 2, "created_at": clock.now()}
+    fields = {
+        "name": "保温杯",
+        "kind": "physical",
+        "points_price": 3000,
+        "stock": 2,
+        "created_at": clock.now(),
+    }
     fields.update(kw)
     return Reward.objects.create(shop=shop, **fields)
 
@@ -29,21 +35,30 @@ def make_reward(shop: Shop, **kw) -> Reward:
 def test_redeem_takes_points_and_a_unit_and_is_idempotent(shop: Shop, member: Member) -> None:
     give_points(member, 10000)
     reward = make_reward(shop)
-    r, created = services.redemption_place(shop=shop, member=member, reward=reward, request_id="R1", shipping_address="上海")
-    again, created_again = services.redemption_place(shop=shop, member=member, reward=reward, request_id="R1", shipping_address="上海")
+    r, created = services.redemption_place(
+        shop=shop, member=member, reward=reward, request_id="R1", shipping_address="上海"
+    )
+    again, created_again = services.redemption_place(
+        shop=shop, member=member, reward=reward, request_id="R1", shipping_address="上海"
+    )
     assert created and not created_again and again.pk == r.pk
     assert available_points(member) == 7000
     reward.refresh_from_db()
     assert (reward.stock, reward.redeemed_count) == (1, 1)
+    assert r.points_entry_id is not None
     assert LedgerEntry.objects.get(pk=r.points_entry_id).kind == "redeem"
 
 
 def test_last_unit_then_sold_out_and_limits(shop: Shop, member: Member) -> None:
     give_points(member, 100000)
     reward = make_reward(shop, stock=1)
-    services.redemption_place(shop=shop, member=member, reward=reward, request_id="a", shipping_address="x")
+    services.redemption_place(
+        shop=shop, member=member, reward=reward, request_id="a", shipping_address="x"
+    )
     with pytest.raises(PatronError) as exc:
-        services.redemption_place(shop=shop, member=member, reward=reward, request_id="b", shipping_address="x")
+        services.redemption_place(
+            shop=shop, member=member, reward=reward, request_id="b", shipping_address="x"
+        )
     assert exc.value.code == ErrorCode.SOLD_OUT
     limited = make_reward(shop, stock=None, per_member_limit=1, kind="other")
     services.redemption_place(shop=shop, member=member, reward=limited, request_id="c")
@@ -56,7 +71,9 @@ def test_not_enough_points_changes_nothing(shop: Shop, member: Member) -> None:
     give_points(member, 100)
     reward = make_reward(shop)
     with pytest.raises(PatronError) as exc:
-        services.redemption_place(shop=shop, member=member, reward=reward, request_id="a", shipping_address="x")
+        services.redemption_place(
+            shop=shop, member=member, reward=reward, request_id="a", shipping_address="x"
+        )
     assert exc.value.code == ErrorCode.INSUFFICIENT_POINTS
     reward.refresh_from_db()
     assert reward.stock == 2 and Redemption.objects.count() == 0
@@ -65,13 +82,17 @@ def test_not_enough_points_changes_nothing(shop: Shop, member: Member) -> None:
 def test_cancel_returns_points_and_stock(shop: Shop, member: Member) -> None:
     give_points(member, 5000)
     reward = make_reward(shop)
-    r, _ = services.redemption_place(shop=shop, member=member, reward=reward, request_id="a", shipping_address="x")
+    r, _ = services.redemption_place(
+        shop=shop, member=member, reward=reward, request_id="a", shipping_address="x"
+    )
     done = services.redemption_cancel(redemption=r, reason="changed my mind")
     assert done.status == RedemptionStatus.CANCELLED
     assert available_points(member) == 5000
     reward.refresh_from_db()
     assert (reward.stock, reward.redeemed_count) == (2, 0)
-    fulfilled, _ = services.redemption_place(shop=shop, member=member, reward=reward, request_id="b", shipping_address="x")
+    fulfilled, _ = services.redemption_place(
+        shop=shop, member=member, reward=reward, request_id="b", shipping_address="x"
+    )
     services.redemption_fulfil(redemption=fulfilled)
     with pytest.raises(PatronError):
         services.redemption_cancel(redemption=fulfilled)
@@ -80,7 +101,9 @@ def test_cancel_returns_points_and_stock(shop: Shop, member: Member) -> None:
 def test_coupon_reward_issues_a_coupon_and_cancel_revokes_it(shop: Shop, member: Member) -> None:
     give_points(member, 5000)
     template = make_template(shop, amount=1000)
-    reward = make_reward(shop, kind="coupon", coupon_template=template, stock=None, points_price=500)
+    reward = make_reward(
+        shop, kind="coupon", coupon_template=template, stock=None, points_price=500
+    )
     r, _ = services.redemption_place(shop=shop, member=member, reward=reward, request_id="a")
     assert r.status == RedemptionStatus.FULFILLED and r.coupon is not None
     assert r.coupon.source == "points"
