@@ -31,10 +31,18 @@ from patron.rules.models import EarningRuleVersion
 def member_tier_code(member: Member | None) -> str:
     """The member's tier code for tier multipliers and conditions.
 
-    Returns "" until the tiers app lands; the tiers app replaces the body with
-    a call to its selector (one query, or none when cached on the member).
+    Read from the tiers app ("" when the shop has no tiers).
     """
-    return ""
+    from patron.tiers.selectors import member_tier_code as tier_code
+
+    return tier_code(member)
+
+
+def tier_earn_percent(member: Member | None) -> int:
+    """The tier's own earn multiplier (benefit), used where a rule names none."""
+    from patron.tiers.selectors import earn_multiplier_percent
+
+    return earn_multiplier_percent(member)
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,7 @@ def order_earnings(
     skipped: list[Skipped] = []
     activation = order_activation(facts, member)
     tier = activation["member"]["tier"]
+    tier_default_pct = tier_earn_percent(member) if tier else 100
     for v in versions:
         if facts.goods_paid < v.min_order_amount:
             skipped.append(Skipped(v, "below_minimum"))
@@ -141,7 +150,7 @@ def order_earnings(
         if not cel.evaluate(v.pk, v.condition, activation):
             skipped.append(Skipped(v, "condition_not_met"))
             continue
-        tier_pct = int(v.tier_multipliers.get(tier, 100)) if tier else 100
+        tier_pct = int(v.tier_multipliers.get(tier, tier_default_pct)) if tier else 100
         day_pct = v.member_day_multiplier if is_member_day(v, facts.paid_at) else 100
         numerators: list[int] = []
         for ln in facts.lines:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from patron.events.services import EventContext
 from patron.orders.models import Order
 from patron.tiers import selectors
-from patron.tiers.models import GrowthKind, QualifyingMeasure
+from patron.tiers.models import GrowthKind, QualifyingMeasure, TierProgram
 from patron.tiers.services import growth
 from patron.tiers.services.definitions import tiers_seed_defaults
 
@@ -21,7 +21,9 @@ def tier_progress(ctx: EventContext) -> None:
     member = ctx.member
     if member is None:
         return
-    program = tiers_seed_defaults(shop=ctx.shop)
+    program = TierProgram.objects.filter(shop=ctx.shop).first()
+    if program is None:  # a shop that never configured tiers gets the defaults
+        program = tiers_seed_defaults(shop=ctx.shop)
     growth.member_lock(member)
     event_type = ctx.envelope.type
     delta = 0
@@ -53,20 +55,18 @@ def tier_progress(ctx: EventContext) -> None:
         )
     elif program.qualifying_measure != QualifyingMeasure.LIFETIME_POINTS:
         return
+    points_mode = program.qualifying_measure == QualifyingMeasure.LIFETIME_POINTS
+    value = None
     if delta:
-        ctx.effects.append(
-            {
-                "type": "growth.changed",
-                "delta": delta,
-                "growth_value": selectors.growth_value(member, program),
-            }
-        )
-    if delta > 0 or program.qualifying_measure == QualifyingMeasure.LIFETIME_POINTS:
+        value = selectors.growth_value(member, program)
+        ctx.effects.append({"type": "growth.changed", "delta": delta, "growth_value": value})
+    if delta > 0 or points_mode:
         effect = growth.tier_upgrade_if_qualified(
             member=member,
             program=program,
             tiers=selectors.active_tiers(ctx.shop),
             event_id=ctx.envelope.id,
+            value=None if points_mode else value,
         )
         if effect is not None:
             ctx.effects.append(effect)

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 
 from patron.core import clock
 from patron.core.models import Shop
@@ -50,12 +50,20 @@ def member_state(member: Member) -> MemberTier | None:
 
 
 def current_tier(member: Member, tiers: list[Tier] | None = None) -> Tier | None:
-    """The member's tier: their state's tier, else the lowest active tier."""
-    state = member_state(member)
-    if state is not None:
-        return state.tier
-    tiers = active_tiers(member.shop_id) if tiers is None else tiers
-    return tiers[0] if tiers else None
+    """The member's tier (with benefits): their state's tier, else the lowest
+    active tier. One query."""
+    if tiers is not None:
+        state = member_state(member)
+        return state.tier if state is not None else (tiers[0] if tiers else None)
+    mine = Exists(MemberTier.objects.filter(member_id=member.pk, tier_id=OuterRef("pk")))
+    return (
+        Tier.objects.select_related("benefits")
+        .filter(shop_id=member.shop_id)
+        .annotate(mine=mine)
+        .filter(Q(mine=True) | Q(is_active=True))
+        .order_by("-mine", "rank")
+        .first()
+    )
 
 
 def growth_value(member: Member, program: TierProgram, on: dt.date | None = None) -> int:
@@ -88,19 +96,11 @@ def qualifying_value(member: Member, program: TierProgram, on: dt.date | None = 
 
 
 def member_tier_code(member: Member | None) -> str:
-    """The member's tier code ("" when the shop has no tiers)."""
+    """The member's tier code ("" when the shop has no tiers). One query."""
     if member is None:
         return ""
-    code = MemberTier.objects.filter(member=member).values_list("tier__code", flat=True).first()
-    if code is not None:
-        return str(code)
-    lowest = (
-        Tier.objects.filter(shop_id=member.shop_id, is_active=True)
-        .order_by("rank")
-        .values_list("code", flat=True)
-        .first()
-    )
-    return str(lowest or "")
+    tier = current_tier(member)
+    return tier.code if tier is not None else ""
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Min, Sum
+from django.db import connection
+from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
 from patron.core import clock
@@ -40,18 +40,35 @@ def local_month(at: dt.datetime) -> dt.date:
 
 
 def _rollup_add(*, member: Member, month: dt.date, value: int) -> None:
-    updated = GrowthMonth.objects.filter(member=member, month=month).update(
-        value=F("value") + value
-    )
-    if updated:
-        return
-    try:
-        with transaction.atomic():
-            GrowthMonth.objects.create(
-                shop_id=member.shop_id, member=member, month=month, value=value
-            )
-    except IntegrityError:
-        GrowthMonth.objects.filter(member=member, month=month).update(value=F("value") + value)
+    """Add to the member's month in one statement (an upsert on both databases)."""
+    table = connection.ops.quote_name(GrowthMonth._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (shop_id, member_id, month, value) VALUES (%s, %s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (member_id, month) DO UPDATE SET value = {table}.value + excluded.value",
+            [member.shop_id, member.pk, month, value],
+        )
+
+
+def growth_record_many(*, member: Member, entries: list[GrowthEntry]) -> int:
+    """Append entries (zero values dropped) and add them to the member's months.
+    Returns the total change."""
+    entries = [e for e in entries if e.value]
+    if not entries:
+        return 0
+    now = clock.now()
+    for e in entries:
+        e.shop_id = member.shop_id
+        e.member = member
+        e.created_at = now
+    GrowthEntry.objects.bulk_create(entries)
+    by_month: dict[dt.date, int] = {}
+    for e in entries:
+        by_month[e.month] = by_month.get(e.month, 0) + e.value
+    for month, value in sorted(by_month.items()):
+        if value:
+            _rollup_add(member=member, month=month, value=value)
+    return sum(e.value for e in entries)
 
 
 def growth_record(
@@ -65,25 +82,23 @@ def growth_record(
     weight: int = 0,
     order: Order | None = None,
     event_id: str = "",
-) -> GrowthEntry | None:
+) -> int:
     """Append one growth entry and add it to the member's month. 0 writes nothing."""
-    if value == 0:
-        return None
-    entry = GrowthEntry.objects.create(
-        shop_id=member.shop_id,
+    return growth_record_many(
         member=member,
-        kind=kind,
-        value=value,
-        month=month,
-        occurred_at=occurred_at,
-        basis=basis,
-        weight=weight,
-        order=order,
-        event_id=event_id,
-        created_at=clock.now(),
+        entries=[
+            GrowthEntry(
+                kind=kind,
+                value=value,
+                month=month,
+                occurred_at=occurred_at,
+                basis=basis,
+                weight=weight,
+                order=order,
+                event_id=event_id,
+            )
+        ],
     )
-    _rollup_add(member=member, month=month, value=value)
-    return entry
 
 
 def spend_growth(paid_fen: int, weight_per_yuan: int) -> int:
@@ -93,35 +108,28 @@ def spend_growth(paid_fen: int, weight_per_yuan: int) -> int:
 
 def growth_order_paid(*, member: Member, order: Order, program: TierProgram, event_id: str) -> int:
     """Growth for a paid order: its spend and its count. Returns the change."""
-    month = local_month(order.paid_at or order.placed_at)
     at = order.paid_at or order.placed_at
-    total = 0
-    spend = spend_growth(order.paid_amount, program.growth_per_yuan)
-    if growth_record(
+    month = local_month(at)
+    common = {"month": month, "occurred_at": at, "order": order, "event_id": event_id}
+    return growth_record_many(
         member=member,
-        kind=GrowthKind.SPEND,
-        value=spend,
-        month=month,
-        occurred_at=at,
-        basis=order.paid_amount,
-        weight=program.growth_per_yuan,
-        order=order,
-        event_id=event_id,
-    ):
-        total += spend
-    if growth_record(
-        member=member,
-        kind=GrowthKind.ORDER,
-        value=program.growth_per_order,
-        month=month,
-        occurred_at=at,
-        basis=1,
-        weight=program.growth_per_order,
-        order=order,
-        event_id=event_id,
-    ):
-        total += program.growth_per_order
-    return total
+        entries=[
+            GrowthEntry(
+                kind=GrowthKind.SPEND,
+                value=spend_growth(order.paid_amount, program.growth_per_yuan),
+                basis=order.paid_amount,
+                weight=program.growth_per_yuan,
+                **common,
+            ),
+            GrowthEntry(
+                kind=GrowthKind.ORDER,
+                value=program.growth_per_order,
+                basis=1,
+                weight=program.growth_per_order,
+                **common,
+            ),
+        ],
+    )
 
 
 def growth_order_reversed(*, member: Member, order: Order, at: dt.datetime, event_id: str) -> int:
@@ -149,7 +157,7 @@ def growth_order_reversed(*, member: Member, order: Order, at: dt.datetime, even
         target = -(int(spend["total"]) - spend_growth(remaining_paid, weight))
         done = int(entries.get(GrowthKind.SPEND_REVERSAL, {}).get("total") or 0)
         delta = target - done
-        if growth_record(
+        change += growth_record(
             member=member,
             kind=GrowthKind.SPEND_REVERSAL,
             value=delta,
@@ -159,12 +167,11 @@ def growth_order_reversed(*, member: Member, order: Order, at: dt.datetime, even
             weight=weight,
             order=order,
             event_id=event_id,
-        ):
-            change += delta
+        )
     if counted is not None and gone:
         done = int(entries.get(GrowthKind.ORDER_REVERSAL, {}).get("total") or 0)
         delta = -int(counted["total"]) - done
-        if growth_record(
+        change += growth_record(
             member=member,
             kind=GrowthKind.ORDER_REVERSAL,
             value=delta,
@@ -173,15 +180,14 @@ def growth_order_reversed(*, member: Member, order: Order, at: dt.datetime, even
             basis=1,
             order=order,
             event_id=event_id,
-        ):
-            change += delta
+        )
     return change
 
 
 def growth_activity(
     *, member: Member, kind: str, weight: int, at: dt.datetime, event_id: str
 ) -> int:
-    entry = growth_record(
+    return growth_record(
         member=member,
         kind=kind,
         value=weight,
@@ -191,11 +197,15 @@ def growth_activity(
         weight=weight,
         event_id=event_id,
     )
-    return entry.value if entry else 0
 
 
 def tier_upgrade_if_qualified(
-    *, member: Member, program: TierProgram, tiers: list[Tier], event_id: str
+    *,
+    member: Member,
+    program: TierProgram,
+    tiers: list[Tier],
+    event_id: str,
+    value: int | None = None,
 ) -> dict[str, Any] | None:
     """Move the member straight to the highest tier their value now reaches.
 
@@ -210,7 +220,8 @@ def tier_upgrade_if_qualified(
     current = by_pk.get(state.tier_id) if state is not None else tiers[0]
     current_rank = current.rank if current is not None else -1
     today = clock.today()
-    value = selectors.qualifying_value(member, program, today)
+    if value is None:
+        value = selectors.qualifying_value(member, program, today)
     reached = [t for t in tiers if t.entry_threshold <= value and t.rank > current_rank]
     if not reached:
         return None
