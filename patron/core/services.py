@@ -99,10 +99,24 @@ def api_key_authenticate(token: str) -> ApiKey | None:
 # --- Audit log --------------------------------------------------------------
 
 
+class _JsonEncoder(DjangoJSONEncoder):
+    """Dates, decimals and UUIDs as DjangoJSONEncoder writes them; anything else as text.
+
+    (``json.dumps(default=str)`` would override the encoder's ``default`` and
+    write datetimes as ``str()`` instead of ISO 8601.)
+    """
+
+    def default(self, o: Any) -> Any:
+        try:
+            return super().default(o)
+        except TypeError:
+            return str(o)
+
+
 def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
     if data is None:
         return None
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder, default=str))  # type: ignore[no-any-return]
+    return json.loads(json.dumps(data, cls=_JsonEncoder))  # type: ignore[no-any-return]
 
 
 def snapshot(obj: Model) -> dict[str, Any]:

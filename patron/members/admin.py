@@ -1,14 +1,34 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from patron.core import clock
 from patron.core.admin import AuditedModelAdmin
+from patron.core.pii import normalize_phone
 from patron.members.models import Member
+
+
+class MemberAdminForm(forms.ModelForm):
+    """Operators get the same phone rules as the API (E.164, mainland mobiles only)."""
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data.get("phone") or ""
+        if not raw:
+            return ""
+        try:
+            return normalize_phone(raw)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages[0]) from None
 
 
 @admin.register(Member)
 class MemberAdmin(AuditedModelAdmin):
+    form = MemberAdminForm
     list_display = ["external_id", "name", "masked_phone", "masked_email", "registered_at", "shop"]
     list_filter = ["shop", "registration_channel", "language"]
     search_fields = ["external_id", "name"]
@@ -18,3 +38,11 @@ class MemberAdmin(AuditedModelAdmin):
         if request.user.has_perm("members.view_member_pii"):
             return []
         return ["phone", "email"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # created_at / updated_at are read-only here and have no model default.
+        now = clock.now()
+        if not change:
+            obj.created_at = now
+        obj.updated_at = now
+        super().save_model(request, obj, form, change)
