@@ -1,0 +1,110 @@
+"""Manual adjustments: at once below the threshold, a second operator above it."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from patron.core import roles
+from patron.core.errors import PatronError
+from patron.core.models import AuditLog
+from patron.core.services import roles_sync
+from patron.points.models import AdjustmentState, LedgerEntry, PointsAccount
+from patron.points.selectors import entries_page, ledger_mismatches
+from patron.points.services import adjustment_approve, adjustment_reject, adjustment_request
+
+
+@pytest.fixture
+def staff(db):
+    roles_sync()
+
+    def make(name: str, role: str) -> User:
+        user = User.objects.create_user(name, password="x", is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        return User.objects.get(pk=user.pk)  # fresh permission cache
+
+    return make
+
+
+def available(member) -> int:
+    return PointsAccount.objects.get(member=member).available
+
+
+def test_small_grant_applies_at_once_with_reason_in_history(member, program, staff):
+    marketer = staff("mk", roles.MARKETING)
+    adj = adjustment_request(member=member, points=500, reason="补偿：物流延误", actor=marketer)
+    assert adj.state == AdjustmentState.APPLIED
+    assert available(member) == 500
+    item = entries_page(member=member, language="zh-hans")["items"][0]
+    assert item["reason"] == "人工调整：补偿：物流延误"
+    assert entries_page(member=member, language="en")["items"][0]["reason"] == (
+        "Adjusted by staff: 补偿：物流延误"
+    )
+    entry = LedgerEntry.objects.get()
+    assert entry.operator == marketer and entry.kind == "adjust"
+    assert AuditLog.objects.filter(action="points_adjustment.apply", actor=marketer).count() == 1
+
+
+def test_large_grant_waits_for_a_second_operator(member, program, staff):
+    marketer = staff("mk", roles.MARKETING)
+    finance = staff("fin", roles.FINANCE)
+    other_marketer = staff("mk2", roles.MARKETING)
+    adj = adjustment_request(member=member, points=5000, reason="VIP goodwill", actor=marketer)
+    assert adj.state == AdjustmentState.AWAITING_APPROVAL
+    assert not PointsAccount.objects.filter(member=member, available__gt=0).exists()
+    with pytest.raises(PatronError) as own:
+        admin = User.objects.create_superuser("boss", password="x")
+        adjustment_request(member=member, points=2000, reason="x", actor=admin)
+        adjustment_approve(
+            adjustment=type(adj).objects.filter(requested_by=admin).get(), actor=admin
+        )
+    assert own.value.code == "forbidden"
+    with pytest.raises(PatronError) as no_perm:
+        adjustment_approve(adjustment=adj, actor=other_marketer)
+    assert no_perm.value.code == "forbidden"
+    approved = adjustment_approve(adjustment=adj, actor=finance)
+    assert approved.state == AdjustmentState.APPLIED and approved.decided_by == finance
+    assert available(member) == 5000
+    with pytest.raises(PatronError) as twice:
+        adjustment_approve(adjustment=adj, actor=finance)
+    assert twice.value.code == "invalid_transition"
+    assert AuditLog.objects.filter(action="points_adjustment.approve").count() == 1
+    assert ledger_mismatches() == []
+
+
+def test_rejected_adjustment_changes_nothing(member, program, staff):
+    marketer = staff("mk", roles.MARKETING)
+    finance = staff("fin", roles.FINANCE)
+    adj = adjustment_request(member=member, points=-5000, reason="fraud", actor=marketer)
+    rejected = adjustment_reject(adjustment=adj, actor=finance, note="not proven")
+    assert rejected.state == AdjustmentState.REJECTED
+    assert LedgerEntry.objects.count() == 0
+    assert AuditLog.objects.filter(action="points_adjustment.reject", reason="not proven").exists()
+
+
+def test_deduction_cannot_exceed_the_balance(member, program, staff):
+    marketer = staff("mk", roles.MARKETING)
+    adjustment_request(member=member, points=300, reason="grant", actor=marketer)
+    adjustment_request(member=member, points=-200, reason="correction", actor=marketer)
+    assert available(member) == 100
+    with pytest.raises(PatronError) as caught:
+        adjustment_request(member=member, points=-101, reason="too much", actor=marketer)
+    assert caught.value.code == "insufficient_points"
+    assert available(member) == 100
+
+
+def test_operator_without_permission_and_missing_reason(member, program, staff):
+    agent = staff("ag", roles.SERVICE_AGENT)
+    with pytest.raises(PatronError) as denied:
+        adjustment_request(member=member, points=10, reason="x", actor=agent)
+    assert denied.value.code == "forbidden"
+    marketer = staff("mk", roles.MARKETING)
+    with pytest.raises(PatronError) as no_reason:
+        adjustment_request(member=member, points=10, reason="  ", actor=marketer)
+    assert no_reason.value.field == "reason"
+
+
+def test_roles_hold_the_points_permissions(staff):
+    assert staff("mk", roles.MARKETING).has_perm("points.adjust_points")
+    assert not staff("mk2", roles.MARKETING).has_perm("points.approve_adjustment")
+    assert staff("fin", roles.FINANCE).has_perm("points.approve_adjustment")

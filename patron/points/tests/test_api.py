@@ -1,0 +1,165 @@
+"""The points API: balance with expiry schedule, history, check-in, preview,
+and the points effects in event results."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from patron.core import clock
+from patron.points.models import LedgerEntry, PointsAccount
+from patron.points.tests.conftest import make_rule
+
+
+def _paid(order_id, lines, **extra):
+    return {
+        "id": f"ev-{order_id}",
+        "type": "order.paid",
+        "member": "M1",
+        "occurred_at": clock.now().isoformat(),
+        "data": {
+            "order_id": order_id,
+            "lines": [
+                {"line_id": f"L{i}", "sku": s, "quantity": q, "unit_price": p}
+                for i, (s, q, p) in enumerate(lines, 1)
+            ],
+            "paid_amount": sum(q * p for _, q, p in lines),
+            **extra,
+        },
+    }
+
+
+def test_event_result_lists_points_effects(api, shop, member, program):
+    make_rule(shop, points_per_yuan=1)
+    response = api.post("/api/v1/events", _paid("O1", [("A", 2, 5000)]))
+    assert response.status_code == 201
+    fx = [e for e in response.json()["result"]["effects"] if e["type"].startswith("points.")]
+    assert fx == [
+        {
+            "type": "points.earned",
+            "state": "pending",
+            "entry_id": LedgerEntry.objects.get().pk,
+            "rule_id": fx[0]["rule_id"],
+            "rule": "order.paid rule",
+            "rule_version": 1,
+            "points": 100,
+        }
+    ]
+
+
+def test_insufficient_points_is_a_409_and_records_nothing(api, shop, member, program):
+    body = _paid("O1", [("A", 1, 10000)], points_used=50, points_amount=50)
+    body["data"]["paid_amount"] = 9950
+    response = api.post("/api/v1/events", body)
+    assert response.status_code == 409
+    assert response.json()["code"] == "insufficient_points"
+    assert LedgerEntry.objects.count() == 0
+
+
+def test_balance_and_history(api, shop, member, program, t0):
+    make_rule(shop, "link.shared", name="Share", points=30)
+    for i in range(3):
+        api.post(
+            "/api/v1/events",
+            {"id": f"s{i}", "type": "link.shared", "member": "M1", "occurred_at": t0.isoformat()},
+        )
+    balance = api.get("/api/v1/members/M1/points").json()
+    assert balance == {
+        "member": "M1",
+        "available": 90,
+        "pending": 0,
+        "debt": 0,
+        "lifetime_earned": 90,
+        "expiring": [],  # end of 2027: beyond 12 months
+    }
+    clock.freeze(dt.datetime(2027, 3, 1, tzinfo=dt.UTC))
+    balance = api.get("/api/v1/members/M1/points").json()
+    assert balance["expiring"] == [{"date": "2027-12-31", "points": 90}]
+    page1 = api.get("/api/v1/members/M1/points/entries", limit=2, lang="en").json()
+    assert [i["points"] for i in page1["items"]] == [30, 30]
+    assert page1["items"][0]["reason"] == "Share"
+    page2 = api.get(
+        "/api/v1/members/M1/points/entries", limit=2, before=page1["next_before"]
+    ).json()
+    assert len(page2["items"]) == 1 and page2["next_before"] is None
+
+
+def test_unknown_member_and_scope(api, make_api, member):
+    assert api.get("/api/v1/members/nobody/points").status_code == 422
+    reader = make_api("members:read")
+    assert reader.get("/api/v1/members/M1/points").status_code == 403
+
+
+def test_checkin_endpoint(api, shop, member, program):
+    make_rule(shop, "checkin", points=5, streak_bonuses={"2": 10})
+    first = api.post("/api/v1/members/M1/checkin")
+    assert first.status_code == 201 and first.json()["points"] == 5
+    again = api.post("/api/v1/members/M1/checkin")
+    assert again.status_code == 409 and again.json()["code"] == "limit_reached"
+    clock.advance(dt.timedelta(days=1))
+    second = api.post("/api/v1/members/M1/checkin", headers={"Idempotency-Key": "c2"})
+    replay = api.post("/api/v1/members/M1/checkin", headers={"Idempotency-Key": "c2"})
+    assert second.json()["points"] == 15 and second.json()["streak"] == 2
+    assert replay.json() == second.json()
+    assert PointsAccount.objects.get(member=member).available == 20
+
+
+def test_preview_explains_and_writes_nothing(api, shop, member, program):
+    make_rule(shop, name="Base", points_per_yuan=1, category_multipliers={"shoes": 200})
+    make_rule(shop, name="Big orders", points_per_yuan=1, min_order_amount=50000)
+    response = api.post(
+        "/api/v1/points/preview",
+        {
+            "member": "M1",
+            "lines": [
+                {
+                    "line_id": "a",
+                    "sku": "S1",
+                    "category": "shoes",
+                    "quantity": 1,
+                    "unit_price": 10000,
+                },
+                {"line_id": "b", "sku": "S2", "quantity": 2, "unit_price": 2550},
+            ],
+            "paid_amount": 16100,
+            "shipping_fee": 1000,
+        },
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    # goods paid ¥151: shoes ¥100 ×2 = 200, other ¥51 = 51
+    assert body["points"] == 251
+    assert body["rules"][0]["lines"] == {"a": 200, "b": 51}
+    assert body["not_applied"] == [
+        {"rule_id": body["not_applied"][0]["rule_id"], "rule": "Big orders", "why": "below_minimum"}
+    ]
+    assert LedgerEntry.objects.count() == 0
+    assert PointsAccount.objects.count() == 0
+
+
+def test_preview_validation_names_the_field(api, shop):
+    response = api.post("/api/v1/points/preview", {"lines": [], "paid_amount": 1})
+    assert response.status_code == 422
+    assert response.json()["field"] == "lines"
+
+
+def test_order_earn_query_count_is_pinned(shop, member, program, django_assert_num_queries):
+    """The points part of order.paid: rules, lines, account lock, programme, lot,
+    entry, balance update, line attribution, and the member's tier (tiers app): nine
+    queries whatever the number of lines."""
+    from patron.orders import services as order_services
+    from patron.points.services import order_earn
+
+    make_rule(shop, points_per_yuan=1)
+    lines = [order_services.LineInput(f"L{i}", f"S{i}", 1, 1000 + i) for i in range(20)]
+    order = order_services.order_record_paid(
+        shop=shop,
+        member=member,
+        data=order_services.PaidOrderInput(
+            order_id="O1", lines=lines, paid_amount=sum(ln.unit_price for ln in lines)
+        ),
+        at=clock.now(),
+    )
+    PointsAccount.objects.create(shop=shop, member=member, updated_at=clock.now())
+    with django_assert_num_queries(9):
+        fx = order_earn(order=order, member=member)
+    assert fx[0]["points"] == 201  # ¥201.90 -> 201
