@@ -117,12 +117,12 @@ def hbar_chart(
     *,
     title: str,
     fmt: Callable[[float], str] = compact,
-    width: int = 640,
+    width: int = 480,
     highlight: str = "",
     max_value: float | None = None,
 ) -> SafeString:
     """Horizontal bars with the value at the end: best for a few named categories."""
-    row_h, label_w, pad = 30, 120, 8
+    row_h, label_w, pad = 30, 100, 8
     height = max(row_h * len(rows) + pad * 2, 40)
     plot_w = width - label_w - 80
     top_value = max_value or nice_max(max([v for _, v in rows] or [0]))

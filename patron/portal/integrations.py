@@ -105,8 +105,13 @@ def reason_text(entry: Any) -> str:
             if note
             else _("Adjusted by the service team")
         )
-    if code in {"redeem", "redemption", "reward_redeem"}:
-        return _("Redeemed for a reward")
+    if code in {"redeem", "redemption", "reward_redeem", "reward_redeemed"}:
+        reward = params.get("reward", "")
+        return (
+            _("Redeemed for %(reward)s") % {"reward": reward}
+            if reward
+            else _("Redeemed for a reward")
+        )
     if code in {"expire", "expiry", "expired"} or entry.kind == "expire":
         return _("Expired")
     if code == "action_earn" or entry.kind == "earn":

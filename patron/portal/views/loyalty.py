@@ -161,7 +161,7 @@ def reward_view(request: HttpRequest, reward_id: int) -> HttpResponse:
                 _("Redeemed: %(name)s. Your order is in My redemptions.") % {"name": reward.name},
             )
             return redirect("portal:redemptions")
-    left = None if reward.stock is None else max(0, reward.stock - reward.redeemed_count)
+    left = reward.stock  # what is left; None = unlimited
     return render(
         request,
         "portal/reward_confirm.html",
