@@ -75,6 +75,14 @@ def _proc(path: str, key: str) -> str:
     return "unknown"
 
 
+def _load() -> str:
+    """The 1-minute load average: other work on the machine skews the figures."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
+
+
 def machine() -> dict[str, str]:
     from django.db import connection
 
@@ -153,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         took = time.monotonic() - started
         stamp = (
             f"_Run {info['date']} at scale {args.scale:g} in {took:.0f}s on {info['cpu']} "
-            f"({info['cores']} cores, {info['ram']}), PostgreSQL {info['postgresql']}._\n\n"
+            f"({info['cores']} cores, {info['ram']}), PostgreSQL {info['postgresql']}; "
+            f"load average at the end {_load()}._\n\n"
         )
         body = body.strip()
         heading, _, rest = body.partition("\n")
