@@ -74,6 +74,10 @@ class ReservePayload(CartPayload):
     order_id: Id
 
 
+class ReleaseIn(Strict):
+    order_id: Id
+
+
 class ClaimIn(Strict):
     template: Annotated[str, Field(max_length=64)] = Field(
         "", description="a claimable template's code"
@@ -163,5 +167,18 @@ def reserve(request: HttpRequest, payload: ReservePayload) -> HttpResponse:
             "evaluation": hold.answer,
         }
         return (201 if created else 200), body
+
+    return with_idempotency(request, shop, handler)
+
+
+@checkout_router.post("/release", summary="Release the hold of an unpaid order")
+def release(request: HttpRequest, payload: ReleaseIn) -> HttpResponse:
+    """For a checkout abandoned before payment (Patron only mirrors paid orders, so
+    there is no order.cancelled to send). Paid orders settle through their events."""
+    shop = shop_for(request, ApiScope.CHECKOUT)
+
+    def handler() -> tuple[int, Any]:
+        hold = holds.hold_release_unpaid(shop=shop, order_id=payload.order_id)
+        return 200, {"order_id": hold.order_id, "status": hold.status}
 
     return with_idempotency(request, shop, handler)

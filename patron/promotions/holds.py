@@ -347,6 +347,23 @@ def hold_release(*, hold: CheckoutHold, expired: bool = False) -> CheckoutHold:
     return hold
 
 
+def hold_release_unpaid(*, shop: Shop, order_id: str) -> CheckoutHold:
+    """The shop abandoned an unpaid checkout (an order Patron never saw paid)."""
+    with transaction.atomic():
+        hold = _live_hold(shop, order_id)
+        if hold is None:
+            raise PatronError(
+                ErrorCode.NOT_FOUND, f"no live hold for order {order_id!r}", field="order_id"
+            )
+        if hold.status != HoldStatus.HELD:
+            raise PatronError(
+                ErrorCode.INVALID_TRANSITION,
+                f"order {order_id!r} was paid; send order.cancelled or order.refunded instead",
+                field="order_id",
+            )
+        return hold_release(hold=hold)
+
+
 def hold_on_order_cancelled(
     *, shop: Shop, order_id: str, order_pk: int | None
 ) -> CheckoutHold | None:

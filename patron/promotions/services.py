@@ -195,6 +195,10 @@ def flash_sale_claim(*, sale: FlashSale, member: Member) -> Coupon:
     if now < sale.starts_at:
         raise PatronError(ErrorCode.CONFLICT, "this flash sale has not started", field="sale")
     check_tier(shop=member.shop, member=member, tier_codes=list(sale.tier_codes or []))
+    # Once sold out, the crowd is turned away without taking any lock; while units
+    # are left, the conditional update below is what decides.
+    if not FlashSale.objects.filter(pk=sale.pk, claimed_count__lt=F("quantity")).exists():
+        raise PatronError(ErrorCode.SOLD_OUT, "this flash sale is sold out", field="sale")
     with transaction.atomic():
         _lock_member(member)
         seq = FlashSaleClaim.objects.filter(sale=sale, member=member).count() + 1

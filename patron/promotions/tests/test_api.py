@@ -64,6 +64,11 @@ def test_reserve_is_idempotent_and_conflicts_on_another_cart(
     assert again.status_code == 200 and again.json()["total"] == first.json()["total"]
     other = api.post("/api/v1/checkout/reserve", {**CART, "order_id": "O-9", "shipping_fee": 0})
     assert other.status_code == 409 and other.json()["field"] == "order_id"
+    released = api.post("/api/v1/checkout/release", {"order_id": "O-9"})
+    assert released.json() == {"order_id": "O-9", "status": "released"}
+    c.refresh_from_db()
+    assert c.status == CouponStatus.AVAILABLE
+    assert api.post("/api/v1/checkout/release", {"order_id": "O-9"}).status_code == 404
 
 
 def test_coupon_wallet_and_claim(api, shop: Shop, member: Member) -> None:
