@@ -130,3 +130,46 @@ for _role, _extra in _TIERS_PERMISSIONS.items():
     _granted = ROLE_PERMISSIONS[_role]
     if isinstance(_granted, list):
         _granted.extend(_extra)
+
+# Promotions and rewards (patron.promotions, patron.rewards): marketing runs
+# coupons, flash sales and the catalogue and fulfils redemptions; finance sets
+# the points-as-cash rate and reads the rest; service staff read coupons,
+# holds and redemptions to answer members.
+_PROMOTIONS_READ = [
+    "promotions.view_coupontemplate",
+    "promotions.view_coupon",
+    "promotions.view_checkouthold",
+    "promotions.view_flashsale",
+    "rewards.view_reward",
+    "rewards.view_redemption",
+    "rewards.view_pointscashsettings",
+]
+_PROMOTIONS_PERMISSIONS: dict[str, list[str]] = {
+    MARKETING: [
+        *_PROMOTIONS_READ,
+        "promotions.change_coupontemplate",
+        "promotions.add_flashsale",
+        "promotions.change_flashsale",
+        "rewards.add_reward",
+        "rewards.change_reward",
+    ],
+    FINANCE: [
+        *_PROMOTIONS_READ,
+        "rewards.add_pointscashsettings",
+        "rewards.change_pointscashsettings",
+        "rewards.add_pointscashtierrate",
+        "rewards.change_pointscashtierrate",
+        "rewards.view_pointscashtierrate",
+    ],
+    SERVICE_AGENT: ["promotions.view_coupon", "rewards.view_redemption"],
+    SERVICE_LEAD: [
+        "promotions.view_coupon",
+        "promotions.view_checkouthold",
+        "rewards.view_redemption",
+    ],
+    ANALYST: _PROMOTIONS_READ,
+}
+for _role, _extra in _PROMOTIONS_PERMISSIONS.items():
+    _granted = ROLE_PERMISSIONS[_role]
+    if isinstance(_granted, list):
+        _granted.extend(_extra)
