@@ -98,11 +98,7 @@ def _create_temp_tables() -> None:
     sql.execute(f"DROP TABLE IF EXISTS {VALUES_TABLE}")
     sql.execute(f"DROP TABLE IF EXISTS {DECISIONS_TABLE}")
     sql.execute(
-        f"CREATE TEMP TABLE {VALUES_TABLE} (member_id bigint PRIMARY KEY, value bigint NOT NULL)"
-        f"{on_commit}"
-    )
-    sql.execute(
-        f"CREATE TEMP TABLE {DECISIONS_TABLE} (member_id bigint PRIMARY KEY, "
+        f"CREATE TEMP TABLE {DECISIONS_TABLE} (member_id bigint NOT NULL, "
         "from_tier_id bigint NOT NULL, to_tier_id bigint NOT NULL, value bigint NOT NULL, "
         "threshold bigint NOT NULL, action varchar(8) NOT NULL, has_state integer NOT NULL)"
         f"{on_commit}"
@@ -124,19 +120,23 @@ def _fill_values(*, shop_id: int, program: TierProgram, ladder: Ladder, on: dt.d
         from patron.points.models import PointsAccount
 
         source = (
-            f"SELECT member_id, lifetime_earned FROM {sql.table(PointsAccount)} "  # noqa: S608
+            f"SELECT member_id, lifetime_earned AS value FROM {sql.table(PointsAccount)} "  # noqa: S608
             f"WHERE shop_id = %s AND (lifetime_earned >= %s OR member_id IN ({movable}))"
         )
         params: list[Any] = [shop_id, floor, shop_id, ladder.lowest.pk]
     else:
         first, last = periods.window_months(on, program.window_months)
         source = (
-            f"SELECT member_id, SUM(value) FROM {sql.table(GrowthMonth)} "  # noqa: S608
+            f"SELECT member_id, SUM(value) AS value FROM {sql.table(GrowthMonth)} "  # noqa: S608
             "WHERE shop_id = %s AND month >= %s AND month <= %s GROUP BY member_id "
             f"HAVING SUM(value) >= %s OR member_id IN ({movable})"
         )
         params = [shop_id, first, last, floor, shop_id, ladder.lowest.pk]
-    count = sql.execute(f"INSERT INTO {VALUES_TABLE} (member_id, value) {source}", params)
+    # CREATE TABLE .. AS (not INSERT .. SELECT): PostgreSQL runs its SELECT in
+    # parallel, like the plain aggregate it is measured against.
+    on_commit = " ON COMMIT DROP" if sql.is_postgres() else ""
+    sql.execute(f"CREATE TEMP TABLE {VALUES_TABLE}{on_commit} AS {source}", params)
+    count = sql.fetchall(f"SELECT count(*) FROM {VALUES_TABLE}")[0][0]  # noqa: S608
     if sql.is_postgres():
         sql.execute(f"ANALYZE {VALUES_TABLE}")
     return count
