@@ -1,19 +1,23 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
 
 from patron.core.errors import ErrorCode, PatronError
 
 
-def problem_response(error: PatronError, instance: str | None = None) -> JsonResponse:
-    return JsonResponse(
-        error.as_problem(instance),
+def problem_response(error: PatronError, instance: str | None = None) -> HttpResponse:
+    text = json.dumps(error.as_problem(instance), ensure_ascii=False, cls=DjangoJSONEncoder)
+    # A problem may quote what the client sent, unpaired surrogates included;
+    # those cannot be encoded as UTF-8, so they go out as \uXXXX escapes.
+    return HttpResponse(
+        text.encode("utf-8", "backslashreplace"),
         status=error.status,
         content_type="application/problem+json",
-        json_dumps_params={"ensure_ascii": False},
     )
 
 

@@ -117,16 +117,21 @@ def test_last_used_at_is_recorded(api: ApiClient, member: Any):
 
 # --- nothing a client sends produces a 500 ------------------------------------
 
+
+def any_text(max_size: int) -> st.SearchStrategy[str]:
+    """Text including NUL and unpaired surrogates, which no database stores."""
+    return st.text(st.characters(exclude_categories=()), max_size=max_size)
+
+
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers()
     | st.floats(allow_nan=False)
     | st.text()
-    # including NUL and unpaired surrogates, which no database stores
-    | st.text(st.characters(exclude_categories=()), max_size=5),
+    | any_text(5),
     lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+        st.lists(children, max_size=4) | st.dictionaries(any_text(12), children, max_size=4)
     ),
     max_leaves=12,
 )

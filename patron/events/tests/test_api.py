@@ -47,6 +47,15 @@ def _applied(response: Any, status: int = 201) -> dict[str, Any]:
     return body["result"]  # type: ignore[no-any-return]
 
 
+def _own(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The effects of the foundation's handlers; later apps (points, tiers, ...)
+    append their own to the same list and test them themselves."""
+    return [e for e in result["effects"] if e["type"].split(".")[0] in FOUNDATION_EFFECTS]
+
+
+FOUNDATION_EFFECTS = {"member", "order", "activity"}
+
+
 # --- happy paths, one per event type -------------------------------------------
 
 
@@ -67,12 +76,8 @@ def test_member_registered_creates_then_updates_the_member(api: Any, shop: Any):
         id="reg-1",
     )
     result = _applied(api.post(URL, body))
-    assert result == {
-        "id": "reg-1",
-        "type": "member.registered",
-        "member": "M7",
-        "effects": [{"type": "member.created", "member": "M7"}],
-    }
+    assert (result["id"], result["type"], result["member"]) == ("reg-1", "member.registered", "M7")
+    assert _own(result) == [{"type": "member.created", "member": "M7"}]
     member = Member.objects.get(shop=shop, external_id="M7")
     assert (member.name, member.phone, member.email) == (
         "王芳",
@@ -89,7 +94,7 @@ def test_member_registered_creates_then_updates_the_member(api: Any, shop: Any):
     assert member.registered_at.isoformat() == "2026-11-11T02:00:00+00:00"
 
     again = _applied(api.post(URL, event("member.registered", {"name": "王芳芳"}, member="M7")))
-    assert again["effects"] == [{"type": "member.updated", "member": "M7"}]
+    assert _own(again) == [{"type": "member.updated", "member": "M7"}]
     member.refresh_from_db()
     assert (member.name, member.phone) == ("王芳芳", "+8613812345678")
     assert Member.objects.count() == 1
@@ -97,7 +102,7 @@ def test_member_registered_creates_then_updates_the_member(api: Any, shop: Any):
 
 def test_order_paid_records_the_order_and_splits_the_payment_over_lines(api: Any, member: Member):
     result = _applied(api.post(URL, event("order.paid", paid_data("O1"), id="pay-1")))
-    assert result["effects"] == [
+    assert _own(result) == [
         {"type": "order.recorded", "order_id": "O1", "status": "paid", "paid_amount": 24000}
     ]
     order = Order.objects.get(external_id="O1")
@@ -130,7 +135,7 @@ def test_order_transitions(api: Any, paid_order: Order, steps: list[str], final:
         if step == "order.shipped":
             data |= {"carrier": "SF", "tracking_number": "SF123"}
         result = _applied(api.post(URL, event(step, data)))
-        assert result["effects"] == [
+        assert _own(result) == [
             {"type": step, "order_id": "O1", "status": step.removeprefix("order.")}
         ]
     paid_order.refresh_from_db()
@@ -140,7 +145,7 @@ def test_order_transitions(api: Any, paid_order: Order, steps: list[str], final:
 
 def test_order_refunded_whole_order_returns_everything(api: Any, paid_order: Order):
     result = _applied(api.post(URL, event("order.refunded", {"order_id": "O1", "refund_id": "R1"})))
-    assert result["effects"] == [
+    assert _own(result) == [
         {
             "type": "order.refunded",
             "order_id": "O1",
@@ -167,8 +172,8 @@ def test_order_refunded_partial_lines_then_the_rest(api: Any, paid_order: Order)
             ),
         )
     )
-    assert first["effects"][0]["amount"] == 9200
-    assert first["effects"][0]["status"] == "partially_refunded"
+    assert _own(first)[0]["amount"] == 9200
+    assert _own(first)[0]["status"] == "partially_refunded"
     second = _applied(
         api.post(
             URL,
@@ -178,11 +183,11 @@ def test_order_refunded_partial_lines_then_the_rest(api: Any, paid_order: Order)
             ),
         )
     )
-    assert second["effects"][0]["amount"] == 4600
+    assert _own(second)[0]["amount"] == 4600
     last = _applied(api.post(URL, event("order.refunded", {"order_id": "O1", "refund_id": "R3"})))
     # the last unit of L1 (9200) plus the shipping fee (1000)
-    assert last["effects"][0]["amount"] == 10200
-    assert last["effects"][0]["lines"] == [{"line_id": "L1", "quantity": 1, "amount": 9200}]
+    assert _own(last)[0]["amount"] == 10200
+    assert _own(last)[0]["lines"] == [{"line_id": "L1", "quantity": 1, "amount": 9200}]
     paid_order.refresh_from_db()
     assert (paid_order.status, paid_order.refunded_amount) == ("refunded", 24000)
     assert sorted(Refund.objects.values_list("external_id", "amount")) == [
@@ -205,7 +210,7 @@ def test_order_refunded_partial_lines_then_the_rest(api: Any, paid_order: Order)
 )
 def test_activity_events_are_recorded(api: Any, member: Member, type_: str, data: dict[str, Any]):
     result = _applied(api.post(URL, event(type_, data)))
-    assert result["effects"] == [{"type": "activity.recorded", "activity": type_}]
+    assert _own(result) == [{"type": "activity.recorded", "activity": type_}]
     stored = Event.objects.get(external_id=result["id"])
     assert stored.type == type_
     assert stored.payload["data"] == data
@@ -336,6 +341,7 @@ BAD_EVENTS: list[tuple[str, Callable[[], dict[str, Any]], int, str, str]] = [
     ("data lone surrogate", envelope("data", {"a": {"b": "\ud800"}}), 422, V, "data.a.b"),
     ("data key lone surrogate", envelope("data", {"\udfff": 1}), 422, V, "data.\udfff"),
     ("extra envelope field", envelope("extra", 1), 422, V, "extra"),
+    ("extra field lone surrogate", envelope("\ud800", 1), 422, V, "\ud800"),
     # order.paid
     ("order_id missing", paid_without("order_id"), 422, V, "data.order_id"),
     ("order_id int", paid("order_id", 2), 422, V, "data.order_id"),

@@ -162,6 +162,7 @@ BAD: list[tuple[str, Any, str]] = [
     ("consent int", {"consents": {"sms": 0}}, "consents.sms"),
     ("consent unknown channel", {"consents": {"post": True}}, "consents.post"),
     ("extra field", {"points": 100}, "points"),
+    ("extra field lone surrogate", {"\udc00": 1}, "body"),
 ]
 
 
