@@ -509,3 +509,8 @@ def demo_seed(
 from patron.portal.demo import step_portal  # noqa: E402
 
 STEPS.append(("portal", step_portal))
+
+# Tiers (patron.tiers): growth value and tiers computed from the demo orders.
+from patron.tiers.demo import step_tiers  # noqa: E402
+
+STEPS.append(("tiers", step_tiers))
