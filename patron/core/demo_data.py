@@ -514,3 +514,8 @@ STEPS.append(("portal", step_portal))
 from patron.tiers.demo import step_tiers  # noqa: E402
 
 STEPS.append(("tiers", step_tiers))
+
+# Points (patron.points): programme, default earning rules and points history.
+from patron.points.demo import step_points  # noqa: E402
+
+STEPS.append(("points", step_points))
