@@ -80,11 +80,13 @@ def order_paid(ctx: EventContext) -> None:
         at=ctx.occurred_at,
         event_id=ctx.envelope.id,
     )
+    ctx.order = order
     ctx.effects.append({**_order_effect(order, "order.recorded"), "paid_amount": order.paid_amount})
 
 
 def _transition(ctx: EventContext, to: str) -> None:
     order = order_services.order_lock(shop=ctx.shop, order_id=ctx.data.order_id, member=ctx.member)
+    ctx.order = order
     order_services.order_transition(
         order=order, to=to, at=ctx.occurred_at, event_id=ctx.envelope.id, note=ctx.data.note
     )

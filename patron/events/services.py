@@ -24,11 +24,17 @@ from patron.core.validation import UNSTORABLE_MESSAGE, find_unstorable, problem_
 from patron.events.models import Event
 from patron.events.schemas import DATA_SCHEMAS, CustomData, EventIn
 from patron.members.models import Member
+from patron.orders.models import Order
 
 
 @dataclass
 class EventContext:
-    """What a pipeline handler gets: the stored event, its member and typed data."""
+    """What a pipeline handler gets: the stored event, its member and typed data.
+
+    ``order`` is set by the order handler that recorded or locked the event's
+    order, so later handlers in the same transaction use it instead of reading
+    the row again.
+    """
 
     shop: Shop
     event: Event
@@ -36,6 +42,7 @@ class EventContext:
     data: Any
     member: Member | None
     effects: list[dict[str, Any]] = field(default_factory=list)
+    order: Order | None = None
 
     @property
     def occurred_at(self) -> dt.datetime:

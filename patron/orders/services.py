@@ -122,11 +122,12 @@ def order_record_paid(
     now = clock.now()
     try:
         with transaction.atomic():
+            # Stored as paid at once; the history below still records created -> paid.
             order = Order.objects.create(
                 shop=shop,
                 member=member,
                 external_id=data.order_id,
-                status=S.CREATED,
+                status=S.PAID,
                 currency=data.currency,
                 items_amount=items_amount,
                 shipping_fee=data.shipping_fee,
@@ -146,7 +147,7 @@ def order_record_paid(
     shares = line_goods_shares(
         data.paid_amount, data.shipping_fee, [ln.quantity * ln.unit_price for ln in data.lines]
     )
-    OrderLine.objects.bulk_create(
+    lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             line_id=ln.line_id,
@@ -159,9 +160,21 @@ def order_record_paid(
         )
         for ln, share in zip(data.lines, shares, strict=True)
     )
-    _set_status(order, S.PAID, at, event_id)
-    order.save()
+    OrderStatusChange.objects.create(
+        order=order, from_status=S.CREATED, to_status=S.PAID, at=at, event_id=event_id
+    )
+    _prefetched(order, lines)
     return order
+
+
+def _prefetched(order: Order, lines: list[OrderLine]) -> None:
+    """Seed ``order.lines.all()`` with the lines just written (pk order), as
+    ``prefetch_related`` would, so later steps of the same event (points
+    earning) get them without reading them back."""
+    cached = OrderLine.objects.filter(order=order)
+    cached._result_cache = lines
+    setattr(cached, "_prefetch_done", True)  # noqa: B010 (Django's own prefetch attributes)
+    setattr(order, "_prefetched_objects_cache", {"lines": cached})  # noqa: B010
 
 
 def order_lock(*, shop: Shop, order_id: str, member: Member | None = None) -> Order:

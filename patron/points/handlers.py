@@ -16,7 +16,9 @@ from patron.rules.models import Trigger
 
 
 def _order(ctx: EventContext) -> Order:
-    order = Order.objects.get(shop=ctx.shop, external_id=ctx.data.order_id)
+    order = ctx.order  # the order handler's, same transaction
+    if order is None:
+        order = Order.objects.get(shop=ctx.shop, external_id=ctx.data.order_id)
     order.shop = ctx.shop
     if ctx.member is not None:
         order.member = ctx.member

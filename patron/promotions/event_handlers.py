@@ -12,6 +12,8 @@ from patron.promotions import holds
 
 
 def _order(ctx: EventContext) -> Order:
+    if ctx.order is not None:  # the order handler's, same transaction
+        return ctx.order
     return Order.objects.get(shop=ctx.shop, external_id=ctx.data.order_id)
 
 

@@ -28,7 +28,9 @@ def tier_progress(ctx: EventContext) -> None:
     event_type = ctx.envelope.type
     delta = 0
     if event_type in ORDER_EVENTS:
-        order = Order.objects.get(shop=ctx.shop, external_id=ctx.data.order_id)
+        order = ctx.order  # the order handler's, same transaction
+        if order is None:
+            order = Order.objects.get(shop=ctx.shop, external_id=ctx.data.order_id)
         if event_type == "order.paid":
             delta = growth.growth_order_paid(
                 member=member, order=order, program=program, event_id=ctx.envelope.id

@@ -108,7 +108,8 @@ def order_earn(*, order: Order, member: Member, event: Event | None = None) -> l
     versions = versions_in_force(shop=order.shop, trigger=Trigger.ORDER_PAID, at=order.paid_at)
     if not versions:
         return []
-    lines = list(order.lines.order_by("pk"))
+    # .all(): the lines order_record_paid just wrote come from its prefetch cache.
+    lines = sorted(order.lines.all(), key=lambda ln: ln.pk)
     facts = order_facts(order, lines, event.payload.get("data") if event else None)
     earned, _ = earning.order_earnings(facts=facts, member=member, versions=versions)
     if not earned:

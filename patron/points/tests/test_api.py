@@ -143,9 +143,10 @@ def test_preview_validation_names_the_field(api, shop):
 
 
 def test_order_earn_query_count_is_pinned(shop, member, program, django_assert_num_queries):
-    """The points part of order.paid: rules, lines, account lock, programme, lot,
-    entry, balance update, line attribution, and the member's tier (tiers app): nine
-    queries whatever the number of lines."""
+    """The points part of order.paid: rules, account lock, programme, lot, entry,
+    balance update, line attribution, and the member's tier with its benefits
+    (tiers app, one query): eight queries whatever the number of lines (the lines
+    order_record_paid just wrote are not read back)."""
     from patron.orders import services as order_services
     from patron.points.services import order_earn
 
@@ -160,6 +161,6 @@ def test_order_earn_query_count_is_pinned(shop, member, program, django_assert_n
         at=clock.now(),
     )
     PointsAccount.objects.create(shop=shop, member=member, updated_at=clock.now())
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         fx = order_earn(order=order, member=member)
     assert fx[0]["points"] == 201  # ¥201.90 -> 201
