@@ -73,7 +73,7 @@ def test_discount_and_points_paid_part_earns_nothing(shop, member, send):
 
 def test_tier_multiplier(shop, member, send, monkeypatch):
     make_rule(shop, points_per_yuan=2, tier_multipliers={"gold": 150})
-    monkeypatch.setattr(earning, "member_tier_code", lambda m: "gold")
+    monkeypatch.setattr(earning, "member_tier", lambda m: ("gold", 100))
     result = send.paid("O1", [("A", 1, 10001)])
     # 100.01 yuan × 2 × 1.5 = 300.03 -> 300
     assert effects(result, "points.earned")[0]["points"] == 300
