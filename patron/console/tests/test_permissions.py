@@ -27,7 +27,8 @@ PAGES: dict[str, set[str]] = {
     },
     "/console/audit/": {"admin", "finance", "service_lead"},
     "/console/approvals/": {"admin", "finance", "service_lead"},
-    "/console/coupon-templates/": {"admin", "marketing", "finance"},
+    # Analysts read campaign configuration (promotions read rights) to analyse it.
+    "/console/coupon-templates/": {"admin", "marketing", "finance", "analyst"},
     "/console/coupon-templates/new/": {"admin", "marketing"},
     "/console/rules/": {"admin", "marketing", "finance"},
 }
