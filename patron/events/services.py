@@ -98,9 +98,14 @@ def event_ingest(*, shop: Shop, raw: Any) -> IngestResult:
 
     envelope, data = event_validate(raw)
     digest = _payload_hash(envelope)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
+    # The event row is the transaction's first write. A second event with the
+    # same id fails there; leaving the block rolls the transaction (or the
+    # caller's savepoint) back, and the first event is read after that, so no
+    # savepoint of its own is needed around the insert.
+    duplicate = False
+    try:
+        with transaction.atomic():
+            try:
                 event = Event.objects.create(
                     shop=shop,
                     external_id=envelope.id,
@@ -111,24 +116,29 @@ def event_ingest(*, shop: Shop, raw: Any) -> IngestResult:
                     payload_hash=digest,
                     payload=envelope.model_dump(mode="json"),
                 )
-        except IntegrityError:
-            first = Event.objects.get(shop=shop, external_id=envelope.id)
-            if first.payload_hash != digest:
-                raise PatronError(
-                    ErrorCode.IDEMPOTENCY_MISMATCH,
-                    f"event id {envelope.id!r} was already used for a different event",
-                    field="id",
-                ) from None
-            return IngestResult(replayed=True, result=first.result)
-        ctx = EventContext(shop=shop, event=event, envelope=envelope, data=data, member=None)
-        run_pipeline(ctx)
-        event.result = {
-            "id": envelope.id,
-            "type": envelope.type,
-            "member": envelope.member,
-            "effects": ctx.effects,
-        }
-        event.save(update_fields=["result"])
+            except IntegrityError:
+                duplicate = True
+                raise
+            ctx = EventContext(shop=shop, event=event, envelope=envelope, data=data, member=None)
+            run_pipeline(ctx)
+            event.result = {
+                "id": envelope.id,
+                "type": envelope.type,
+                "member": envelope.member,
+                "effects": ctx.effects,
+            }
+            event.save(update_fields=["result"])
+    except IntegrityError:
+        if not duplicate:
+            raise
+        first = Event.objects.get(shop=shop, external_id=envelope.id)
+        if first.payload_hash != digest:
+            raise PatronError(
+                ErrorCode.IDEMPOTENCY_MISMATCH,
+                f"event id {envelope.id!r} was already used for a different event",
+                field="id",
+            ) from None
+        return IngestResult(replayed=True, result=first.result)
     return IngestResult(replayed=False, result=event.result)
 
 
