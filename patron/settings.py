@@ -173,6 +173,24 @@ PATRON_DEFAULT_CURRENCY = os.environ.get("PATRON_DEFAULT_CURRENCY", "CNY")
 # The shop whose members sign in to the portal with a password (by name; default: the first).
 PATRON_PORTAL_SHOP = os.environ.get("PATRON_PORTAL_SHOP", "")
 
+# --- E-mail -------------------------------------------------------------------
+# With EMAIL_HOST set, mail goes out over SMTP; without it (a laptop running
+# `make run`) messages are printed to the console instead of failing.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 10
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Patron <no-reply@localhost>")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
