@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from ninja.security import HttpBearer
 
 from patron.core import clock, services
 from patron.core.errors import ErrorCode, PatronError
+from patron.core.middleware import encode_json
 from patron.core.models import ApiKey, ApiScope, Shop
 
 
@@ -40,9 +41,7 @@ def shop_for(request: HttpRequest, scope: ApiScope) -> Shop:
 
 
 def json_response(status: int, body: Any, *, replayed: bool = False) -> HttpResponse:
-    response = JsonResponse(
-        body, status=status, safe=False, json_dumps_params={"ensure_ascii": False}
-    )
+    response = HttpResponse(encode_json(body), status=status, content_type="application/json")
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return response

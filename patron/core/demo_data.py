@@ -519,3 +519,9 @@ STEPS.append(("tiers", step_tiers))
 from patron.points.demo import step_points  # noqa: E402
 
 STEPS.append(("points", step_points))
+
+# Promotions and rewards: coupon templates, coupons, flash sales, rewards catalogue
+# and redemptions (after points: redemptions spend points through the ledger).
+from patron.promotions.demo import step_promotions  # noqa: E402
+
+STEPS.append(("promotions", step_promotions))

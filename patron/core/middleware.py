@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -10,12 +11,20 @@ from django.http import HttpRequest, HttpResponse
 from patron.core.errors import ErrorCode, PatronError
 
 
+def encode_json(body: Any) -> bytes:
+    """UTF-8 JSON with Chinese left readable.
+
+    An answer may quote what the client sent, unpaired surrogates included;
+    those cannot be encoded as UTF-8, so they go out as \\uXXXX escapes, which
+    are valid JSON.
+    """
+    text = json.dumps(body, ensure_ascii=False, cls=DjangoJSONEncoder)
+    return text.encode("utf-8", "backslashreplace")
+
+
 def problem_response(error: PatronError, instance: str | None = None) -> HttpResponse:
-    text = json.dumps(error.as_problem(instance), ensure_ascii=False, cls=DjangoJSONEncoder)
-    # A problem may quote what the client sent, unpaired surrogates included;
-    # those cannot be encoded as UTF-8, so they go out as \uXXXX escapes.
     return HttpResponse(
-        text.encode("utf-8", "backslashreplace"),
+        encode_json(error.as_problem(instance)),
         status=error.status,
         content_type="application/problem+json",
     )

@@ -18,6 +18,7 @@ from django.forms.models import model_to_dict
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiKey, ApiScope, AuditLog, IdempotencyRecord, Shop
+from patron.core.pii import mask_email, mask_phone
 from patron.core.roles import ROLE_PERMISSIONS
 
 TOKEN_PREFIX = "ptn"  # noqa: S105 - a public marker, not a secret
@@ -119,9 +120,20 @@ def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
     return json.loads(json.dumps(data, cls=_JsonEncoder))  # type: ignore[no-any-return]
 
 
+_PII_MASKS = {"phone": mask_phone, "email": mask_email}
+
+
 def snapshot(obj: Model) -> dict[str, Any]:
-    """A JSON-safe picture of a model's fields for before/after audit records."""
-    return _jsonable(model_to_dict(obj)) or {}
+    """A JSON-safe picture of a model's fields for before/after audit records.
+
+    Phone numbers and e-mail addresses are stored masked: the audit log is read
+    by roles that may not see personal data, and it must not become a copy of it.
+    """
+    data = _jsonable(model_to_dict(obj)) or {}
+    for name, mask in _PII_MASKS.items():
+        if isinstance(data.get(name), str) and data[name]:
+            data[name] = mask(data[name])
+    return data
 
 
 def audit_record(

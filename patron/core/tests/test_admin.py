@@ -81,6 +81,9 @@ def test_admin_member_create_and_delete_are_audited(admin_client: Client, shop: 
     entry = AuditLog.objects.get(action="member.create")
     assert entry.before is None
     assert entry.after is not None and entry.after["external_id"] == "M2"
+    # The audit log is read by roles without PII rights: it keeps phones masked.
+    assert entry.after["phone"] == "+86 139****1111"
+    assert "13900001111" not in str(entry.after)
     response = admin_client.post(f"/admin/members/member/{created.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     deleted = AuditLog.objects.get(action="member.delete")

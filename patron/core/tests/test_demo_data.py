@@ -111,3 +111,66 @@ def test_command_if_empty_does_nothing_the_second_time() -> None:
     again = io.StringIO()
     call_command("seed_demo", "--if-empty", stdout=again)
     assert again.getvalue() == "" and Order.objects.count() == 50
+
+
+def test_seed_creates_coupons_rewards_and_flash_sales_and_the_ledger_still_balances() -> None:
+    from patron.points.models import EntryKind, LedgerEntry
+    from patron.promotions.models import Coupon, CouponStatus, CouponTemplate, FlashSale
+    from patron.rewards.models import Redemption, Reward, RewardKind
+
+    # given a frozen clock
+    clock.freeze(NOW)
+    # when
+    ctx = demo_seed(members=60, orders=400, seed=7)
+    # then the templates the tiers' benefits name exist, with the demo campaigns
+    codes = set(CouponTemplate.objects.values_list("code", flat=True))
+    assert {"GOLD-MONTHLY", "DIAMOND-MONTHLY", "DIAMOND-BIRTHDAY", "MJ300-30", "NEW10"} <= codes
+    assert ctx.summary["coupon_templates"] == len(codes) == 15
+    assert CouponTemplate.objects.filter(claimable=True).count() == 5
+    # every template's counters equal its coupons
+    for t in CouponTemplate.objects.all():
+        assert t.issued_count == t.coupons.count()
+        assert t.used_count == t.coupons.filter(status=CouponStatus.USED).count()
+    assert Coupon.objects.count() == ctx.summary["coupons"]
+    # used coupons sit on the member's own order, with that order's discount
+    used = Coupon.objects.filter(status=CouponStatus.USED)
+    assert used.count() == ctx.summary["coupons_used"] > 0
+    for c in used:
+        order = Order.objects.get(external_id=c.used_order_id)
+        assert order.member_id == c.member_id
+        assert order.coupon_codes == [c.template.code]
+        assert c.discount_amount == order.discount_amount
+        assert c.issued_at <= order.placed_at and c.used_at == order.paid_at < c.valid_until
+    # some coupons are usable now, some expired unused
+    assert Coupon.objects.filter(status=CouponStatus.AVAILABLE, valid_until__gt=NOW).exists()
+    assert Coupon.objects.filter(status=CouponStatus.AVAILABLE, valid_until__lte=NOW).exists()
+    # the demo member holds usable coupons, a redemption and a flash-sale coupon
+    demo = Member.objects.get(external_id=DEMO_MEMBER_EXTERNAL_ID)
+    mine = Coupon.objects.filter(member=demo, status=CouponStatus.AVAILABLE, valid_until__gt=NOW)
+    assert {"FULL300-50", "PCT90", "FREESHIP", "FLASH199-100"} <= set(
+        mine.values_list("template__code", flat=True)
+    )
+    assert Redemption.objects.filter(member=demo).count() == 2
+    # the catalogue: gifts with stock, coupon rewards, one for gold and diamond only
+    assert Reward.objects.filter(kind=RewardKind.PHYSICAL, stock__gt=0).count() == 4
+    assert Reward.objects.filter(kind=RewardKind.COUPON).count() == 2
+    assert list(Reward.objects.exclude(tier_codes=[]).values_list("tier_codes", flat=True)) == [
+        ["gold", "diamond"]
+    ]
+    # every redemption debited its points through the ledger
+    redemptions = Redemption.objects.all()
+    assert redemptions.count() == ctx.summary["redemptions"] >= 2
+    for r in redemptions:
+        entry = LedgerEntry.objects.get(pk=r.points_entry_id)
+        assert entry.kind == EntryKind.REDEEM and entry.points == -r.points
+    for reward in Reward.objects.all():
+        assert reward.redeemed_count == reward.redemptions.count()
+    # one live flash sale with units left, one upcoming
+    live = FlashSale.objects.get(starts_at__lte=NOW, ends_at__gt=NOW)
+    assert 0 < live.claimed_count == live.claims.count() < live.quantity
+    upcoming = FlashSale.objects.get(starts_at__gt=NOW)
+    assert upcoming.claimed_count == 0 and upcoming.ends_at > upcoming.starts_at
+    # and the points ledger still balances
+    out = io.StringIO()
+    call_command("check_ledger", stdout=out)
+    assert out.getvalue().startswith("ledger OK: 60 accounts checked")
