@@ -152,36 +152,69 @@ def coupon_rates() -> dict[str, Any]:
 
 
 def tier_order_stats(months: list[dt.date]) -> list[dict[str, Any]]:
-    """Per current tier, over the window: average order value and orders per member."""
+    """Per current tier, over the window: average order value and orders per member.
+
+    A member without a tier row has never been evaluated and sits in the
+    entry tier (the lowest active one of the shop): their members and orders
+    count there, as in :func:`members_per_tier`.
+    """
     if not installed("tiers"):
         return []
     from patron.tiers.models import MemberTier, Tier
 
     since = _window_start(months)
     names = _tier_names()
-    members_by_tier = dict(
+    tiers = list(Tier.objects.filter(is_active=True).order_by("shop", "rank"))
+    entry: dict[int, int] = {}
+    for tier in tiers:
+        entry.setdefault(tier.shop_id, tier.pk)
+    members_by_tier: dict[int, int] = defaultdict(int)
+    orders_by_tier: dict[int, int] = defaultdict(int)
+    revenue_by_tier: dict[int, int] = defaultdict(int)
+    for tier_id, n in (
         MemberTier.objects.values_list("tier").annotate(n=Count("member")).values_list("tier", "n")
+    ):
+        members_by_tier[tier_id] += n
+    for shop_id, n in (
+        Member.objects.filter(tier_state__isnull=True)
+        .values_list("shop")
+        .annotate(n=Count("id"))
+        .values_list("shop", "n")
+    ):
+        if shop_id in entry:
+            members_by_tier[entry[shop_id]] += n
+    orders = Order.objects.filter(paid_at__gte=since)
+    tiered = (
+        orders.filter(member__tier_state__isnull=False)
+        .values_list("member__tier_state__tier")
+        .annotate(orders=Count("id"), revenue=Sum("paid_amount"))
     )
-    rows = (
-        Order.objects.filter(paid_at__gte=since, member__tier_state__isnull=False)
-        .values("member__tier_state__tier")
-        .annotate(
-            orders=Count("id"), revenue=Sum("paid_amount"), buyers=Count("member", distinct=True)
-        )
+    untiered = (
+        orders.filter(member__tier_state__isnull=True)
+        .values_list("shop")
+        .annotate(orders=Count("id"), revenue=Sum("paid_amount"))
     )
-    found = {r["member__tier_state__tier"]: r for r in rows}
+    for tier_id, n, revenue in tiered:
+        orders_by_tier[tier_id] += n
+        revenue_by_tier[tier_id] += int(revenue or 0)
+    for shop_id, n, revenue in untiered:
+        if shop_id in entry:
+            orders_by_tier[entry[shop_id]] += n
+            revenue_by_tier[entry[shop_id]] += int(revenue or 0)
     stats = []
-    for tier in Tier.objects.filter(is_active=True).order_by("shop", "rank"):
-        r = found.get(tier.pk, {"orders": 0, "revenue": 0})
-        members = members_by_tier.get(tier.pk, 0)
-        orders = int(r["orders"] or 0)
+    for tier in tiers:
+        members = members_by_tier[tier.pk]
+        orders_n = orders_by_tier[tier.pk]
+        revenue = revenue_by_tier[tier.pk]
         stats.append(
             {
                 "name": names[tier.pk],
                 "members": members,
-                "orders": orders,
-                "aov": divide(int(r["revenue"] or 0), orders, Rounding.HALF_UP) if orders else 0,
-                "frequency_x100": divide(orders * 100, members, Rounding.HALF_UP) if members else 0,
+                "orders": orders_n,
+                "aov": divide(revenue, orders_n, Rounding.HALF_UP) if orders_n else 0,
+                "frequency_x100": divide(orders_n * 100, members, Rounding.HALF_UP)
+                if members
+                else 0,
             }
         )
     return stats

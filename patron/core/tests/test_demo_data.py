@@ -140,7 +140,8 @@ def test_seed_creates_coupons_rewards_and_flash_sales_and_the_ledger_still_balan
         assert order.member_id == c.member_id
         assert order.coupon_codes == [c.template.code]
         assert c.discount_amount == order.discount_amount
-        assert c.issued_at <= order.placed_at and c.used_at == order.paid_at < c.valid_until
+        assert c.used_at is not None and c.used_at == order.paid_at
+        assert c.issued_at <= order.placed_at and c.used_at < c.valid_until
     # some coupons are usable now, some expired unused
     assert Coupon.objects.filter(status=CouponStatus.AVAILABLE, valid_until__gt=NOW).exists()
     assert Coupon.objects.filter(status=CouponStatus.AVAILABLE, valid_until__lte=NOW).exists()
@@ -161,6 +162,7 @@ def test_seed_creates_coupons_rewards_and_flash_sales_and_the_ledger_still_balan
     redemptions = Redemption.objects.all()
     assert redemptions.count() == ctx.summary["redemptions"] >= 2
     for r in redemptions:
+        assert r.points_entry_id is not None
         entry = LedgerEntry.objects.get(pk=r.points_entry_id)
         assert entry.kind == EntryKind.REDEEM and entry.points == -r.points
     for reward in Reward.objects.all():
