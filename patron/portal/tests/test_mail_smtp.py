@@ -63,5 +63,7 @@ def test_password_reset_mail_is_delivered_over_smtp(
     assert recipients == [member.email]
     message = email.message_from_bytes(raw)
     assert str(make_header(decode_header(message["Subject"]))) == "重置会员密码"
-    body = message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    body = payload.decode(message.get_content_charset() or "utf-8")
     assert "http://shop.example/password-reset/abc/def/" in body
