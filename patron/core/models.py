@@ -4,6 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from patron.core import config_cache
+
+
+def new_config_token() -> str:
+    return config_cache.new_token()
+
 
 class Shop(models.Model):
     """A shop plugged into Patron. Members, orders and API keys belong to one."""
@@ -11,6 +17,9 @@ class Shop(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Replaced whenever the configuration the event path caches changes
+    # (patron.core.config_cache); never shown, never reused.
+    config_token = models.CharField(max_length=32, default=new_config_token, editable=False)
 
     class Meta:
         verbose_name = _("shop")

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from pydantic import BaseModel, ValidationError
 
-from patron.core import clock
+from patron.core import clock, config_cache
 from patron.core.errors import ErrorCode, PatronError, validation_error
 from patron.core.models import Shop
 from patron.core.validation import UNSTORABLE_MESSAGE, find_unstorable, problem_from_pydantic
@@ -92,6 +92,13 @@ def _payload_hash(envelope: EventIn) -> str:
 
 
 def event_ingest(*, shop: Shop, raw: Any) -> IngestResult:
+    # The shop's programmes, rules and tiers come from this process's cache
+    # while they are current (core.config_cache).
+    with config_cache.scope():
+        return _event_ingest(shop=shop, raw=raw)
+
+
+def _event_ingest(*, shop: Shop, raw: Any) -> IngestResult:
     # Imported here: the pipeline imports every app's services, and those
     # import this module's EventContext.
     from patron.events.pipeline import run_pipeline

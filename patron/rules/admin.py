@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from patron.core.config_cache import config_changed
 from patron.core.errors import PatronError
 from patron.core.services import audit_record
 from patron.rules import cel
@@ -163,6 +164,7 @@ class EarningRuleAdmin(admin.ModelAdmin):
             return
         if {"name", "is_active"} & set(form.changed_data):
             EarningRule.objects.filter(pk=obj.pk).update(name=obj.name, is_active=obj.is_active)
+            config_changed(obj.shop_id)
             audit_record(
                 actor=request.user,
                 action="earning_rule.change",

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from patron.core import clock
+from patron.core.config_cache import config_changed
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.core.services import audit_record
@@ -170,6 +171,7 @@ def rule_set_active(
 ) -> None:
     with transaction.atomic():
         EarningRule.objects.filter(pk=rule.pk).update(is_active=is_active)
+        config_changed(rule.shop_id)
         audit_record(
             actor=actor,
             action="earning_rule.activate" if is_active else "earning_rule.deactivate",

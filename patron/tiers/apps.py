@@ -1,8 +1,24 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def _benefits_shop_id(benefits: Any) -> Any:
+    from patron.tiers.models import Tier
+
+    return Tier.objects.filter(pk=benefits.tier_id).values_list("shop_id", flat=True).first()
 
 
 class TiersConfig(AppConfig):
     name = "patron.tiers"
     label = "tiers"
     verbose_name = _("tiers")
+
+    def ready(self) -> None:
+        from patron.core.config_cache import watch
+        from patron.tiers.models import Tier, TierBenefits, TierProgram
+
+        watch(TierProgram, lambda program: program.shop_id)
+        watch(Tier, lambda tier: tier.shop_id)
+        watch(TierBenefits, _benefits_shop_id)

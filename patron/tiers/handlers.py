@@ -9,7 +9,7 @@ from __future__ import annotations
 from patron.events.services import EventContext
 from patron.orders.models import Order
 from patron.tiers import selectors
-from patron.tiers.models import GrowthKind, QualifyingMeasure, TierProgram
+from patron.tiers.models import GrowthKind, QualifyingMeasure
 from patron.tiers.services import growth
 from patron.tiers.services.definitions import tiers_seed_defaults
 
@@ -21,8 +21,8 @@ def tier_progress(ctx: EventContext) -> None:
     member = ctx.member
     if member is None:
         return
-    program = TierProgram.objects.filter(shop=ctx.shop).first()
-    if program is None:  # a shop that never configured tiers gets the defaults
+    program = selectors.program_of(ctx.shop)
+    if program.pk is None:  # a shop that never configured tiers gets the defaults
         program = tiers_seed_defaults(shop=ctx.shop)
     growth.member_lock(member)
     event_type = ctx.envelope.type

@@ -13,7 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, Sum
 
-from patron.core import clock
+from patron.core import clock, config_cache
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.tiers import periods
@@ -29,20 +29,32 @@ from patron.tiers.models import (
 
 
 def program_of(shop: Shop | int) -> TierProgram:
-    """The shop's programme, or the defaults (unsaved) when it has none yet."""
+    """The shop's programme, or the defaults (unsaved, no pk) when it has none
+    yet. Cached within an event (``core.config_cache``): do not modify."""
     shop_id = shop if isinstance(shop, int) else shop.pk
-    program = TierProgram.objects.filter(shop_id=shop_id).first()
-    return program or TierProgram(shop_id=shop_id, updated_at=clock.now())
+
+    def load() -> TierProgram:
+        program = TierProgram.objects.filter(shop_id=shop_id).first()
+        return program or TierProgram(shop_id=shop_id, updated_at=clock.now())
+
+    return config_cache.cached(shop_id, "tiers.program", load)
+
+
+def _tiers_by_pk(shop_id: int) -> dict[int, Tier]:
+    """All the shop's tiers, retired ones too, with benefits, lowest rank first."""
+
+    def load() -> dict[int, Tier]:
+        tiers = Tier.objects.filter(shop_id=shop_id).select_related("benefits").order_by("rank")
+        return {t.pk: t for t in tiers}
+
+    return config_cache.cached(shop_id, "tiers.all", load)
 
 
 def active_tiers(shop: Shop | int) -> list[Tier]:
-    """The shop's active tiers, lowest rank first."""
+    """The shop's active tiers, lowest rank first. Cached within an event
+    (``core.config_cache``): do not modify the tiers."""
     shop_id = shop if isinstance(shop, int) else shop.pk
-    return list(
-        Tier.objects.filter(shop_id=shop_id, is_active=True)
-        .select_related("benefits")
-        .order_by("rank")
-    )
+    return [t for t in _tiers_by_pk(shop_id).values() if t.is_active]
 
 
 def member_state(member: Member) -> MemberTier | None:
@@ -51,7 +63,17 @@ def member_state(member: Member) -> MemberTier | None:
 
 def current_tier(member: Member, tiers: list[Tier] | None = None) -> Tier | None:
     """The member's tier (with benefits): their state's tier, else the lowest
-    active tier. One query."""
+    active tier. One query (inside an event, one small one: the tiers are
+    cached there)."""
+    if tiers is None and config_cache.in_scope():
+        tier_id = (
+            MemberTier.objects.filter(member_id=member.pk).values_list("tier_id", flat=True).first()
+        )
+        by_pk = _tiers_by_pk(member.shop_id)
+        if tier_id is not None and tier_id in by_pk:
+            return by_pk[tier_id]
+        if tier_id is None:
+            return next((t for t in by_pk.values() if t.is_active), None)
     if tiers is not None:
         state = member_state(member)
         return state.tier if state is not None else (tiers[0] if tiers else None)

@@ -42,7 +42,7 @@ def test_order_paid_of_a_member_with_an_account_is_pinned(
     MemberFactory.create(shop=earning_shop, external_id="M1")
     services.event_ingest(shop=earning_shop, raw=event("order.paid", paid_data("O1")))
     # When a second order is paid
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(24):
         outcome = services.event_ingest(shop=earning_shop, raw=event("order.paid", paid_data("O2")))
     # Then the event stored the order, earned points and grew the member's value
     assert _types(outcome.result) == ["order.recorded", "points.earned", "growth.changed"]

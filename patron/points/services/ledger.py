@@ -18,7 +18,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from patron.core import clock
+from patron.core import clock, config_cache
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.members.models import Member
@@ -36,9 +36,14 @@ from patron.points.models import (
 
 
 def program_for(shop: Shop) -> PointsProgram:
-    """The shop's settings; the defaults (unsaved) if the shop has none yet."""
-    program = PointsProgram.objects.filter(shop=shop).first()
-    return program if program is not None else PointsProgram(shop=shop)
+    """The shop's settings; the defaults (unsaved) if the shop has none yet.
+    Cached within an event (``core.config_cache``): do not modify."""
+
+    def load() -> PointsProgram:
+        program = PointsProgram.objects.filter(shop=shop).first()
+        return program if program is not None else PointsProgram(shop=shop)
+
+    return config_cache.cached(shop.pk, "points.program", load)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 
 from patron.core import clock
+from patron.core.config_cache import config_changed
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.core.services import audit_record, snapshot
@@ -137,6 +138,7 @@ def tiers_seed_defaults(*, shop: Shop) -> TierProgram:
                 ],
                 ignore_conflicts=True,
             )
+            config_changed(shop.pk)
     return program
 
 
@@ -221,6 +223,7 @@ def tiers_reorder(
             tiers[code].rank = (i + 1) * 10
         ladder_validate(list(tiers.values()))
         Tier.objects.bulk_update(tiers.values(), ["rank"])
+        config_changed(shop.pk)
         audit_record(
             actor=actor,
             action="tier.reorder",
@@ -267,6 +270,7 @@ def tier_retire(*, tier: Tier, actor: User | AnonymousUser | None, reason: str) 
         TierChange.objects.bulk_create(changes, batch_size=2000)
         moved = moving.update(tier=target, since=now, grace_until=None, updated_at=now)
         Tier.objects.filter(pk=tier.pk).update(is_active=False, retired_at=now)
+        config_changed(tier.shop_id)
         audit_record(
             actor=actor,
             action="tier.retire",
