@@ -169,6 +169,9 @@ PATRON_API_MAX_BODY_BYTES = int(os.environ.get("PATRON_API_MAX_BODY_BYTES", str(
 DATA_UPLOAD_MAX_MEMORY_SIZE = PATRON_API_MAX_BODY_BYTES
 # Events dated further ahead than this are refused as clock errors.
 PATRON_EVENT_MAX_FUTURE_SECONDS = int(os.environ.get("PATRON_EVENT_MAX_FUTURE_SECONDS", "300"))
+# The batch endpoint applies plain order.paid events set-based (events.bulk);
+# off, every event of a batch goes through the per-event pipeline.
+PATRON_BATCH_PAID_LANE = os.environ.get("PATRON_BATCH_PAID_LANE", "1") == "1"
 PATRON_DEFAULT_CURRENCY = os.environ.get("PATRON_DEFAULT_CURRENCY", "CNY")
 # The shop whose members sign in to the portal with a password (by name; default: the first).
 PATRON_PORTAL_SHOP = os.environ.get("PATRON_PORTAL_SHOP", "")

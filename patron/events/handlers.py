@@ -49,39 +49,46 @@ def _order_effect(order: Order, kind: str) -> dict[str, Any]:
     return {"type": kind, "order_id": order.external_id, "status": order.status}
 
 
+def paid_order_input(data: OrderPaidData) -> order_services.PaidOrderInput:
+    return order_services.PaidOrderInput(
+        order_id=data.order_id,
+        lines=[
+            order_services.LineInput(
+                line_id=ln.line_id,
+                sku=ln.sku,
+                name=ln.name,
+                category=ln.category,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+            )
+            for ln in data.lines
+        ],
+        paid_amount=data.paid_amount,
+        shipping_fee=data.shipping_fee,
+        discount_amount=data.discount_amount,
+        points_used=data.points_used,
+        points_amount=data.points_amount,
+        coupon_codes=list(data.coupon_codes),
+        currency=data.currency,
+        placed_at=data.placed_at,
+    )
+
+
+def order_recorded_effect(order: Order) -> dict[str, Any]:
+    return {**_order_effect(order, "order.recorded"), "paid_amount": order.paid_amount}
+
+
 def order_paid(ctx: EventContext) -> None:
-    data: OrderPaidData = ctx.data
     assert ctx.member is not None
     order = order_services.order_record_paid(
         shop=ctx.shop,
         member=ctx.member,
-        data=order_services.PaidOrderInput(
-            order_id=data.order_id,
-            lines=[
-                order_services.LineInput(
-                    line_id=ln.line_id,
-                    sku=ln.sku,
-                    name=ln.name,
-                    category=ln.category,
-                    quantity=ln.quantity,
-                    unit_price=ln.unit_price,
-                )
-                for ln in data.lines
-            ],
-            paid_amount=data.paid_amount,
-            shipping_fee=data.shipping_fee,
-            discount_amount=data.discount_amount,
-            points_used=data.points_used,
-            points_amount=data.points_amount,
-            coupon_codes=list(data.coupon_codes),
-            currency=data.currency,
-            placed_at=data.placed_at,
-        ),
+        data=paid_order_input(ctx.data),
         at=ctx.occurred_at,
         event_id=ctx.envelope.id,
     )
     ctx.order = order
-    ctx.effects.append({**_order_effect(order, "order.recorded"), "paid_amount": order.paid_amount})
+    ctx.effects.append(order_recorded_effect(order))
 
 
 def _transition(ctx: EventContext, to: str) -> None:

@@ -90,64 +90,59 @@ def line_goods_shares(paid_amount: int, shipping_fee: int, line_amounts: list[in
     return allocate(goods_paid, line_amounts)
 
 
-def order_record_paid(
-    *, shop: Shop, member: Member, data: PaidOrderInput, at: dt.datetime, event_id: str = ""
-) -> Order:
+def paid_order_problem(shop: Shop, data: PaidOrderInput) -> PatronError | None:
+    """What is wrong with a paid order on its own (None: nothing), before any
+    lookup: amounts that do not add up, another currency, repeated line ids."""
     items_amount = sum(line.quantity * line.unit_price for line in data.lines)
     if data.paid_amount > items_amount + data.shipping_fee:
-        raise _fail(
+        return _fail(
             ErrorCode.VALIDATION_ERROR,
             f"paid_amount {data.paid_amount} exceeds lines plus shipping "
             f"({items_amount + data.shipping_fee})",
             "data.paid_amount",
         )
     if data.currency != shop.currency:
-        raise _fail(
+        return _fail(
             ErrorCode.VALIDATION_ERROR,
             f"currency must be the shop's currency {shop.currency}",
             "data.currency",
         )
     ids = [line.line_id for line in data.lines]
     if len(set(ids)) != len(ids):
-        raise _fail(ErrorCode.VALIDATION_ERROR, "line_id values must be unique", "data.lines")
-    existing = (
-        Order.objects.select_for_update().filter(shop=shop, external_id=data.order_id).first()
+        return _fail(ErrorCode.VALIDATION_ERROR, "line_id values must be unique", "data.lines")
+    return None
+
+
+def _paid_order(
+    shop: Shop, member: Member, data: PaidOrderInput, at: dt.datetime, now: dt.datetime
+) -> Order:
+    """The unsaved order row of a paid order (stored as paid at once; its
+    history still records created -> paid)."""
+    return Order(
+        shop=shop,
+        member=member,
+        external_id=data.order_id,
+        status=S.PAID,
+        currency=data.currency,
+        items_amount=sum(line.quantity * line.unit_price for line in data.lines),
+        shipping_fee=data.shipping_fee,
+        discount_amount=data.discount_amount,
+        points_used=data.points_used,
+        points_amount=data.points_amount,
+        coupon_codes=list(data.coupon_codes),
+        paid_amount=data.paid_amount,
+        placed_at=data.placed_at or at,
+        paid_at=at,
+        updated_at=now,
     )
-    if existing is not None:
-        raise _fail(
-            ErrorCode.INVALID_TRANSITION,
-            f"order {data.order_id!r} is already {existing.status}",
-            "data.order_id",
-        )
-    now = clock.now()
-    try:
-        with transaction.atomic():
-            # Stored as paid at once; the history below still records created -> paid.
-            order = Order.objects.create(
-                shop=shop,
-                member=member,
-                external_id=data.order_id,
-                status=S.PAID,
-                currency=data.currency,
-                items_amount=items_amount,
-                shipping_fee=data.shipping_fee,
-                discount_amount=data.discount_amount,
-                points_used=data.points_used,
-                points_amount=data.points_amount,
-                coupon_codes=list(data.coupon_codes),
-                paid_amount=data.paid_amount,
-                placed_at=data.placed_at or at,
-                paid_at=at,
-                updated_at=now,
-            )
-    except IntegrityError:
-        raise _fail(
-            ErrorCode.INVALID_TRANSITION, f"order {data.order_id!r} already exists", "data.order_id"
-        ) from None
+
+
+def _paid_lines(order: Order, data: PaidOrderInput) -> list[OrderLine]:
+    """The unsaved lines of a paid order, each with its share of what was paid."""
     shares = line_goods_shares(
         data.paid_amount, data.shipping_fee, [ln.quantity * ln.unit_price for ln in data.lines]
     )
-    lines = OrderLine.objects.bulk_create(
+    return [
         OrderLine(
             order=order,
             line_id=ln.line_id,
@@ -159,12 +154,72 @@ def order_record_paid(
             paid_amount=share,
         )
         for ln, share in zip(data.lines, shares, strict=True)
+    ]
+
+
+def order_record_paid(
+    *, shop: Shop, member: Member, data: PaidOrderInput, at: dt.datetime, event_id: str = ""
+) -> Order:
+    problem = paid_order_problem(shop, data)
+    if problem is not None:
+        raise problem
+    existing = (
+        Order.objects.select_for_update().filter(shop=shop, external_id=data.order_id).first()
     )
+    if existing is not None:
+        raise _fail(
+            ErrorCode.INVALID_TRANSITION,
+            f"order {data.order_id!r} is already {existing.status}",
+            "data.order_id",
+        )
+    order = _paid_order(shop, member, data, at, clock.now())
+    try:
+        with transaction.atomic():
+            order.save(force_insert=True)
+    except IntegrityError:
+        raise _fail(
+            ErrorCode.INVALID_TRANSITION, f"order {data.order_id!r} already exists", "data.order_id"
+        ) from None
+    lines = OrderLine.objects.bulk_create(_paid_lines(order, data))
     OrderStatusChange.objects.create(
         order=order, from_status=S.CREATED, to_status=S.PAID, at=at, event_id=event_id
     )
     _prefetched(order, lines)
     return order
+
+
+@dataclass(frozen=True)
+class PaidOrderRow:
+    """One paid order of a set (``order_record_paid_many``)."""
+
+    member: Member
+    data: PaidOrderInput
+    at: dt.datetime
+    event_id: str
+
+
+def order_record_paid_many(*, shop: Shop, rows: list[PaidOrderRow]) -> list[Order]:
+    """``order_record_paid`` for many new orders at once, in the caller's
+    transaction: three statements for all of them. The caller has checked
+    each with ``paid_order_problem`` and that none exists yet; an order id
+    taken meanwhile fails the whole set with IntegrityError."""
+    now = clock.now()
+    orders = Order.objects.bulk_create(
+        [_paid_order(shop, r.member, r.data, r.at, now) for r in rows]
+    )
+    per_order = [_paid_lines(order, r.data) for order, r in zip(orders, rows, strict=True)]
+    created = OrderLine.objects.bulk_create([ln for lines in per_order for ln in lines])
+    OrderStatusChange.objects.bulk_create(
+        OrderStatusChange(
+            order=order, from_status=S.CREATED, to_status=S.PAID, at=r.at, event_id=r.event_id
+        )
+        for order, r in zip(orders, rows, strict=True)
+    )
+    start = 0
+    for order, lines in zip(orders, per_order, strict=True):
+        _prefetched(order, created[start : start + len(lines)])
+        start += len(lines)
+    return orders
 
 
 def _prefetched(order: Order, lines: list[OrderLine]) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -26,6 +26,9 @@ from patron.core.money import Rounding, allocate, divide
 from patron.members.models import Member
 from patron.rules import cel
 from patron.rules.models import EarningRuleVersion
+
+if TYPE_CHECKING:
+    from patron.tiers.models import Tier
 
 
 def member_tier_code(member: Member | None) -> str:
@@ -48,9 +51,15 @@ def tier_earn_percent(member: Member | None) -> int:
 def member_tier(member: Member | None) -> tuple[str, int]:
     """The member's tier code and its own earn multiplier in percent, in one
     query (``member_tier_code`` and ``tier_earn_percent`` each cost one)."""
-    from patron.tiers.selectors import benefits_of, current_tier
+    from patron.tiers.selectors import current_tier
 
-    tier = current_tier(member) if member is not None else None
+    return tier_code_and_multiplier(current_tier(member) if member is not None else None)
+
+
+def tier_code_and_multiplier(tier: Tier | None) -> tuple[str, int]:
+    """A tier's code and its own earn multiplier in percent ("", 100 without a tier)."""
+    from patron.tiers.selectors import benefits_of
+
     if tier is None:
         return "", 100
     return tier.code, benefits_of(tier).earn_multiplier_percent
@@ -148,12 +157,18 @@ def is_member_day(version: EarningRuleVersion, at: dt.datetime) -> bool:
 
 
 def order_earnings(
-    *, facts: OrderFacts, member: Member | None, versions: list[EarningRuleVersion]
+    *,
+    facts: OrderFacts,
+    member: Member | None,
+    versions: list[EarningRuleVersion],
+    tier_of_member: tuple[str, int] | None = None,
 ) -> tuple[list[RuleEarning], list[Skipped]]:
-    """Points each rule gives this order (before caps), and the rules that gave none."""
+    """Points each rule gives this order (before caps), and the rules that gave none.
+
+    ``tier_of_member`` is ``member_tier(member)`` when the caller already has it."""
     earned: list[RuleEarning] = []
     skipped: list[Skipped] = []
-    tier, tier_earn_pct = member_tier(member)
+    tier, tier_earn_pct = tier_of_member or member_tier(member)
     activation = order_activation(facts, member, tier)
     tier_default_pct = tier_earn_pct if tier else 100
     for v in versions:

@@ -217,6 +217,12 @@ def _hold_coupons(hold: CheckoutHold, evaluation: Evaluation) -> None:
 # --- Settlement -------------------------------------------------------------
 
 
+def orders_with_holds(shop: Shop, order_ids: list[str]) -> set[str]:
+    """Which of these order ids have a checkout hold (of any status)."""
+    rows = CheckoutHold.objects.filter(shop=shop, order_id__in=order_ids)
+    return set(rows.values_list("order_id", flat=True))
+
+
 def _latest_hold(shop: Shop, order_id: str) -> CheckoutHold | None:
     return (
         CheckoutHold.objects.select_for_update()

@@ -40,7 +40,7 @@ def program_of(shop: Shop | int) -> TierProgram:
     return config_cache.cached(shop_id, "tiers.program", load)
 
 
-def _tiers_by_pk(shop_id: int) -> dict[int, Tier]:
+def tiers_by_pk(shop_id: int) -> dict[int, Tier]:
     """All the shop's tiers, retired ones too, with benefits, lowest rank first."""
 
     def load() -> dict[int, Tier]:
@@ -54,7 +54,7 @@ def active_tiers(shop: Shop | int) -> list[Tier]:
     """The shop's active tiers, lowest rank first. Cached within an event
     (``core.config_cache``): do not modify the tiers."""
     shop_id = shop if isinstance(shop, int) else shop.pk
-    return [t for t in _tiers_by_pk(shop_id).values() if t.is_active]
+    return [t for t in tiers_by_pk(shop_id).values() if t.is_active]
 
 
 def member_state(member: Member) -> MemberTier | None:
@@ -69,7 +69,7 @@ def current_tier(member: Member, tiers: list[Tier] | None = None) -> Tier | None
         tier_id = (
             MemberTier.objects.filter(member_id=member.pk).values_list("tier_id", flat=True).first()
         )
-        by_pk = _tiers_by_pk(member.shop_id)
+        by_pk = tiers_by_pk(member.shop_id)
         if tier_id is not None and tier_id in by_pk:
             return by_pk[tier_id]
         if tier_id is None:
@@ -86,6 +86,28 @@ def current_tier(member: Member, tiers: list[Tier] | None = None) -> Tier | None
         .order_by("-mine", "rank")
         .first()
     )
+
+
+def member_tier_rows(member_ids: list[int]) -> dict[int, tuple[int, int | None]]:
+    """(tier id, override id) of the members that have a tier row, by member id."""
+    rows = MemberTier.objects.filter(member_id__in=member_ids)
+    return {m: (t, o) for m, t, o in rows.values_list("member_id", "tier_id", "override_id")}
+
+
+def growth_values(
+    member_ids: list[int], program: TierProgram, on: dt.date | None = None
+) -> dict[int, int]:
+    """``growth_value`` of many members in one query (0 for those without growth)."""
+    first, last = periods.window_months(on or clock.today(), program.window_months)
+    rows = (
+        GrowthMonth.objects.filter(member_id__in=member_ids, month__gte=first, month__lte=last)
+        .values("member_id")
+        .annotate(s=Sum("value"))
+        .order_by()
+    )
+    values = {m: 0 for m in member_ids}
+    values.update({r["member_id"]: int(r["s"] or 0) for r in rows})
+    return values
 
 
 def growth_value(member: Member, program: TierProgram, on: dt.date | None = None) -> int:

@@ -8,6 +8,7 @@ so two events for one member cannot both slip under a cap.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -15,18 +16,30 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from patron.core import clock
+from patron.core.bulk import bulk_set
 from patron.core.errors import ErrorCode, PatronError
+from patron.core.models import Shop
 from patron.core.money import allocate
 from patron.events.models import Event
 from patron.members.models import Member
 from patron.orders.models import Order, OrderLine
 from patron.points import earning
-from patron.points.models import CheckIn, EntryKind, LedgerEntry, LineEarning, PointsAccount
+from patron.points.models import (
+    CheckIn,
+    EntryKind,
+    LedgerEntry,
+    LineEarning,
+    PointsAccount,
+    PointsLot,
+)
 from patron.points.services.ledger import (
     Refs,
     account_lock,
+    accounts_lock,
     do_credit,
+    entry_row,
     expiry_for,
+    lot_row,
     program_for,
 )
 from patron.rules import cel
@@ -129,15 +142,6 @@ def order_earn(*, order: Order, member: Member, event: Event | None = None) -> l
         if points <= 0:
             effects.append({"type": "points.capped", **_rule_effect(e.version, 0)})
             continue
-        params: dict[str, Any] = {
-            "order_id": order.external_id,
-            "rule": e.version.rule.name,
-            "points_per_yuan": e.version.points_per_yuan,
-        }
-        if e.multipliers:
-            params["multipliers"] = e.multipliers
-        if e.capped_from is not None:
-            params["capped_from"] = e.capped_from
         entry, lot = do_credit(
             account,
             points=points,
@@ -145,30 +149,145 @@ def order_earn(*, order: Order, member: Member, event: Event | None = None) -> l
             pending=True,
             expires_at=expiry_for(program, now),
             order_id=order.pk,
-            refs=Refs(
-                reason_code="order_earn",
-                reason_params=params,
-                rule_id=e.version.rule_id,
-                rule_version_id=e.version.pk,
-                event_id=event.pk if event else None,
-                order_id=order.pk,
-            ),
+            refs=_order_earn_refs(order, e, event),
         )
-        LineEarning.objects.bulk_create(
-            LineEarning(lot=lot, line=by_line_id[line_id], points=p)
-            for line_id, p in line_points.items()
-            if p
+        LineEarning.objects.bulk_create(_line_earnings(lot, by_line_id, line_points))
+        effects.append(_order_earned_effect(entry, e, points))
+    return effects
+
+
+def _order_earn_refs(order: Order, e: earning.RuleEarning, event: Event | None) -> Refs:
+    params: dict[str, Any] = {
+        "order_id": order.external_id,
+        "rule": e.version.rule.name,
+        "points_per_yuan": e.version.points_per_yuan,
+    }
+    if e.multipliers:
+        params["multipliers"] = e.multipliers
+    if e.capped_from is not None:
+        params["capped_from"] = e.capped_from
+    return Refs(
+        reason_code="order_earn",
+        reason_params=params,
+        rule_id=e.version.rule_id,
+        rule_version_id=e.version.pk,
+        event_id=event.pk if event else None,
+        order_id=order.pk,
+    )
+
+
+def _line_earnings(
+    lot: PointsLot, by_line_id: dict[str, OrderLine], line_points: dict[str, int]
+) -> list[LineEarning]:
+    return [
+        LineEarning(lot=lot, line=by_line_id[line_id], points=p)
+        for line_id, p in line_points.items()
+        if p
+    ]
+
+
+def _order_earned_effect(entry: LedgerEntry, e: earning.RuleEarning, points: int) -> dict[str, Any]:
+    return {
+        "type": "points.earned",
+        "state": "pending",
+        "entry_id": entry.pk,
+        **_rule_effect(e.version, points),
+        **({"multipliers": e.multipliers} if e.multipliers else {}),
+        **({"capped_from": e.capped_from} if e.capped_from is not None else {}),
+    }
+
+
+def order_rules_capped(*, shop: Shop, at: dt.datetime) -> bool:
+    """Whether an order-earning rule in force at ``at`` has a daily or monthly cap."""
+    versions = versions_in_force(shop=shop, trigger=Trigger.ORDER_PAID, at=at)
+    return any(v.daily_cap or v.monthly_cap for v in versions)
+
+
+@dataclass(frozen=True)
+class OrderToEarn:
+    """One paid order of ``order_earn_many``, with its member's tier code and
+    earn multiplier (``earning.member_tier``)."""
+
+    order: Order
+    member: Member
+    event: Event
+    tier: tuple[str, int]
+
+
+def order_earn_many(*, shop: Shop, items: list[OrderToEarn]) -> dict[int, list[dict[str, Any]]]:
+    """``order_earn`` for paid orders of distinct members at once: the same
+    lots, entries, line attribution and balances, in five statements. Effects
+    by order pk.
+
+    Only for rules without caps (``order_rules_capped``): a cap needs each
+    account's usage read before its credit, which is what ``order_earn`` does.
+    """
+    plans: list[tuple[OrderToEarn, list[OrderLine], list[earning.RuleEarning]]] = []
+    for it in items:
+        assert it.order.paid_at is not None
+        versions = versions_in_force(shop=shop, trigger=Trigger.ORDER_PAID, at=it.order.paid_at)
+        if not versions:
+            continue
+        assert not any(v.daily_cap or v.monthly_cap for v in versions), "capped rules"
+        lines = sorted(it.order.lines.all(), key=lambda ln: ln.pk)
+        facts = order_facts(it.order, lines, it.event.payload.get("data"))
+        earned, _ = earning.order_earnings(
+            facts=facts, member=it.member, versions=versions, tier_of_member=it.tier
         )
-        effects.append(
-            {
-                "type": "points.earned",
-                "state": "pending",
-                "entry_id": entry.pk,
-                **_rule_effect(e.version, points),
-                **({"multipliers": e.multipliers} if e.multipliers else {}),
-                **({"capped_from": e.capped_from} if e.capped_from is not None else {}),
-            }
-        )
+        if earned:
+            plans.append((it, lines, earned))
+    if not plans:
+        return {}
+    accounts = accounts_lock(shop_id=shop.pk, member_ids=[it.member.pk for it, _, _ in plans])
+    now = clock.now()
+    expires_at = expiry_for(program_for(shop), now)
+    lots: list[PointsLot] = []
+    entries: list[tuple[int, earning.RuleEarning, LedgerEntry]] = []
+    attribution: list[tuple[PointsLot, dict[str, OrderLine], dict[str, int]]] = []
+    for it, lines, earned in plans:
+        account = accounts[it.member.pk]
+        for e in earned:
+            refs = _order_earn_refs(it.order, e, it.event)
+            lot = lot_row(
+                account,
+                points=e.points,
+                pending=True,
+                now=now,
+                expires_at=expires_at,
+                refs=refs,
+                order_id=it.order.pk,
+            )
+            entry = entry_row(
+                account,
+                kind=EntryKind.EARN,
+                points=e.points,
+                refs=refs,
+                now=now,
+                d_pending=e.points,
+                d_lifetime=e.points,
+                lot=lot,
+            )
+            lots.append(lot)
+            entries.append((it.order.pk, e, entry))
+            attribution.append((lot, {ln.line_id: ln for ln in lines}, e.line_points))
+            account.pending += e.points
+            account.lifetime_earned += e.points
+            account.updated_at = now
+    # Saving the lots gives them their ids; bulk_create then fills each
+    # entry's and attribution's lot_id from the lot object it holds.
+    PointsLot.objects.bulk_create(lots)
+    LedgerEntry.objects.bulk_create([entry for _, _, entry in entries])
+    LineEarning.objects.bulk_create(
+        [
+            row
+            for lot, by_line_id, points in attribution
+            for row in _line_earnings(lot, by_line_id, points)
+        ]
+    )
+    bulk_set(list(accounts.values()), ["pending", "lifetime_earned", "updated_at"])
+    effects: dict[int, list[dict[str, Any]]] = {}
+    for order_pk, e, entry in entries:
+        effects.setdefault(order_pk, []).append(_order_earned_effect(entry, e, e.points))
     return effects
 
 

@@ -77,6 +77,27 @@ def expiry_for(program: PointsProgram, earned_at: dt.datetime) -> dt.datetime | 
     return _local_midnight(dt.date(earned_day.year + 2, 1, 1))
 
 
+def accounts_lock(*, shop_id: int, member_ids: list[int]) -> dict[int, PointsAccount]:
+    """``account_lock`` for many members: their accounts by member id, created
+    if missing, locked in member id order (so two callers cannot deadlock)."""
+    ids = sorted(set(member_ids))
+
+    def locked(of: list[int]) -> dict[int, PointsAccount]:
+        rows = PointsAccount.objects.select_for_update().filter(member_id__in=of)
+        return {a.member_id: a for a in rows.order_by("member_id")}
+
+    found = locked(ids)
+    missing = [m for m in ids if m not in found]
+    if missing:
+        now = clock.now()
+        PointsAccount.objects.bulk_create(
+            [PointsAccount(shop_id=shop_id, member_id=m, updated_at=now) for m in missing],
+            ignore_conflicts=True,
+        )
+        found.update(locked(missing))
+    return found
+
+
 def account_lock(*, member: Member) -> PointsAccount:
     """The member's account, created if missing, locked for this transaction."""
     account = PointsAccount.objects.select_for_update().filter(member_id=member.pk).first()
@@ -117,6 +138,60 @@ class Refs:
         }
 
 
+def entry_row(
+    account: PointsAccount,
+    *,
+    kind: str,
+    points: int,
+    refs: Refs,
+    now: dt.datetime,
+    d_available: int = 0,
+    d_pending: int = 0,
+    d_debt: int = 0,
+    d_lifetime: int = 0,
+    lot: PointsLot | None = None,
+) -> LedgerEntry:
+    """An unsaved ledger entry; whoever saves it moves the account's balances
+    by its deltas in the same transaction."""
+    return LedgerEntry(
+        account=account,
+        kind=kind,
+        points=points,
+        delta_available=d_available,
+        delta_pending=d_pending,
+        delta_debt=d_debt,
+        delta_lifetime=d_lifetime,
+        lot=lot,
+        created_at=now,
+        **refs.entry_kwargs(),
+    )
+
+
+def lot_row(
+    account: PointsAccount,
+    *,
+    points: int,
+    pending: bool,
+    now: dt.datetime,
+    expires_at: dt.datetime | None,
+    refs: Refs,
+    order_id: int | None = None,
+    repay: int = 0,
+) -> PointsLot:
+    """An unsaved lot of ``points``, ``repay`` of them already gone to debt."""
+    return PointsLot(
+        account=account,
+        points=points,
+        remaining=points - repay,
+        state=LotState.PENDING if pending else LotState.AVAILABLE,
+        earned_at=now,
+        available_at=None if pending else now,
+        expires_at=expires_at,
+        order_id=order_id,
+        rule_version_id=refs.rule_version_id,
+    )
+
+
 def _write_entry(
     account: PointsAccount,
     *,
@@ -130,18 +205,19 @@ def _write_entry(
     lot: PointsLot | None = None,
 ) -> LedgerEntry:
     now = clock.now()
-    entry = LedgerEntry.objects.create(
-        account=account,
+    entry = entry_row(
+        account,
         kind=kind,
         points=points,
-        delta_available=d_available,
-        delta_pending=d_pending,
-        delta_debt=d_debt,
-        delta_lifetime=d_lifetime,
+        refs=refs,
+        now=now,
+        d_available=d_available,
+        d_pending=d_pending,
+        d_debt=d_debt,
+        d_lifetime=d_lifetime,
         lot=lot,
-        created_at=now,
-        **refs.entry_kwargs(),
     )
+    entry.save(force_insert=True)
     if d_available or d_pending or d_debt or d_lifetime:
         PointsAccount.objects.filter(pk=account.pk).update(
             available=F("available") + d_available,
@@ -172,17 +248,17 @@ def do_credit(
     assert points > 0
     now = clock.now()
     repay = 0 if pending else min(account.debt, points)
-    lot = PointsLot.objects.create(
-        account=account,
+    lot = lot_row(
+        account,
         points=points,
-        remaining=points - repay,
-        state=LotState.PENDING if pending else LotState.AVAILABLE,
-        earned_at=now,
-        available_at=None if pending else now,
+        pending=pending,
+        now=now,
         expires_at=expires_at,
+        refs=refs,
         order_id=order_id,
-        rule_version_id=refs.rule_version_id,
+        repay=repay,
     )
+    lot.save(force_insert=True)
     if repay:
         refs.reason_params = {**refs.reason_params, "debt_repaid": repay}
     entry = _write_entry(

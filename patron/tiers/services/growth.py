@@ -24,6 +24,7 @@ from patron.tiers.models import (
     GrowthKind,
     GrowthMonth,
     MemberTier,
+    QualifyingMeasure,
     Tier,
     TierChange,
     TierChangeCause,
@@ -39,35 +40,50 @@ def local_month(at: dt.datetime) -> dt.date:
     return periods.month_start(timezone.localtime(at).date())
 
 
-def _rollup_add(*, member: Member, month: dt.date, value: int) -> None:
-    """Add to the member's month in one statement (an upsert on both databases)."""
+def members_lock(member_ids: list[int]) -> None:
+    """``member_lock`` for many members, in id order (so two callers cannot deadlock)."""
+    rows = Member.objects.select_for_update().filter(pk__in=sorted(set(member_ids)))
+    list(rows.order_by("pk").values_list("pk", flat=True))
+
+
+def _rollup_add(rows: list[tuple[int, int, dt.date, int]]) -> None:
+    """Add (shop id, member id, month, value) rows to the members' months, an
+    upsert each (on both databases), in one round trip."""
+    if not rows:
+        return
     table = connection.ops.quote_name(GrowthMonth._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
+        cursor.executemany(
             f"INSERT INTO {table} (shop_id, member_id, month, value) VALUES (%s, %s, %s, %s) "  # noqa: S608
             f"ON CONFLICT (member_id, month) DO UPDATE SET value = {table}.value + excluded.value",
-            [member.shop_id, member.pk, month, value],
+            rows,
         )
+
+
+def growth_append(entries: list[GrowthEntry]) -> None:
+    """Append entries (each with its member set; zero values dropped) and add
+    them to their members' months, in member and month order."""
+    entries = [e for e in entries if e.value]
+    if not entries:
+        return
+    now = clock.now()
+    for e in entries:
+        e.shop_id = e.member.shop_id
+        e.created_at = now
+    GrowthEntry.objects.bulk_create(entries)
+    by_month: dict[tuple[int, int, dt.date], int] = {}
+    for e in entries:
+        key = (e.shop_id, e.member_id, e.month)
+        by_month[key] = by_month.get(key, 0) + e.value
+    _rollup_add([(*key, value) for key, value in sorted(by_month.items()) if value])
 
 
 def growth_record_many(*, member: Member, entries: list[GrowthEntry]) -> int:
     """Append entries (zero values dropped) and add them to the member's months.
     Returns the total change."""
-    entries = [e for e in entries if e.value]
-    if not entries:
-        return 0
-    now = clock.now()
     for e in entries:
-        e.shop_id = member.shop_id
         e.member = member
-        e.created_at = now
-    GrowthEntry.objects.bulk_create(entries)
-    by_month: dict[dt.date, int] = {}
-    for e in entries:
-        by_month[e.month] = by_month.get(e.month, 0) + e.value
-    for month, value in sorted(by_month.items()):
-        if value:
-            _rollup_add(member=member, month=month, value=value)
+    growth_append(entries)
     return sum(e.value for e in entries)
 
 
@@ -106,29 +122,41 @@ def spend_growth(paid_fen: int, weight_per_yuan: int) -> int:
     return divide(paid_fen * weight_per_yuan, 100, Rounding.DOWN)
 
 
+def order_paid_entries(
+    *, member: Member, order: Order, program: TierProgram, event_id: str
+) -> list[GrowthEntry]:
+    """The growth entries of a paid order: its spend and its count."""
+    at = order.paid_at or order.placed_at
+    common = {
+        "member": member,
+        "month": local_month(at),
+        "occurred_at": at,
+        "order": order,
+        "event_id": event_id,
+    }
+    return [
+        GrowthEntry(
+            kind=GrowthKind.SPEND,
+            value=spend_growth(order.paid_amount, program.growth_per_yuan),
+            basis=order.paid_amount,
+            weight=program.growth_per_yuan,
+            **common,
+        ),
+        GrowthEntry(
+            kind=GrowthKind.ORDER,
+            value=program.growth_per_order,
+            basis=1,
+            weight=program.growth_per_order,
+            **common,
+        ),
+    ]
+
+
 def growth_order_paid(*, member: Member, order: Order, program: TierProgram, event_id: str) -> int:
     """Growth for a paid order: its spend and its count. Returns the change."""
-    at = order.paid_at or order.placed_at
-    month = local_month(at)
-    common = {"month": month, "occurred_at": at, "order": order, "event_id": event_id}
     return growth_record_many(
         member=member,
-        entries=[
-            GrowthEntry(
-                kind=GrowthKind.SPEND,
-                value=spend_growth(order.paid_amount, program.growth_per_yuan),
-                basis=order.paid_amount,
-                weight=program.growth_per_yuan,
-                **common,
-            ),
-            GrowthEntry(
-                kind=GrowthKind.ORDER,
-                value=program.growth_per_order,
-                basis=1,
-                weight=program.growth_per_order,
-                **common,
-            ),
-        ],
+        entries=order_paid_entries(member=member, order=order, program=program, event_id=event_id),
     )
 
 
@@ -269,3 +297,48 @@ def tier_upgrade_if_qualified(
         "measure": program.qualifying_measure,
         "protected_until": protected_until.isoformat(),
     }
+
+
+def _may_upgrade(row: tuple[int, int | None] | None, tiers: list[Tier], value: int) -> bool:
+    """Whether ``tier_upgrade_if_qualified`` could move a member with this tier
+    row (tier id, override id) and value: the same test, without the lock."""
+    if not tiers or (row is not None and row[1] is not None):
+        return False
+    current = {t.pk: t for t in tiers}.get(row[0]) if row is not None else tiers[0]
+    rank = current.rank if current is not None else -1
+    return any(t.entry_threshold <= value and t.rank > rank for t in tiers)
+
+
+def orders_paid_progress(
+    *, program: TierProgram, tiers: list[Tier], paid: list[tuple[Member, Order, str]]
+) -> dict[int, list[dict[str, Any]]]:
+    """What ``tier_progress`` does for ``order.paid``, for (member, order, event
+    id) of distinct members at once: lock the members, record the growth, and
+    upgrade whoever now reaches a higher tier. Effects by member id.
+
+    For a growth-value programme only (lifetime points qualify through the
+    points ledger, which ``tier_progress`` reads member by member)."""
+    assert program.qualifying_measure != QualifyingMeasure.LIFETIME_POINTS
+    members_lock([m.pk for m, _, _ in paid])
+    entries = {
+        m.pk: order_paid_entries(member=m, order=o, program=program, event_id=e) for m, o, e in paid
+    }
+    growth_append([e for member_entries in entries.values() for e in member_entries])
+    deltas = {m: sum(e.value for e in member_entries) for m, member_entries in entries.items()}
+    moved = [m for m, delta in deltas.items() if delta]
+    values = selectors.growth_values(moved, program)
+    rows = selectors.member_tier_rows(moved)
+    effects: dict[int, list[dict[str, Any]]] = {}
+    for member, _order, event_id in paid:
+        delta = deltas[member.pk]
+        if not delta:
+            continue
+        value = values[member.pk]
+        effects[member.pk] = [{"type": "growth.changed", "delta": delta, "growth_value": value}]
+        if delta > 0 and _may_upgrade(rows.get(member.pk), tiers, value):
+            effect = tier_upgrade_if_qualified(
+                member=member, program=program, tiers=tiers, event_id=event_id, value=value
+            )
+            if effect is not None:
+                effects[member.pk].append(effect)
+    return effects

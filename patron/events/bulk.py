@@ -1,0 +1,203 @@
+"""The batch endpoint's set-based lane for plain ``order.paid`` events.
+
+A batch of paid orders is most of what a shop sends when it catches up. Run
+one by one, each event costs some twenty statements; here the plain ones share
+a dozen for the whole batch: the events, orders, lines, history, lots, entries,
+line attribution, growth and balances are written with one statement per
+table. Everything else in the batch goes through the per-event pipeline
+(``events.services``) afterwards.
+
+An event takes this lane only when its effects cannot depend on another event
+of the batch or need a per-event read: its member is known and appears in no
+other event of the batch; its event id and order id are new and unique in the
+batch; nothing of it was paid with points; its order has no checkout hold; the
+order-earning rules in force have no caps; the shop's tier programme exists and
+qualifies by growth value. The lane writes what the pipeline would write and
+answers with the same result, which ``tests/test_bulk.py`` checks by running
+the same random batches both ways. A concurrent request that takes one of the
+ids first fails the lane's savepoint; its events then go the per-event way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from patron.core import clock, config_cache
+from patron.core.bulk import bulk_set
+from patron.core.errors import PatronError
+from patron.core.models import Shop
+from patron.events.handlers import order_recorded_effect, paid_order_input
+from patron.events.models import Event
+from patron.events.schemas import EventIn, OrderPaidData
+from patron.events.services import event_validate, payload_hash
+from patron.members.models import Member
+from patron.orders import services as order_services
+from patron.orders.models import Order
+from patron.points import earning
+from patron.points.services import earn
+from patron.promotions.holds import orders_with_holds
+from patron.tiers import selectors as tier_selectors
+from patron.tiers.models import QualifyingMeasure, TierProgram
+from patron.tiers.services.growth import orders_paid_progress
+
+
+@dataclass
+class _Paid:
+    index: int
+    envelope: EventIn
+    data: OrderPaidData
+    order_input: order_services.PaidOrderInput
+    member: Member | None = None
+
+
+def _plain(shop: Shop, raws: list[Any]) -> list[_Paid]:
+    """The batch's order.paid events that pass the checks needing no query."""
+    members = Counter(raw.get("member") for raw in raws if isinstance(raw, dict))
+    event_ids = Counter(raw.get("id") for raw in raws if isinstance(raw, dict))
+    found: list[_Paid] = []
+    for index, raw in enumerate(raws):
+        if not isinstance(raw, dict) or raw.get("type") != "order.paid":
+            continue
+        if members[raw.get("member")] != 1 or event_ids[raw.get("id")] != 1:
+            continue
+        try:
+            envelope, data = event_validate(raw)
+        except PatronError:
+            continue  # the per-event path answers it
+        assert isinstance(data, OrderPaidData)
+        if data.points_used or data.points_amount:
+            continue
+        order_input = paid_order_input(data)
+        if order_services.paid_order_problem(shop, order_input) is not None:
+            continue
+        found.append(_Paid(index, envelope, data, order_input))
+    order_ids = Counter(p.data.order_id for p in found)
+    return [p for p in found if order_ids[p.data.order_id] == 1]
+
+
+def _eligible(shop: Shop, paid: list[_Paid]) -> list[_Paid]:
+    """Those of ``paid`` whose member exists and whose ids and order are new."""
+    if not paid:
+        return []
+    taken = set(
+        Event.objects.filter(shop=shop, external_id__in=[p.envelope.id for p in paid]).values_list(
+            "external_id", flat=True
+        )
+    )
+    members = {
+        m.external_id: m
+        for m in Member.objects.filter(shop=shop, external_id__in=[p.envelope.member for p in paid])
+    }
+    order_ids = [p.data.order_id for p in paid]
+    known_orders = set(
+        Order.objects.filter(shop=shop, external_id__in=order_ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    held = orders_with_holds(shop, order_ids)
+    out: list[_Paid] = []
+    for p in paid:
+        member = members.get(p.envelope.member)
+        if member is None or p.envelope.id in taken:
+            continue
+        if p.data.order_id in known_orders or p.data.order_id in held:
+            continue
+        if earn.order_rules_capped(shop=shop, at=p.envelope.occurred_at):
+            continue
+        member.shop = shop
+        p.member = member
+        out.append(p)
+    return out
+
+
+def paid_lane(*, shop: Shop, raws: list[Any]) -> dict[int, dict[str, Any]]:
+    """Apply the batch's plain order.paid events together, in the caller's
+    transaction. Answers by batch index; the events not answered are left for
+    the per-event path."""
+    if not settings.PATRON_BATCH_PAID_LANE:
+        return {}
+    with config_cache.scope():
+        program = tier_selectors.program_of(shop)
+        if program.pk is None or program.qualifying_measure == QualifyingMeasure.LIFETIME_POINTS:
+            return {}
+        paid = _eligible(shop, _plain(shop, raws))
+        if not paid:
+            return {}
+        try:
+            with transaction.atomic():
+                return _apply(shop, program, paid)
+        except IntegrityError:
+            return {}  # an id was taken meanwhile: the per-event path sorts it out
+
+
+def _apply(shop: Shop, program: TierProgram, paid: list[_Paid]) -> dict[int, dict[str, Any]]:
+    now = clock.now()
+    events = Event.objects.bulk_create(
+        Event(
+            shop=shop,
+            external_id=p.envelope.id,
+            type=p.envelope.type,
+            member_external_id=p.envelope.member,
+            occurred_at=p.envelope.occurred_at,
+            received_at=now,
+            payload_hash=payload_hash(p.envelope),
+            payload=p.envelope.model_dump(mode="json"),
+        )
+        for p in paid
+    )
+    members = [p.member for p in paid if p.member is not None]
+    orders = order_services.order_record_paid_many(
+        shop=shop,
+        rows=[
+            order_services.PaidOrderRow(
+                member=m, data=p.order_input, at=p.envelope.occurred_at, event_id=p.envelope.id
+            )
+            for p, m in zip(paid, members, strict=True)
+        ],
+    )
+    by_pk = tier_selectors.tiers_by_pk(shop.pk)
+    active = tier_selectors.active_tiers(shop)
+    rows = tier_selectors.member_tier_rows([m.pk for m in members])
+
+    def tier_of(member: Member) -> tuple[str, int]:
+        row = rows.get(member.pk)
+        tier = by_pk.get(row[0]) if row is not None else (active[0] if active else None)
+        return earning.tier_code_and_multiplier(tier)
+
+    points = earn.order_earn_many(
+        shop=shop,
+        items=[
+            earn.OrderToEarn(order=o, member=m, event=e, tier=tier_of(m))
+            for o, m, e in zip(orders, members, events, strict=True)
+        ],
+    )
+    growth = orders_paid_progress(
+        program=program,
+        tiers=active,
+        paid=[(m, o, p.envelope.id) for p, m, o in zip(paid, members, orders, strict=True)],
+    )
+    answers: dict[int, dict[str, Any]] = {}
+    for p, event, order, member in zip(paid, events, orders, members, strict=True):
+        event.result = {
+            "id": p.envelope.id,
+            "type": p.envelope.type,
+            "member": p.envelope.member,
+            "effects": [
+                order_recorded_effect(order),
+                *points.get(order.pk, []),
+                *growth.get(member.pk, []),
+            ],
+        }
+        answers[p.index] = {
+            "index": p.index,
+            "id": p.envelope.id,
+            "status": "applied",
+            "result": event.result,
+        }
+    bulk_set(events, ["result"])
+    return answers
