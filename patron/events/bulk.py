@@ -55,15 +55,23 @@ class _Paid:
     member: Member | None = None
 
 
+def _text(value: Any) -> str | None:
+    """A member or event id as sent, if it is a string (anything else is
+    refused by validation and never takes the lane)."""
+    return value if isinstance(value, str) else None
+
+
 def _plain(shop: Shop, raws: list[Any]) -> list[_Paid]:
     """The batch's order.paid events that pass the checks needing no query."""
-    members = Counter(raw.get("member") for raw in raws if isinstance(raw, dict))
-    event_ids = Counter(raw.get("id") for raw in raws if isinstance(raw, dict))
+    dicts = [raw for raw in raws if isinstance(raw, dict)]
+    members = Counter(_text(raw.get("member")) for raw in dicts)
+    event_ids = Counter(_text(raw.get("id")) for raw in dicts)
     found: list[_Paid] = []
     for index, raw in enumerate(raws):
         if not isinstance(raw, dict) or raw.get("type") != "order.paid":
             continue
-        if members[raw.get("member")] != 1 or event_ids[raw.get("id")] != 1:
+        member, event_id = _text(raw.get("member")), _text(raw.get("id"))
+        if member is None or event_id is None or members[member] != 1 or event_ids[event_id] != 1:
             continue
         try:
             envelope, data = event_validate(raw)

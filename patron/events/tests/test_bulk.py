@@ -320,3 +320,27 @@ def test_an_event_id_taken_meanwhile_sends_the_lane_back_to_the_pipeline(monkeyp
     # ¥10 at 1 point a yuan, doubled on the member day (the 11th): earned once
     assert PointsAccount.objects.get(shop=shop, member__external_id="M4").pending == 20
     assert PointsLot.objects.filter(order__external_id="R-1", order__shop=shop).count() == 1
+
+
+def test_junk_beside_plain_orders_is_refused_and_the_orders_still_take_the_lane(
+    monkeypatch: Any,
+):
+    shop = _configure("Junk")
+    applied: list[int] = []
+    real_apply = bulk._apply
+
+    def counting_apply(*args: Any, **kwargs: Any) -> dict[int, dict[str, Any]]:
+        applied.append(1)
+        return real_apply(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "_apply", counting_apply)
+    plain = event("order.paid", _paid("J-1", [("L1", "SKU-1", "", 1, 1000)], 0), member="M7")
+    junk: list[Any] = [
+        {"id": ["not", "hashable"], "type": "order.paid", "member": {"a": 1}},
+        {"id": "j2", "type": "order.paid", "member": ["M8"], "data": {}},
+        ["a list"],
+        None,
+    ]
+    answers = services.event_ingest_batch(shop=shop, raws=[*junk, plain])
+    assert [a["status"] for a in answers] == ["rejected"] * 4 + ["applied"]
+    assert applied == [1]
