@@ -15,6 +15,7 @@ from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
 from patron.core import clock
+from patron.core.bulk import bulk_set
 from patron.core.money import Rounding, divide
 from patron.members.models import Member
 from patron.orders.models import Order, OrderStatus
@@ -242,69 +243,93 @@ def tier_upgrade_if_qualified(
     if not tiers:
         return None
     state = MemberTier.objects.select_for_update().filter(member=member).first()
-    if state is not None and state.override_id is not None:
-        return None
-    by_pk = {t.pk: t for t in tiers}
-    current = by_pk.get(state.tier_id) if state is not None else tiers[0]
-    current_rank = current.rank if current is not None else -1
-    today = clock.today()
     if value is None:
-        value = selectors.qualifying_value(member, program, today)
-    reached = [t for t in tiers if t.entry_threshold <= value and t.rank > current_rank]
-    if not reached:
+        value = selectors.qualifying_value(member, program, clock.today())
+    if not _may_upgrade(state, tiers, value):
         return None
-    target = reached[-1]
-    now = clock.now()
+    upgrade = (member, state, value, event_id)
+    return tiers_upgrade(program=program, tiers=tiers, upgrades=[upgrade])[member.pk]
+
+
+def tiers_upgrade(
+    *,
+    program: TierProgram,
+    tiers: list[Tier],
+    upgrades: list[tuple[Member, MemberTier | None, int, str]],
+) -> dict[int, dict[str, Any]]:
+    """Move each (member, their locked tier row or None, value, event id) to
+    the highest tier the value reaches, all in three statements; the caller
+    has checked with ``_may_upgrade`` that each one moves. Effects by member id.
+    """
+    by_pk = {t.pk: t for t in tiers}
+    today, now = clock.today(), clock.now()
     protected_until = periods.period_end(today, program.period, periods_later=1)
-    if state is None:
-        state = MemberTier.objects.create(
-            member=member,
-            shop_id=member.shop_id,
-            tier=target,
-            since=now,
-            protected_until=protected_until,
-            updated_at=now,
+    created: list[MemberTier] = []
+    moved: list[MemberTier] = []
+    changes: list[TierChange] = []
+    effects: dict[int, dict[str, Any]] = {}
+    for member, state, value, event_id in upgrades:
+        current = by_pk.get(state.tier_id) if state is not None else tiers[0]
+        current_rank = current.rank if current is not None else -1
+        target = [t for t in tiers if t.entry_threshold <= value and t.rank > current_rank][-1]
+        if state is None:
+            created.append(
+                MemberTier(
+                    member=member,
+                    shop_id=member.shop_id,
+                    tier=target,
+                    since=now,
+                    protected_until=protected_until,
+                    updated_at=now,
+                )
+            )
+            from_tier = tiers[0] if tiers[0].pk != target.pk else None
+        else:
+            from_tier = current
+            state.tier = target
+            state.since = now
+            state.protected_until = protected_until
+            state.grace_until = None
+            state.updated_at = now
+            moved.append(state)
+        changes.append(
+            TierChange(
+                shop_id=member.shop_id,
+                member=member,
+                from_tier=from_tier,
+                to_tier=target,
+                direction=1,
+                at=now,
+                cause=TierChangeCause.EVENT,
+                measure=program.qualifying_measure,
+                value=value,
+                threshold=target.entry_threshold,
+                event_id=event_id,
+            )
         )
-        from_tier = tiers[0] if tiers[0].pk != target.pk else None
-    else:
-        from_tier = current
-        state.tier = target
-        state.since = now
-        state.protected_until = protected_until
-        state.grace_until = None
-        state.updated_at = now
-        state.save(update_fields=["tier", "since", "protected_until", "grace_until", "updated_at"])
-    TierChange.objects.create(
-        shop_id=member.shop_id,
-        member=member,
-        from_tier=from_tier,
-        to_tier=target,
-        direction=1,
-        at=now,
-        cause=TierChangeCause.EVENT,
-        measure=program.qualifying_measure,
-        value=value,
-        threshold=target.entry_threshold,
-        event_id=event_id,
-    )
-    return {
-        "type": "tier.upgraded",
-        "member": member.external_id,
-        "from": from_tier.code if from_tier else None,
-        "to": target.code,
-        "value": value,
-        "threshold": target.entry_threshold,
-        "measure": program.qualifying_measure,
-        "protected_until": protected_until.isoformat(),
-    }
+        effects[member.pk] = {
+            "type": "tier.upgraded",
+            "member": member.external_id,
+            "from": from_tier.code if from_tier else None,
+            "to": target.code,
+            "value": value,
+            "threshold": target.entry_threshold,
+            "measure": program.qualifying_measure,
+            "protected_until": protected_until.isoformat(),
+        }
+    MemberTier.objects.bulk_create(created)
+    bulk_set(moved, ["tier", "since", "protected_until", "grace_until", "updated_at"])
+    TierChange.objects.bulk_create(changes)
+    return effects
 
 
-def _may_upgrade(row: tuple[int, int | None] | None, tiers: list[Tier], value: int) -> bool:
-    """Whether ``tier_upgrade_if_qualified`` could move a member with this tier
-    row (tier id, override id) and value: the same test, without the lock."""
-    if not tiers or (row is not None and row[1] is not None):
+def _may_upgrade(state: MemberTier | None, tiers: list[Tier], value: int) -> bool:
+    """Whether a member with this tier row and value moves up: a tier above
+    their own (the lowest without a row) reaches no higher than the value, and
+    no override holds them."""
+    if not tiers or (state is not None and state.override_id is not None):
         return False
-    current = {t.pk: t for t in tiers}.get(row[0]) if row is not None else tiers[0]
+    current = {t.pk: t for t in tiers}.get(state.tier_id) if state is not None else tiers[0]
     rank = current.rank if current is not None else -1
     return any(t.entry_threshold <= value and t.rank > rank for t in tiers)
 
@@ -327,18 +352,23 @@ def orders_paid_progress(
     deltas = {m: sum(e.value for e in member_entries) for m, member_entries in entries.items()}
     moved = [m for m, delta in deltas.items() if delta]
     values = selectors.growth_values(moved, program)
-    rows = selectors.member_tier_rows(moved)
+    states = {
+        state.member_id: state
+        for state in MemberTier.objects.select_for_update()
+        .filter(member_id__in=moved)
+        .order_by("member_id")
+    }
     effects: dict[int, list[dict[str, Any]]] = {}
+    upgrades: list[tuple[Member, MemberTier | None, int, str]] = []
     for member, _order, event_id in paid:
         delta = deltas[member.pk]
         if not delta:
             continue
         value = values[member.pk]
         effects[member.pk] = [{"type": "growth.changed", "delta": delta, "growth_value": value}]
-        if delta > 0 and _may_upgrade(rows.get(member.pk), tiers, value):
-            effect = tier_upgrade_if_qualified(
-                member=member, program=program, tiers=tiers, event_id=event_id, value=value
-            )
-            if effect is not None:
-                effects[member.pk].append(effect)
+        state = states.get(member.pk)
+        if delta > 0 and _may_upgrade(state, tiers, value):
+            upgrades.append((member, state, value, event_id))
+    for member_id, effect in tiers_upgrade(program=program, tiers=tiers, upgrades=upgrades).items():
+        effects[member_id].append(effect)
     return effects
