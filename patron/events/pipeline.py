@@ -33,8 +33,11 @@ PIPELINE: dict[str, list[Handler]] = {
         handlers.order_completed,
         points_handlers.order_completed,
     ],
+    # An unpaid order (reserved at checkout, never paid) is not in the mirror:
+    # its cancellation only releases the hold, and ends the pipeline there.
     "order.cancelled": [
         handlers.resolve_member,
+        promotion_handlers.cancel_unpaid,
         handlers.order_cancelled,
         promotion_handlers.release_hold,
         points_handlers.order_cancelled,
@@ -68,3 +71,5 @@ CUSTOM.append(tier_handlers.tier_progress)
 def run_pipeline(ctx: EventContext) -> None:
     for handler in PIPELINE.get(ctx.envelope.type, CUSTOM):
         handler(ctx)
+        if ctx.stop:
+            break

@@ -33,7 +33,8 @@ class EventContext:
 
     ``order`` is set by the order handler that recorded or locked the event's
     order, so later handlers in the same transaction use it instead of reading
-    the row again.
+    the row again. A handler sets ``stop`` when the handlers after it have
+    nothing to do.
     """
 
     shop: Shop
@@ -43,6 +44,7 @@ class EventContext:
     member: Member | None
     effects: list[dict[str, Any]] = field(default_factory=list)
     order: Order | None = None
+    stop: bool = False  # set by a handler that did all the event needs
 
     @property
     def occurred_at(self) -> dt.datetime:

@@ -29,7 +29,7 @@ from patron.orders.models import (
 S = OrderStatus
 REFUNDABLE = {S.PAID, S.SHIPPED, S.COMPLETED, S.PARTIALLY_REFUNDED}
 ALLOWED: dict[str, set[str]] = {
-    S.SHIPPED: {S.PAID},
+    S.SHIPPED: {S.PAID, S.PARTIALLY_REFUNDED},  # the rest of a partly refunded order ships
     S.COMPLETED: {S.PAID, S.SHIPPED, S.PARTIALLY_REFUNDED},
     S.CANCELLED: {S.CREATED, S.PAID},
 }

@@ -39,6 +39,25 @@ def capture_hold(ctx: EventContext) -> None:
         )
 
 
+def cancel_unpaid(ctx: EventContext) -> None:
+    """order.cancelled of an order that was reserved but never paid (so not in
+    the mirror): release its hold, and that is all the event does."""
+    assert ctx.member is not None
+    if Order.objects.filter(shop=ctx.shop, external_id=ctx.data.order_id).exists():
+        return
+    hold = holds.hold_cancel_unpaid(shop=ctx.shop, order_id=ctx.data.order_id, member=ctx.member)
+    if hold is None:
+        return  # the order handler refuses the unknown order
+    ctx.effects.append(
+        {
+            "type": "checkout_hold.released",
+            "order_id": ctx.data.order_id,
+            "points": hold.points_returned,
+        }
+    )
+    ctx.stop = True
+
+
 def release_hold(ctx: EventContext) -> None:
     """order.cancelled: release an unpaid hold, or return what a paid one used."""
     order = _order(ctx)

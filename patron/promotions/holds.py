@@ -370,6 +370,21 @@ def hold_release_unpaid(*, shop: Shop, order_id: str) -> CheckoutHold:
         return hold_release(hold=hold)
 
 
+def hold_cancel_unpaid(*, shop: Shop, order_id: str, member: Member) -> CheckoutHold | None:
+    """order.cancelled for an order Patron never saw paid: release its live
+    hold if it has one (None: no hold held for it)."""
+    hold = _latest_hold(shop, order_id)
+    if hold is None or hold.status != HoldStatus.HELD:
+        return None
+    if hold.member_id != member.pk:
+        raise PatronError(
+            ErrorCode.CONFLICT,
+            f"order {order_id!r} was reserved for another member",
+            field="member",
+        )
+    return hold_release(hold=hold)
+
+
 def hold_on_order_cancelled(
     *, shop: Shop, order_id: str, order_pk: int | None
 ) -> CheckoutHold | None:

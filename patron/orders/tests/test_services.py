@@ -147,3 +147,32 @@ def test_any_sequence_of_partial_refunds_returns_exactly_what_was_paid(
     assert refunded_per_line == shares
     order.refresh_from_db()
     assert (order.status, order.refunded_amount) == ("refunded", paid)
+
+
+def _move(order: Order, to: str) -> Order:
+    with transaction.atomic():
+        locked = services.order_lock(shop=order.shop, order_id=order.external_id)
+        return services.order_transition(order=locked, to=to, at=AT)
+
+
+def test_the_rest_of_a_partially_refunded_order_ships_completes_and_refunds(shop: Shop):
+    # Given an order of which one line was refunded before shipping
+    order = _pay(shop, [("A", 1, 2000), ("B", 1, 5000)], paid=7000)
+    _refund(order, "R1", [("A", 1)])
+    # When the rest ships and arrives
+    assert _move(order, OrderStatus.SHIPPED).status == "shipped"
+    assert _move(order, OrderStatus.COMPLETED).status == "completed"
+    # Then the history tells it all, and the rest can still be refunded
+    statuses = list(order.history.order_by("pk").values_list("to_status", flat=True))
+    assert statuses == ["paid", "partially_refunded", "shipped", "completed"]
+    assert _refund(order, "R2", [("B", 1)]) == 5000
+    order.refresh_from_db()
+    assert (order.status, order.refunded_amount) == ("refunded", 7000)
+
+
+def test_a_refunded_order_cannot_ship(shop: Shop):
+    order = _pay(shop, [("A", 1, 2000)], paid=2000)
+    _refund(order, "R1", None)
+    with pytest.raises(PatronError) as exc:
+        _move(order, OrderStatus.SHIPPED)
+    assert exc.value.code == "invalid_transition"

@@ -12,6 +12,8 @@ from patron.core import clock
 from patron.core.errors import PatronError
 from patron.core.models import Shop
 from patron.members.models import Member
+from patron.members.tests.factories import MemberFactory
+from patron.orders.models import Order
 from patron.points.models import EntryKind, LedgerEntry
 from patron.promotions import holds
 from patron.promotions.checkout import CartIn
@@ -170,6 +172,41 @@ def test_cancel_before_payment_releases_everything(shop: Shop, member: Member, s
     assert CouponTemplate.objects.get(pk=mj.template_id).budget_used == 0
     # and the order may be reserved again
     assert reserve(shop, member, points=5000).pk != hold.pk
+
+
+def test_order_cancelled_for_an_unpaid_order_releases_its_hold(
+    shop: Shop, member: Member, setup, send
+) -> None:
+    # Given a reserved checkout the shop never got paid (no order in the mirror)
+    mj, ship = setup
+    reserve(shop, member, points=5000)
+    assert available_points(member) == 5000
+    # When the shop sends order.cancelled for it
+    result = send("order.cancelled", member.external_id, {"order_id": "O-1"})
+    # Then the hold is released: points and coupons back, nothing else happened
+    assert result["effects"] == [
+        {"type": "checkout_hold.released", "order_id": "O-1", "points": 5000}
+    ]
+    assert available_points(member) == 10000
+    assert set(Coupon.objects.filter(pk__in=[mj.pk, ship.pk]).values_list("status", flat=True)) == {
+        "available"
+    }
+    assert not Order.objects.filter(shop=shop, external_id="O-1").exists()
+    # and a cancellation of an order that was neither reserved nor paid is refused
+    with pytest.raises(PatronError) as exc:
+        send("order.cancelled", member.external_id, {"order_id": "NEVER"})
+    assert exc.value.code == "unknown_order"
+
+
+def test_order_cancelled_for_another_members_reservation_is_refused(
+    shop: Shop, member: Member, setup, send
+) -> None:
+    reserve(shop, member, points=5000)
+    other = MemberFactory.create(shop=shop, external_id="OTHER")
+    with pytest.raises(PatronError) as exc:
+        send("order.cancelled", other.external_id, {"order_id": "O-1"})
+    assert exc.value.field == "member"
+    assert CheckoutHold.objects.get(order_id="O-1").status == HoldStatus.HELD
 
 
 def test_time_out_releases_and_an_expired_hold_cannot_be_captured(
