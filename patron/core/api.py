@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja.security import HttpBearer
 
 from patron.core import clock, services
+from patron.core.conflicts import run_retrying
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.middleware import encode_json
 from patron.core.models import ApiKey, ApiScope, Shop
@@ -50,17 +51,20 @@ def json_response(status: int, body: Any, *, replayed: bool = False) -> HttpResp
 def with_idempotency(
     request: HttpRequest, shop: Shop, handler: Callable[[], tuple[int, Any]]
 ) -> HttpResponse:
-    """Run a state-changing handler, once per Idempotency-Key when one is sent."""
+    """Run a state-changing handler, once per Idempotency-Key when one is sent,
+    again if the database aborted it to break a deadlock (``core.conflicts``)."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
-        status, body = handler()
+        status, body = run_retrying(handler)
         return json_response(status, body)
-    status, body, replayed = services.idempotent_call(
-        shop=shop,
-        key=key,
-        method=request.method or "POST",
-        path=request.path,
-        body=request.body,
-        handler=handler,
+    status, body, replayed = run_retrying(
+        lambda: services.idempotent_call(
+            shop=shop,
+            key=key,
+            method=request.method or "POST",
+            path=request.path,
+            body=request.body,
+            handler=handler,
+        )
     )
     return json_response(status, body, replayed=replayed)

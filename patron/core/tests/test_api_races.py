@@ -16,11 +16,13 @@ from django.db import connection
 
 from patron.conftest import ApiClient
 from patron.core.models import IdempotencyRecord
+from patron.events import services as event_services
 from patron.events.models import Event
 from patron.events.tests.factories import event, paid_data
 from patron.members.models import Member
 from patron.members.tests.factories import MemberFactory
 from patron.orders.models import Order, OrderLine
+from patron.tiers.services.definitions import tiers_seed_defaults
 
 THREADS = 8
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -138,3 +140,60 @@ def test_same_member_without_a_key_in_parallel_creates_one(api: ApiClient, shop:
     assert sorted(status for status, _, _ in answers) == [200] * (THREADS - 1) + [201]
     assert len({_canon(b) for _, b, _ in answers}) == 1
     assert Member.objects.count() == 1
+
+
+def test_batches_that_deadlock_are_retried_and_both_apply(
+    api: ApiClient, shop: Any, monkeypatch: Any
+):
+    # Given two batches touching the same two members in opposite orders, each
+    # held after its first event until the other has done its first
+    tiers_seed_defaults(shop=shop)  # before, so neither batch writes configuration
+    MemberFactory.create(shop=shop, external_id="A")
+    MemberFactory.create(shop=shop, external_id="B")
+    barrier = threading.Barrier(2)
+    state = threading.local()
+    calls: list[str] = []
+    real_ingest = event_services.event_ingest
+
+    def ingest_then_meet(*, shop: Any, raw: Any) -> Any:
+        outcome = real_ingest(shop=shop, raw=raw)
+        calls.append(raw["id"])
+        if not getattr(state, "met", False):
+            state.met = True
+            barrier.wait(timeout=20)
+        return outcome
+
+    monkeypatch.setattr(event_services, "event_ingest", ingest_then_meet)
+
+    def review(member: str, n: int) -> dict[str, Any]:
+        return event(
+            "review.posted", {"review_id": f"R-{member}-{n}"}, member=member, id=f"{member}{n}"
+        )
+
+    bodies = [
+        {"events": [review("A", 1), review("B", 1)]},
+        {"events": [review("B", 2), review("A", 2)]},
+    ]
+    answers: list[Any] = []
+    errors: list[BaseException] = []
+
+    def send(body: dict[str, Any]) -> None:
+        try:
+            response = ApiClient(api.token).post("/api/v1/events/batch", body)
+            answers.append((response.status_code, response.json()))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(b,)) for b in bodies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    # Then PostgreSQL broke the deadlock, the victim ran again, and both applied
+    assert not errors, errors
+    assert sorted(status for status, _ in answers) == [200, 200]
+    assert all(r["status"] == "applied" for _, body in answers for r in body["results"])
+    assert len(calls) > 4  # some events ran twice: the aborted attempt and its retry
+    assert Event.objects.filter(shop=shop).count() == 4
