@@ -372,7 +372,7 @@ def batch_split(shop: Any, members: int, batches: int) -> dict[str, float]:
         written = model.objects.filter(pk__gt=before[t])
         rows += written.count()
         for f in model._meta.concrete_fields:
-            if isinstance(f, models.ForeignKey) and f.db_constraint:
+            if isinstance(f, models.ForeignKey) and getattr(f, "db_constraint", True):
                 fks += written.filter(**{f"{f.name}__isnull": False}).count()
     pipeline = run("p", lane=False)
 
