@@ -8,13 +8,15 @@ table. Everything else in the batch goes through the per-event pipeline
 (``events.services``) afterwards.
 
 An event takes this lane only when its effects cannot depend on another event
-of the batch or need a per-event read: its member is known and appears in no
-other event of the batch; its event id and order id are new and unique in the
-batch; nothing of it was paid with points; its order has no checkout hold; the
-order-earning rules in force have no caps; the shop's tier programme exists and
-qualifies by growth value. The lane writes what the pipeline would write and
-answers with the same result, which ``tests/test_bulk.py`` checks by running
-the same random batches both ways. A concurrent request that takes one of the
+of the batch or need a per-event read: it is its member's first event in the
+batch (the member's later events run afterwards, in order, as they would
+anyway); its event id is new and unique in the batch; its order id is new and
+appears in no earlier event and in no other member's; nothing of it was paid
+with points; its order has no checkout hold; the order-earning rules in force
+have no caps; the shop's tier programme exists and qualifies by growth value.
+The lane writes what the pipeline would write and answers with the same
+result, which ``tests/test_bulk.py`` checks by running the same random
+batches both ways. A concurrent request that takes one of the
 ids first fails the lane's savepoint; its events then go the per-event way.
 """
 
@@ -62,30 +64,49 @@ def _text(value: Any) -> str | None:
 
 
 def _plain(shop: Shop, raws: list[Any]) -> list[_Paid]:
-    """The batch's order.paid events that pass the checks needing no query."""
-    dicts = [raw for raw in raws if isinstance(raw, dict)]
-    members = Counter(_text(raw.get("member")) for raw in dicts)
-    event_ids = Counter(_text(raw.get("id")) for raw in dicts)
+    """The batch's order.paid events that pass the checks needing no query:
+    each is its member's first event in the batch, its event id is unique in
+    the batch, and its order id appears in no earlier event and in no event of
+    another member (a later event of the same member may ship, complete or
+    refund it: that runs afterwards, in order, as it would anyway)."""
+    first_of_member: dict[str, int] = {}
+    event_ids: Counter[str | None] = Counter()
+    order_uses: dict[str, list[tuple[int, Any]]] = {}
+    for index, raw in enumerate(raws):
+        if not isinstance(raw, dict):
+            continue
+        member = _text(raw.get("member"))
+        if member is not None:
+            first_of_member.setdefault(member, index)
+        event_ids[_text(raw.get("id"))] += 1
+        data = raw.get("data")
+        order_id = _text(data.get("order_id")) if isinstance(data, dict) else None
+        if order_id is not None:
+            order_uses.setdefault(order_id, []).append((index, raw.get("member")))
     found: list[_Paid] = []
     for index, raw in enumerate(raws):
         if not isinstance(raw, dict) or raw.get("type") != "order.paid":
             continue
         member, event_id = _text(raw.get("member")), _text(raw.get("id"))
-        if member is None or event_id is None or members[member] != 1 or event_ids[event_id] != 1:
+        if member is None or event_id is None:
+            continue
+        if first_of_member[member] != index or event_ids[event_id] != 1:
             continue
         try:
             envelope, data = event_validate(raw)
         except PatronError:
             continue  # the per-event path answers it
         assert isinstance(data, OrderPaidData)
+        uses = order_uses.get(data.order_id, [])
+        if any(i < index or m != member for i, m in uses):
+            continue
         if data.points_used or data.points_amount:
             continue
         order_input = paid_order_input(data)
         if order_services.paid_order_problem(shop, order_input) is not None:
             continue
         found.append(_Paid(index, envelope, data, order_input))
-    order_ids = Counter(p.data.order_id for p in found)
-    return [p for p in found if order_ids[p.data.order_id] == 1]
+    return found
 
 
 def _eligible(shop: Shop, paid: list[_Paid]) -> list[_Paid]:
