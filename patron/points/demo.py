@@ -1,9 +1,11 @@
 """seed-demo step: the demo shop's points programme, default earning rules and a
 realistic points history, written in bulk (a few thousand rows a round trip).
 
-History per member: a sign-up bonus, one lot per paid order (net of refunds;
-available once the order completed more than the return window ago, pending
-otherwise, cancelled orders earn nothing), and expiry of lots earned before
+History per member: a sign-up bonus, one lot per paid order (net of refunds,
+with each line's share recorded as the live path does, so a later refund of a
+seeded order reverses exactly its lines' points; available once the order
+completed more than the return window ago, pending otherwise, cancelled orders
+earn nothing), and expiry of lots earned before
 last calendar year (end of the year after the year earned). Entries, lots and
 the cached balances agree, so ``patron check-ledger`` passes after seeding.
 """
@@ -15,11 +17,12 @@ from typing import Any
 
 from django.db.models import Q
 
-from patron.core.money import Rounding, divide
-from patron.orders.models import Order, OrderStatus
+from patron.core.money import Rounding, allocate, divide
+from patron.orders.models import Order, OrderLine, OrderStatus
 from patron.points.models import (
     EntryKind,
     LedgerEntry,
+    LineEarning,
     LotState,
     PointsAccount,
     PointsLot,
@@ -102,17 +105,38 @@ def step_points(ctx: Any) -> None:
         .exclude(Q(status=OrderStatus.CANCELLED) | Q(status=OrderStatus.CREATED))
         .order_by("pk")
     )
+    lines_of: dict[int, list[OrderLine]] = {}
+    for ln in OrderLine.objects.filter(order__shop=shop, order__member_id__in=members).order_by(
+        "order_id", "pk"
+    ):
+        lines_of.setdefault(ln.order_id, []).append(ln)
+    attributions: list[tuple[int, list[LineEarning]]] = []  # (lot index, its lines' share)
     for o in orders.iterator(chunk_size=BATCH):
         paid_at = o.paid_at or o.placed_at
-        net = o.paid_amount - o.shipping_fee - o.refunded_amount
-        points = (
-            divide(max(0, net) * order_rule.current_version.points_per_yuan, 100, Rounding.DOWN)
-            if order_rule.current_version
-            else 0
-        )
+        version = order_rule.current_version
+        goods = max(0, o.paid_amount - o.shipping_fee)
+        full = divide(goods * version.points_per_yuan, 100, Rounding.DOWN) if version else 0
+        lines = lines_of.get(o.pk, [])
+        if full <= 0 or not lines:
+            continue
+        # As the live path would have it: the order earned ``full`` points,
+        # attributed to its lines by what was paid for them, and each refund
+        # reversed the refunded units' part (``points.services.orders._share``).
+        shares = allocate(full, [ln.paid_amount for ln in lines])
+        earned = [
+            LineEarning(
+                line=ln,
+                points=share,
+                reversed_points=divide(share * ln.refunded_quantity, ln.quantity, Rounding.DOWN),
+            )
+            for ln, share in zip(lines, shares, strict=True)
+            if share
+        ]
+        points = sum(le.points - le.reversed_points for le in earned)
         if points <= 0:
             continue
         done = o.completed_at is not None and o.completed_at + window <= now
+        attributions.append((len(lots), earned))
         lots.append(
             PointsLot(
                 account_id=accounts[o.member_id],
@@ -160,6 +184,12 @@ def step_points(ctx: Any) -> None:
             )
         )
     PointsLot.objects.bulk_create(lots, batch_size=BATCH)
+    for index, earned in attributions:
+        for le in earned:
+            le.lot = lots[index]
+    LineEarning.objects.bulk_create(
+        [le for _, earned in attributions for le in earned], batch_size=BATCH
+    )
     expire_entries = [
         LedgerEntry(
             account_id=lot.account_id,
