@@ -42,10 +42,11 @@ from patron.orders import services as order_services
 from patron.orders.models import Order
 from patron.points import earning
 from patron.points.services import earn
+from patron.points.services.ledger import accounts_lock
 from patron.promotions.holds import orders_with_holds
 from patron.tiers import selectors as tier_selectors
 from patron.tiers.models import QualifyingMeasure, TierProgram
-from patron.tiers.services.growth import orders_paid_progress
+from patron.tiers.services.growth import members_lock, orders_paid_progress
 
 
 @dataclass
@@ -142,6 +143,24 @@ def _eligible(shop: Shop, paid: list[_Paid]) -> list[_Paid]:
         p.member = member
         out.append(p)
     return out
+
+
+def lock_members_of(*, shop: Shop, raws: list[Any]) -> None:
+    """Lock the points accounts, then the member rows, of every known member
+    the batch names, each in id order: the order the lane and the pipeline
+    take them in. Concurrent batches that share members then queue behind one
+    another instead of deadlocking halfway (which ``core.conflicts`` would
+    still recover from, by running a whole batch again)."""
+    external_ids = {_text(raw.get("member")) for raw in raws if isinstance(raw, dict)}
+    external_ids.discard(None)
+    if not external_ids:
+        return
+    member_ids = list(
+        Member.objects.filter(shop=shop, external_id__in=external_ids).values_list("pk", flat=True)
+    )
+    if member_ids:
+        accounts_lock(shop_id=shop.pk, member_ids=member_ids, create=False)
+        members_lock(member_ids)
 
 
 def paid_lane(*, shop: Shop, raws: list[Any]) -> dict[int, dict[str, Any]]:

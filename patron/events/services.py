@@ -158,13 +158,14 @@ def event_ingest_batch(*, shop: Shop, raws: list[Any]) -> list[dict[str, Any]]:
     so a refused event rolls back only its own work and the batch pays for one
     commit instead of a thousand.
     """
-    from patron.events.bulk import paid_lane
+    from patron.events.bulk import lock_members_of, paid_lane
 
     answers: list[dict[str, Any]] = []
     with transaction.atomic():
-        # Plain order.paid events first, together; the rest one by one. An
-        # event of the lane shares its member with no other of the batch, so
-        # the reordering changes no outcome.
+        lock_members_of(shop=shop, raws=raws)
+        # Plain order.paid events first, together; the rest one by one. A lane
+        # event is its member's first in the batch, and members never affect
+        # one another, so taking them first changes no outcome.
         applied = paid_lane(shop=shop, raws=raws)
         for index, raw in enumerate(raws):
             if index in applied:

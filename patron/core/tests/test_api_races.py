@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.db import connection
 
 from patron.conftest import ApiClient
 from patron.core.models import IdempotencyRecord
+from patron.events import bulk
 from patron.events import services as event_services
 from patron.events.models import Event
 from patron.events.tests.factories import event, paid_data
@@ -142,43 +144,44 @@ def test_same_member_without_a_key_in_parallel_creates_one(api: ApiClient, shop:
     assert Member.objects.count() == 1
 
 
-def test_batches_that_deadlock_are_retried_and_both_apply(
-    api: ApiClient, shop: Any, monkeypatch: Any
-):
-    # Given two batches touching the same two members in opposite orders, each
-    # held after its first event until the other has done its first
+def _opposite_batches(
+    api: ApiClient, shop: Any, monkeypatch: Any, after_first: Callable[[], object]
+) -> tuple[list[tuple[int, Any]], list[str]]:
+    """Two batches touching members A and B in opposite orders, sent at once;
+    ``after_first`` runs in each after its first event. Answers and the event
+    ids as the pipeline ran them (twice for an aborted and retried batch)."""
     tiers_seed_defaults(shop=shop)  # before, so neither batch writes configuration
     MemberFactory.create(shop=shop, external_id="A")
     MemberFactory.create(shop=shop, external_id="B")
-    barrier = threading.Barrier(2)
     state = threading.local()
     calls: list[str] = []
     real_ingest = event_services.event_ingest
 
-    def ingest_then_meet(*, shop: Any, raw: Any) -> Any:
+    def ingest_then_pause(*, shop: Any, raw: Any) -> Any:
         outcome = real_ingest(shop=shop, raw=raw)
         calls.append(raw["id"])
-        if not getattr(state, "met", False):
-            state.met = True
-            barrier.wait(timeout=20)
+        if not getattr(state, "paused", False):
+            state.paused = True
+            after_first()
         return outcome
 
-    monkeypatch.setattr(event_services, "event_ingest", ingest_then_meet)
+    monkeypatch.setattr(event_services, "event_ingest", ingest_then_pause)
 
     def review(member: str, n: int) -> dict[str, Any]:
-        return event(
-            "review.posted", {"review_id": f"R-{member}-{n}"}, member=member, id=f"{member}{n}"
-        )
+        data = {"review_id": f"R-{member}-{n}"}
+        return event("review.posted", data, member=member, id=f"{member}{n}")
 
     bodies = [
         {"events": [review("A", 1), review("B", 1)]},
         {"events": [review("B", 2), review("A", 2)]},
     ]
-    answers: list[Any] = []
+    start = threading.Barrier(2)
+    answers: list[tuple[int, Any]] = []
     errors: list[BaseException] = []
 
     def send(body: dict[str, Any]) -> None:
         try:
+            start.wait(timeout=10)
             response = ApiClient(api.token).post("/api/v1/events/batch", body)
             answers.append((response.status_code, response.json()))
         except BaseException as exc:
@@ -191,9 +194,31 @@ def test_batches_that_deadlock_are_retried_and_both_apply(
         t.start()
     for t in threads:
         t.join(timeout=60)
-    # Then PostgreSQL broke the deadlock, the victim ran again, and both applied
     assert not errors, errors
     assert sorted(status for status, _ in answers) == [200, 200]
     assert all(r["status"] == "applied" for _, body in answers for r in body["results"])
-    assert len(calls) > 4  # some events ran twice: the aborted attempt and its retry
     assert Event.objects.filter(shop=shop).count() == 4
+    return answers, calls
+
+
+def test_batches_sharing_members_queue_instead_of_deadlocking(
+    api: ApiClient, shop: Any, monkeypatch: Any
+):
+    # Each batch locks all its members up front, in id order: the second waits
+    # for the first to commit, so neither is aborted and nothing runs twice
+    _, calls = _opposite_batches(api, shop, monkeypatch, after_first=lambda: time.sleep(0.5))
+    assert len(calls) == 4
+
+
+def test_batches_that_deadlock_anyway_are_retried_and_both_apply(
+    api: ApiClient, shop: Any, monkeypatch: Any
+):
+    # Without the up-front locks (as with rows locked some other way), each
+    # batch holds its first member when it reaches for the other's:
+    # PostgreSQL aborts one, and it runs again once the other has committed
+    monkeypatch.setattr(bulk, "lock_members_of", lambda **kwargs: None)
+    both_started = threading.Barrier(2)
+    _, calls = _opposite_batches(
+        api, shop, monkeypatch, after_first=lambda: both_started.wait(timeout=20)
+    )
+    assert len(calls) > 4  # the aborted attempt's events ran again

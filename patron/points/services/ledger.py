@@ -77,9 +77,12 @@ def expiry_for(program: PointsProgram, earned_at: dt.datetime) -> dt.datetime | 
     return _local_midnight(dt.date(earned_day.year + 2, 1, 1))
 
 
-def accounts_lock(*, shop_id: int, member_ids: list[int]) -> dict[int, PointsAccount]:
+def accounts_lock(
+    *, shop_id: int, member_ids: list[int], create: bool = True
+) -> dict[int, PointsAccount]:
     """``account_lock`` for many members: their accounts by member id, created
-    if missing, locked in member id order (so two callers cannot deadlock)."""
+    if missing (unless ``create`` is false), locked in member id order (so two
+    callers cannot deadlock)."""
     ids = sorted(set(member_ids))
 
     def locked(of: list[int]) -> dict[int, PointsAccount]:
@@ -88,7 +91,7 @@ def accounts_lock(*, shop_id: int, member_ids: list[int]) -> dict[int, PointsAcc
 
     found = locked(ids)
     missing = [m for m in ids if m not in found]
-    if missing:
+    if missing and create:
         now = clock.now()
         PointsAccount.objects.bulk_create(
             [PointsAccount(shop_id=shop_id, member_id=m, updated_at=now) for m in missing],
