@@ -59,9 +59,9 @@ class _Paid:
 
 
 def _text(value: Any) -> str | None:
-    """A member or event id as sent, if it is a string (anything else is
-    refused by validation and never takes the lane)."""
-    return value if isinstance(value, str) else None
+    """A member, event or order id as validation will see it (stripped), if it
+    is a string (anything else is refused and never takes the lane)."""
+    return value.strip() if isinstance(value, str) else None
 
 
 def _plain(shop: Shop, raws: list[Any]) -> list[_Paid]:
@@ -83,7 +83,7 @@ def _plain(shop: Shop, raws: list[Any]) -> list[_Paid]:
         data = raw.get("data")
         order_id = _text(data.get("order_id")) if isinstance(data, dict) else None
         if order_id is not None:
-            order_uses.setdefault(order_id, []).append((index, raw.get("member")))
+            order_uses.setdefault(order_id, []).append((index, _text(raw.get("member"))))
     found: list[_Paid] = []
     for index, raw in enumerate(raws):
         if not isinstance(raw, dict) or raw.get("type") != "order.paid":
@@ -130,8 +130,17 @@ def _eligible(shop: Shop, paid: list[_Paid]) -> list[_Paid]:
         )
     )
     held = orders_with_holds(shop, order_ids)
+    # However the ids were spelt, one lane event per member, event id and order.
+    seen = Counter(
+        key
+        for p in paid
+        for key in (("m", p.envelope.member), ("e", p.envelope.id), ("o", p.data.order_id))
+    )
     out: list[_Paid] = []
     for p in paid:
+        keys = (("m", p.envelope.member), ("e", p.envelope.id), ("o", p.data.order_id))
+        if any(seen[key] > 1 for key in keys):
+            continue
         member = members.get(p.envelope.member)
         if member is None or p.envelope.id in taken:
             continue

@@ -361,3 +361,29 @@ def test_junk_beside_plain_orders_is_refused_and_the_orders_still_take_the_lane(
     answers = services.event_ingest_batch(shop=shop, raws=[*junk, plain])
     assert [a["status"] for a in answers] == ["rejected"] * 4 + ["applied"]
     assert applied == [1]
+
+
+def test_ids_spelt_with_spaces_are_the_same_ids_in_the_lane(monkeypatch: Any):
+    # Validation strips ids, so " M7" is M7: the lane must not take two of M7's
+    # orders at once, nor two events that are one
+    lane_shop, pipeline_shop = _configure("Spaces lane"), _configure("Spaces pipeline")
+    one = _paid("S-1", [("L1", "SKU-1", "", 1, 10000)], 0)
+    two = _paid("S-2", [("L1", "SKU-1", "", 1, 20000)], 0)
+    three = _paid(" S-3", [("L1", "SKU-1", "", 1, 30000)], 0)
+    raws = [
+        event("order.paid", one, member="M7", id="s1"),
+        event("order.paid", two, member=" M7 ", id="s2"),
+        event("order.paid", three, member="M8", id="s3"),
+        event("order.paid", _paid("S-3", [("L1", "SKU-1", "", 1, 100)], 0), member="M9", id="s4"),
+        event("order.paid", _paid("S-5", [("L1", "SKU-2", "", 1, 100)], 0), member="M10", id="s3 "),
+    ]
+    with override_settings(PATRON_BATCH_PAID_LANE=True):
+        lane = services.event_ingest_batch(shop=lane_shop, raws=copy.deepcopy(raws))
+    with override_settings(PATRON_BATCH_PAID_LANE=False):
+        pipeline = services.event_ingest_batch(shop=pipeline_shop, raws=copy.deepcopy(raws))
+    assert _normal(lane) == _normal(pipeline)
+    # M7's two orders, M8's " S-3"; M9's "S-3" is that order again; "s3 " is s3
+    assert [a["status"] for a in lane] == ["applied"] * 3 + ["rejected"] * 2
+    lane_state, pipeline_state = _state(lane_shop), _state(pipeline_shop)
+    for table in pipeline_state:
+        assert _normal(lane_state[table]) == _normal(pipeline_state[table]), table
