@@ -130,6 +130,8 @@ def _batch(seed: int, size: int = 60) -> list[Any]:
         elif kind_draw < 0.33:
             raws.append({"id": f"e{n}", "type": "order.paid"})  # malformed
             continue
+        if rnd.random() < 0.08:
+            member = f" {member}"  # the same member, as validation strips ids
         raws.append(event("order.paid", paid_data, member=member, id=f"e{n}"))
         paid.append((member, paid_data["order_id"], len(lines)))
     return raws
