@@ -113,7 +113,10 @@ class EntryKind(models.TextChoices):
 
 
 class LedgerEntry(models.Model):
-    account = models.ForeignKey(PointsAccount, on_delete=models.PROTECT, related_name="entries")
+    # Indexed by the composite indexes below that start with it.
+    account = models.ForeignKey(
+        PointsAccount, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=EntryKind.choices)
     # What the member sees as the amount of this line of history (signed).
     points = models.BigIntegerField(_("points"))
@@ -121,8 +124,15 @@ class LedgerEntry(models.Model):
     delta_pending = models.BigIntegerField(default=0)
     delta_debt = models.BigIntegerField(default=0)
     delta_lifetime = models.BigIntegerField(default=0)
+    # The nullable references are indexed only where set (Meta.indexes): most
+    # entries leave some of them empty, and every index costs each insert.
     rule = models.ForeignKey(
-        "rules.EarningRule", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "rules.EarningRule",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     rule_version = models.ForeignKey(
         "rules.EarningRuleVersion",
@@ -130,18 +140,34 @@ class LedgerEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     event = models.ForeignKey(
-        "events.Event", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "events.Event",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     order = models.ForeignKey(
-        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     lot = models.ForeignKey(
         "PointsLot", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     operator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     reason_code = models.CharField(_("reason"), max_length=50)
     reason_params = models.JSONField(default=dict, blank=True)
@@ -159,7 +185,12 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["account", "-id"]),
             models.Index(fields=["account", "rule", "created_at"]),
-            models.Index(fields=["order"]),
+            *(
+                models.Index(
+                    fields=[f], name=f"ledger_{f}_set_idx", condition=Q(**{f"{f}__isnull": False})
+                )
+                for f in ("rule", "rule_version", "event", "order", "operator")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -169,7 +200,10 @@ class LedgerEntry(models.Model):
 class PointsLot(models.Model):
     """Points credited together, sharing one expiry; spent earliest expiry first."""
 
-    account = models.ForeignKey(PointsAccount, on_delete=models.PROTECT, related_name="lots")
+    # Indexed by (account, state, expires_at) below.
+    account = models.ForeignKey(
+        PointsAccount, on_delete=models.PROTECT, related_name="lots", db_index=False
+    )
     points = models.BigIntegerField(_("points"))
     remaining = models.BigIntegerField(_("remaining"))
     state = models.CharField(_("state"), max_length=10, choices=LotState.choices)
@@ -179,7 +213,12 @@ class PointsLot(models.Model):
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     expired_points = models.BigIntegerField(default=0)
     order = models.ForeignKey(
-        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # indexed where set, below
     )
     rule_version = models.ForeignKey(
         "rules.EarningRuleVersion",
@@ -210,7 +249,9 @@ class PointsLot(models.Model):
                 name="points_lot_activate_idx",
                 condition=Q(state="pending"),
             ),
-            models.Index(fields=["order"]),
+            models.Index(
+                fields=["order"], name="points_lot_order_set_idx", condition=Q(order__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
