@@ -240,15 +240,11 @@ def tier_upgrade_if_qualified(
 
     Returns the ``tier.upgraded`` effect, or None. Overridden members stay put.
     """
-    if not tiers:
-        return None
     state = MemberTier.objects.select_for_update().filter(member=member).first()
     if value is None:
         value = selectors.qualifying_value(member, program, clock.today())
-    if not _may_upgrade(state, tiers, value):
-        return None
     upgrade = (member, state, value, event_id)
-    return tiers_upgrade(program=program, tiers=tiers, upgrades=[upgrade])[member.pk]
+    return tiers_upgrade(program=program, tiers=tiers, upgrades=[upgrade]).get(member.pk)
 
 
 def tiers_upgrade(
@@ -258,9 +254,12 @@ def tiers_upgrade(
     upgrades: list[tuple[Member, MemberTier | None, int, str]],
 ) -> dict[int, dict[str, Any]]:
     """Move each (member, their locked tier row or None, value, event id) to
-    the highest tier the value reaches, all in three statements; the caller
-    has checked with ``_may_upgrade`` that each one moves. Effects by member id.
+    the highest tier the value reaches, all in three statements. Members the
+    value takes no higher, and overridden ones, stay put. Effects by member id
+    of those that moved.
     """
+    if not tiers:
+        return {}
     by_pk = {t.pk: t for t in tiers}
     today, now = clock.today(), clock.now()
     protected_until = periods.period_end(today, program.period, periods_later=1)
@@ -269,9 +268,14 @@ def tiers_upgrade(
     changes: list[TierChange] = []
     effects: dict[int, dict[str, Any]] = {}
     for member, state, value, event_id in upgrades:
+        if state is not None and state.override_id is not None:
+            continue
         current = by_pk.get(state.tier_id) if state is not None else tiers[0]
         current_rank = current.rank if current is not None else -1
-        target = [t for t in tiers if t.entry_threshold <= value and t.rank > current_rank][-1]
+        reached = [t for t in tiers if t.entry_threshold <= value and t.rank > current_rank]
+        if not reached:
+            continue
+        target = reached[-1]
         if state is None:
             created.append(
                 MemberTier(
@@ -323,17 +327,6 @@ def tiers_upgrade(
     return effects
 
 
-def _may_upgrade(state: MemberTier | None, tiers: list[Tier], value: int) -> bool:
-    """Whether a member with this tier row and value moves up: a tier above
-    their own (the lowest without a row) reaches no higher than the value, and
-    no override holds them."""
-    if not tiers or (state is not None and state.override_id is not None):
-        return False
-    current = {t.pk: t for t in tiers}.get(state.tier_id) if state is not None else tiers[0]
-    rank = current.rank if current is not None else -1
-    return any(t.entry_threshold <= value and t.rank > rank for t in tiers)
-
-
 def orders_paid_progress(
     *, program: TierProgram, tiers: list[Tier], paid: list[tuple[Member, Order, str]]
 ) -> dict[int, list[dict[str, Any]]]:
@@ -366,9 +359,8 @@ def orders_paid_progress(
             continue
         value = values[member.pk]
         effects[member.pk] = [{"type": "growth.changed", "delta": delta, "growth_value": value}]
-        state = states.get(member.pk)
-        if delta > 0 and _may_upgrade(state, tiers, value):
-            upgrades.append((member, state, value, event_id))
+        if delta > 0:
+            upgrades.append((member, states.get(member.pk), value, event_id))
     for member_id, effect in tiers_upgrade(program=program, tiers=tiers, upgrades=upgrades).items():
         effects[member_id].append(effect)
     return effects
