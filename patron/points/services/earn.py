@@ -117,14 +117,7 @@ def order_facts(
 
 def order_earn(*, order: Order, member: Member, event: Event | None = None) -> list[dict[str, Any]]:
     """Credit the order's points as pending lots, with per-line attribution."""
-    assert order.paid_at is not None
-    versions = versions_in_force(shop=order.shop, trigger=Trigger.ORDER_PAID, at=order.paid_at)
-    if not versions:
-        return []
-    # .all(): the lines order_record_paid just wrote come from its prefetch cache.
-    lines = sorted(order.lines.all(), key=lambda ln: ln.pk)
-    facts = order_facts(order, lines, event.payload.get("data") if event else None)
-    earned, _ = earning.order_earnings(facts=facts, member=member, versions=versions)
+    lines, earned = _order_earnings(order, member, event)
     if not earned:
         return []
     account = account_lock(member=member)
@@ -154,6 +147,27 @@ def order_earn(*, order: Order, member: Member, event: Event | None = None) -> l
         LineEarning.objects.bulk_create(_line_earnings(lot, by_line_id, line_points))
         effects.append(_order_earned_effect(entry, e, points))
     return effects
+
+
+def _order_earnings(
+    order: Order,
+    member: Member,
+    event: Event | None,
+    tier: tuple[str, int] | None = None,
+) -> tuple[list[OrderLine], list[earning.RuleEarning]]:
+    """The order's lines and what each rule in force gives it (before caps).
+    ``tier`` is ``earning.member_tier(member)`` when the caller has it."""
+    assert order.paid_at is not None
+    versions = versions_in_force(shop=order.shop, trigger=Trigger.ORDER_PAID, at=order.paid_at)
+    if not versions:
+        return [], []
+    # .all(): the lines order_record_paid just wrote come from its prefetch cache.
+    lines = sorted(order.lines.all(), key=lambda ln: ln.pk)
+    facts = order_facts(order, lines, event.payload.get("data") if event else None)
+    earned, _ = earning.order_earnings(
+        facts=facts, member=member, versions=versions, tier_of_member=tier
+    )
+    return lines, earned
 
 
 def _order_earn_refs(order: Order, e: earning.RuleEarning, event: Event | None) -> Refs:
@@ -224,16 +238,8 @@ def order_earn_many(*, shop: Shop, items: list[OrderToEarn]) -> dict[int, list[d
     """
     plans: list[tuple[OrderToEarn, list[OrderLine], list[earning.RuleEarning]]] = []
     for it in items:
-        assert it.order.paid_at is not None
-        versions = versions_in_force(shop=shop, trigger=Trigger.ORDER_PAID, at=it.order.paid_at)
-        if not versions:
-            continue
-        assert not any(v.daily_cap or v.monthly_cap for v in versions), "capped rules"
-        lines = sorted(it.order.lines.all(), key=lambda ln: ln.pk)
-        facts = order_facts(it.order, lines, it.event.payload.get("data"))
-        earned, _ = earning.order_earnings(
-            facts=facts, member=it.member, versions=versions, tier_of_member=it.tier
-        )
+        lines, earned = _order_earnings(it.order, it.member, it.event, it.tier)
+        assert not any(e.version.daily_cap or e.version.monthly_cap for e in earned), "capped"
         if earned:
             plans.append((it, lines, earned))
     if not plans:
