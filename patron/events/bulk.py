@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from pydantic import BaseModel
 
 from patron.core import clock, config_cache
 from patron.core.bulk import bulk_set
@@ -48,6 +49,8 @@ from patron.tiers import selectors as tier_selectors
 from patron.tiers.models import QualifyingMeasure, TierProgram
 from patron.tiers.services.growth import members_lock, orders_paid_progress
 
+Valid = dict[int, tuple[EventIn, BaseModel]]
+
 
 @dataclass
 class _Paid:
@@ -55,51 +58,43 @@ class _Paid:
     envelope: EventIn
     data: OrderPaidData
     order_input: order_services.PaidOrderInput
-    member: Member | None = None
 
 
-def _text(value: Any) -> str | None:
-    """A member, event or order id as validation will see it (stripped), if it
-    is a string (anything else is refused and never takes the lane)."""
-    return value.strip() if isinstance(value, str) else None
+def validated(raws: list[Any]) -> Valid:
+    """Each event of the batch that passes validation, by index, as the
+    pipeline will see it (ids stripped). The others are refused and change
+    nothing, wherever they stand."""
+    valid: Valid = {}
+    for index, raw in enumerate(raws):
+        try:
+            valid[index] = event_validate(raw)
+        except PatronError:
+            continue
+    return valid
 
 
-def _plain(shop: Shop, raws: list[Any]) -> list[_Paid]:
+def _plain(shop: Shop, valid: Valid) -> list[_Paid]:
     """The batch's order.paid events that pass the checks needing no query:
     each is its member's first event in the batch, its event id is unique in
     the batch, and its order id appears in no earlier event and in no event of
     another member (a later event of the same member may ship, complete or
     refund it: that runs afterwards, in order, as it would anyway)."""
     first_of_member: dict[str, int] = {}
-    event_ids: Counter[str | None] = Counter()
-    order_uses: dict[str, list[tuple[int, Any]]] = {}
-    for index, raw in enumerate(raws):
-        if not isinstance(raw, dict):
-            continue
-        member = _text(raw.get("member"))
-        if member is not None:
-            first_of_member.setdefault(member, index)
-        event_ids[_text(raw.get("id"))] += 1
-        data = raw.get("data")
-        order_id = _text(data.get("order_id")) if isinstance(data, dict) else None
-        if order_id is not None:
-            order_uses.setdefault(order_id, []).append((index, _text(raw.get("member"))))
+    event_ids: Counter[str] = Counter()
+    order_uses: dict[str, list[tuple[int, str]]] = {}
+    for index, (envelope, data) in valid.items():
+        first_of_member.setdefault(envelope.member, index)
+        event_ids[envelope.id] += 1
+        order_id = getattr(data, "order_id", None)
+        if isinstance(order_id, str):
+            order_uses.setdefault(order_id, []).append((index, envelope.member))
     found: list[_Paid] = []
-    for index, raw in enumerate(raws):
-        if not isinstance(raw, dict) or raw.get("type") != "order.paid":
+    for index, (envelope, data) in valid.items():
+        if not isinstance(data, OrderPaidData):
             continue
-        member, event_id = _text(raw.get("member")), _text(raw.get("id"))
-        if member is None or event_id is None:
+        if first_of_member[envelope.member] != index or event_ids[envelope.id] != 1:
             continue
-        if first_of_member[member] != index or event_ids[event_id] != 1:
-            continue
-        try:
-            envelope, data = event_validate(raw)
-        except PatronError:
-            continue  # the per-event path answers it
-        assert isinstance(data, OrderPaidData)
-        uses = order_uses.get(data.order_id, [])
-        if any(i < index or m != member for i, m in uses):
+        if any(i < index or m != envelope.member for i, m in order_uses[data.order_id]):
             continue
         if data.points_used or data.points_amount:
             continue
@@ -110,8 +105,9 @@ def _plain(shop: Shop, raws: list[Any]) -> list[_Paid]:
     return found
 
 
-def _eligible(shop: Shop, paid: list[_Paid]) -> list[_Paid]:
-    """Those of ``paid`` whose member exists and whose ids and order are new."""
+def _eligible(shop: Shop, paid: list[_Paid]) -> list[tuple[_Paid, Member]]:
+    """Those of ``paid`` whose member exists and whose ids and order are new,
+    with their member."""
     if not paid:
         return []
     taken = set(
@@ -130,17 +126,8 @@ def _eligible(shop: Shop, paid: list[_Paid]) -> list[_Paid]:
         )
     )
     held = orders_with_holds(shop, order_ids)
-    # However the ids were spelt, one lane event per member, event id and order.
-    seen = Counter(
-        key
-        for p in paid
-        for key in (("m", p.envelope.member), ("e", p.envelope.id), ("o", p.data.order_id))
-    )
-    out: list[_Paid] = []
+    out: list[tuple[_Paid, Member]] = []
     for p in paid:
-        keys = (("m", p.envelope.member), ("e", p.envelope.id), ("o", p.data.order_id))
-        if any(seen[key] > 1 for key in keys):
-            continue
         member = members.get(p.envelope.member)
         if member is None or p.envelope.id in taken:
             continue
@@ -149,21 +136,18 @@ def _eligible(shop: Shop, paid: list[_Paid]) -> list[_Paid]:
         if earn.order_rules_capped(shop=shop, at=p.envelope.occurred_at):
             continue
         member.shop = shop
-        p.member = member
-        out.append(p)
+        out.append((p, member))
     return out
 
 
-def lock_members_of(*, shop: Shop, raws: list[Any]) -> None:
+def lock_members_of(*, shop: Shop, valid: Valid) -> None:
     """Lock the points accounts, then the member rows, of every known member
-    the batch names, each in id order: the order the lane and the pipeline
-    take them in. Concurrent batches that share members then queue behind one
-    another instead of deadlocking halfway (which ``core.conflicts`` would
-    still recover from, by running a whole batch again)."""
-    external_ids = {_text(raw.get("member")) for raw in raws if isinstance(raw, dict)}
-    external_ids.discard(None)
-    if not external_ids:
-        return
+    the batch's valid events name, each in id order: the order the lane and
+    the pipeline take them in. Concurrent batches that share members then
+    queue behind one another instead of deadlocking halfway (which
+    ``core.conflicts`` would still recover from, by running a whole batch
+    again)."""
+    external_ids = {envelope.member for envelope, _ in valid.values()}
     member_ids = list(
         Member.objects.filter(shop=shop, external_id__in=external_ids).values_list("pk", flat=True)
     )
@@ -172,7 +156,7 @@ def lock_members_of(*, shop: Shop, raws: list[Any]) -> None:
         members_lock(member_ids)
 
 
-def paid_lane(*, shop: Shop, raws: list[Any]) -> dict[int, dict[str, Any]]:
+def paid_lane(*, shop: Shop, valid: Valid) -> dict[int, dict[str, Any]]:
     """Apply the batch's plain order.paid events together, in the caller's
     transaction. Answers by batch index; the events not answered are left for
     the per-event path."""
@@ -182,7 +166,7 @@ def paid_lane(*, shop: Shop, raws: list[Any]) -> dict[int, dict[str, Any]]:
         program = tier_selectors.program_of(shop)
         if program.pk is None or program.qualifying_measure == QualifyingMeasure.LIFETIME_POINTS:
             return {}
-        paid = _eligible(shop, _plain(shop, raws))
+        paid = _eligible(shop, _plain(shop, valid))
         if not paid:
             return {}
         try:
@@ -192,7 +176,9 @@ def paid_lane(*, shop: Shop, raws: list[Any]) -> dict[int, dict[str, Any]]:
             return {}  # an id was taken meanwhile: the per-event path sorts it out
 
 
-def _apply(shop: Shop, program: TierProgram, paid: list[_Paid]) -> dict[int, dict[str, Any]]:
+def _apply(
+    shop: Shop, program: TierProgram, paid: list[tuple[_Paid, Member]]
+) -> dict[int, dict[str, Any]]:
     now = clock.now()
     events = Event.objects.bulk_create(
         Event(
@@ -205,41 +191,34 @@ def _apply(shop: Shop, program: TierProgram, paid: list[_Paid]) -> dict[int, dic
             payload_hash=payload_hash(p.envelope),
             payload=p.envelope.model_dump(mode="json"),
         )
-        for p in paid
+        for p, _ in paid
     )
-    members = [p.member for p in paid if p.member is not None]
     orders = order_services.order_record_paid_many(
         shop=shop,
         rows=[
             order_services.PaidOrderRow(
                 member=m, data=p.order_input, at=p.envelope.occurred_at, event_id=p.envelope.id
             )
-            for p, m in zip(paid, members, strict=True)
+            for p, m in paid
         ],
     )
-    by_pk = tier_selectors.tiers_by_pk(shop.pk)
-    active = tier_selectors.active_tiers(shop)
-    rows = tier_selectors.member_tier_rows([m.pk for m in members])
-
-    def tier_of(member: Member) -> tuple[str, int]:
-        row = rows.get(member.pk)
-        tier = by_pk.get(row[0]) if row is not None else (active[0] if active else None)
-        return earning.tier_code_and_multiplier(tier)
-
+    tiers = tier_selectors.members_tiers(shop.pk, [m.pk for _, m in paid])
     points = earn.order_earn_many(
         shop=shop,
         items=[
-            earn.OrderToEarn(order=o, member=m, event=e, tier=tier_of(m))
-            for o, m, e in zip(orders, members, events, strict=True)
+            earn.OrderToEarn(
+                order=o, member=m, event=e, tier=earning.tier_code_and_multiplier(tiers[m.pk])
+            )
+            for o, (_, m), e in zip(orders, paid, events, strict=True)
         ],
     )
     growth = orders_paid_progress(
         program=program,
-        tiers=active,
-        paid=[(m, o, p.envelope.id) for p, m, o in zip(paid, members, orders, strict=True)],
+        tiers=tier_selectors.active_tiers(shop),
+        paid=[(m, o, p.envelope.id) for (p, m), o in zip(paid, orders, strict=True)],
     )
     answers: dict[int, dict[str, Any]] = {}
-    for p, event, order, member in zip(paid, events, orders, members, strict=True):
+    for (p, member), event, order in zip(paid, events, orders, strict=True):
         event.result = {
             "id": p.envelope.id,
             "type": p.envelope.type,

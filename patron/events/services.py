@@ -93,19 +93,22 @@ def payload_hash(envelope: EventIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def event_ingest(*, shop: Shop, raw: Any) -> IngestResult:
-    # The shop's programmes, rules and tiers come from this process's cache
-    # while they are current (core.config_cache).
+def event_ingest(
+    *, shop: Shop, raw: Any, valid: tuple[EventIn, BaseModel] | None = None
+) -> IngestResult:
+    """Apply one event; ``valid`` is ``event_validate(raw)`` when the caller
+    already has it. The shop's programmes, rules and tiers come from this
+    process's cache while they are current (core.config_cache)."""
     with config_cache.scope():
-        return _event_ingest(shop=shop, raw=raw)
+        return _event_ingest(shop=shop, raw=raw, valid=valid or event_validate(raw))
 
 
-def _event_ingest(*, shop: Shop, raw: Any) -> IngestResult:
+def _event_ingest(*, shop: Shop, raw: Any, valid: tuple[EventIn, BaseModel]) -> IngestResult:
     # Imported here: the pipeline imports every app's services, and those
     # import this module's EventContext.
     from patron.events.pipeline import run_pipeline
 
-    envelope, data = event_validate(raw)
+    envelope, data = valid
     digest = payload_hash(envelope)
     # The event row is the transaction's first write. A second event with the
     # same id fails there; leaving the block rolls the transaction (or the
@@ -158,22 +161,23 @@ def event_ingest_batch(*, shop: Shop, raws: list[Any]) -> list[dict[str, Any]]:
     so a refused event rolls back only its own work and the batch pays for one
     commit instead of a thousand.
     """
-    from patron.events.bulk import lock_members_of, paid_lane
+    from patron.events import bulk
 
     answers: list[dict[str, Any]] = []
+    valid = bulk.validated(raws)
     with transaction.atomic():
-        lock_members_of(shop=shop, raws=raws)
+        bulk.lock_members_of(shop=shop, valid=valid)
         # Plain order.paid events first, together; the rest one by one. A lane
         # event is its member's first in the batch, and members never affect
         # one another, so taking them first changes no outcome.
-        applied = paid_lane(shop=shop, raws=raws)
+        applied = bulk.paid_lane(shop=shop, valid=valid)
         for index, raw in enumerate(raws):
             if index in applied:
                 answers.append(applied[index])
                 continue
             event_id = raw.get("id") if isinstance(raw, dict) else None
             try:
-                outcome = event_ingest(shop=shop, raw=raw)
+                outcome = event_ingest(shop=shop, raw=raw, valid=valid.get(index))
             except PatronError as error:
                 problem = error.as_problem()
                 if error.field is not None:

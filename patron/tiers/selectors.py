@@ -66,14 +66,7 @@ def current_tier(member: Member, tiers: list[Tier] | None = None) -> Tier | None
     active tier. One query (inside an event, one small one: the tiers are
     cached there)."""
     if tiers is None and config_cache.in_scope():
-        tier_id = (
-            MemberTier.objects.filter(member_id=member.pk).values_list("tier_id", flat=True).first()
-        )
-        by_pk = tiers_by_pk(member.shop_id)
-        if tier_id is not None and tier_id in by_pk:
-            return by_pk[tier_id]
-        if tier_id is None:
-            return next((t for t in by_pk.values() if t.is_active), None)
+        return members_tiers(member.shop_id, [member.pk])[member.pk]
     if tiers is not None:
         state = member_state(member)
         return state.tier if state is not None else (tiers[0] if tiers else None)
@@ -88,10 +81,15 @@ def current_tier(member: Member, tiers: list[Tier] | None = None) -> Tier | None
     )
 
 
-def member_tier_rows(member_ids: list[int]) -> dict[int, tuple[int, int | None]]:
-    """(tier id, override id) of the members that have a tier row, by member id."""
-    rows = MemberTier.objects.filter(member_id__in=member_ids)
-    return {m: (t, o) for m, t, o in rows.values_list("member_id", "tier_id", "override_id")}
+def members_tiers(shop_id: int, member_ids: list[int]) -> dict[int, Tier | None]:
+    """``current_tier`` of many members of a shop: their row's tier (retired
+    ones too), else the lowest active tier. One query for the rows; the tiers
+    come from ``tiers_by_pk`` (cached within an event)."""
+    by_pk = tiers_by_pk(shop_id)
+    lowest = next((t for t in by_pk.values() if t.is_active), None)
+    rows = MemberTier.objects.filter(member_id__in=member_ids).values_list("member_id", "tier_id")
+    own = dict(rows)
+    return {m: by_pk.get(own[m]) if m in own else lowest for m in member_ids}
 
 
 def growth_values(

@@ -157,8 +157,8 @@ def _opposite_batches(
     calls: list[str] = []
     real_ingest = event_services.event_ingest
 
-    def ingest_then_pause(*, shop: Any, raw: Any) -> Any:
-        outcome = real_ingest(shop=shop, raw=raw)
+    def ingest_then_pause(*, shop: Any, raw: Any, **kwargs: Any) -> Any:
+        outcome = real_ingest(shop=shop, raw=raw, **kwargs)
         calls.append(raw["id"])
         if not getattr(state, "paused", False):
             state.paused = True
