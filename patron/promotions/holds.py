@@ -24,6 +24,7 @@ from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.members.models import Member
+from patron.orders.models import Order
 from patron.promotions import codes
 from patron.promotions.checkout import CartIn, Evaluation, checkout_evaluate
 from patron.promotions.models import (
@@ -95,7 +96,9 @@ def checkout_reserve(
     """Hold coupons and points for ``order_id``; (hold, created).
 
     Idempotent per order id: the same request again returns the live hold; a
-    different request for an order that already has a live hold is refused.
+    different request for an order that already has a live hold is refused,
+    and so is any request for an order already paid (a retried reserve after
+    the payment would otherwise hold coupons and points for nothing).
     Coupons move ``available → held`` by a conditional update, so the same
     coupon on two orders at once holds for exactly one of them; points are
     debited from the account under its row lock, so the same points cannot be
@@ -109,6 +112,18 @@ def checkout_reserve(
         existing = _live_hold(shop, order_id)
         if existing is not None:
             return _same_or_conflict(existing, member, digest), False
+        status = (
+            Order.objects.filter(shop=shop, external_id=order_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status is not None:
+            raise PatronError(
+                ErrorCode.CONFLICT,
+                f"order {order_id!r} is already {status}: coupons and points are held "
+                "only for an order not yet paid",
+                field="order_id",
+            )
         evaluation = checkout_evaluate(shop=shop, member=member, cart=cart)
         _refuse_unmet(evaluation, cart)
         try:

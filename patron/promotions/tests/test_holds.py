@@ -151,6 +151,40 @@ def test_order_paid_captures_the_hold(shop: Shop, member: Member, setup, send) -
     assert kinds[-2:] == [(EntryKind.HOLD, -5000), (EntryKind.CAPTURE, 0)]
 
 
+def test_an_order_already_paid_cannot_be_reserved_again(
+    shop: Shop, member: Member, setup, send
+) -> None:
+    mj, _ = setup
+    hold = reserve(shop, member, points=5000, coupon_codes=[mj.code])
+    send("order.paid", member.external_id, paid_data(hold))
+    # A reserve for it after the payment holds nothing more: the same cart
+    # gets the captured hold back, another cart a conflict.
+    again, created = holds.checkout_reserve(
+        shop=shop,
+        member=member,
+        order_id="O-1",
+        cart=CartIn(lines=LINES, shipping_fee=1000, points=5000, coupon_codes=[mj.code]),
+    )
+    assert (again.pk, again.status, created) == (hold.pk, HoldStatus.CAPTURED, False)
+    with pytest.raises(PatronError) as exc:
+        reserve(shop, member, points=1000)
+    assert (exc.value.code, exc.value.field) == ("conflict", "order_id")
+    assert CheckoutHold.objects.filter(order_id="O-1").count() == 1
+    assert available_points(member) == 5000
+    # Nor a reserve for a paid order that never had a hold.
+    send(
+        "order.paid",
+        member.external_id,
+        paid_data(hold, order_id="O-9", points_used=0, points_amount=0, coupon_codes=[]),
+    )
+    with pytest.raises(PatronError) as exc:
+        reserve(shop, member, order_id="O-9")
+    assert (exc.value.code, exc.value.field) == ("conflict", "order_id")
+    assert "already paid" in exc.value.detail
+    assert not CheckoutHold.objects.filter(order_id="O-9").exists()
+    assert Coupon.objects.filter(status="held").count() == 0
+
+
 def test_a_coupon_is_never_used_twice(shop: Shop, member: Member, setup) -> None:
     mj, _ = setup
     reserve(shop, member, order_id="O-1", coupon_codes=[mj.code])
