@@ -37,6 +37,10 @@ _SUFFIXES: dict[str, tuple[str, str]] = {
     "debt_repaid": ("（其中 {debt_repaid} 分抵还欠分）", " ({debt_repaid} repaid debt)"),
     "debt": ("（{debt} 分已使用，计为欠分）", " ({debt} already spent, recorded as debt)"),
     "forgiven": ("（{forgiven} 分已使用，不再扣回）", " ({forgiven} already spent, waived)"),
+    "already_expired": (
+        "（其中 {already_expired} 分已过期）",
+        " ({already_expired} had already expired)",
+    ),
     "capped_from": (
         "（已达上限，原为 {capped_from} 分）",
         " (capped; would have been {capped_from})",

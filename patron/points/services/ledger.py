@@ -347,8 +347,11 @@ def do_reverse_earning(
 
     Pending: removed from the lot. Available: from the lot, then from other lots
     earliest expiry first (the member spent them), then by the debt policy:
-    forgiven below zero, or recorded as debt. Expired: already gone, so only
-    lifetime earned goes down.
+    forgiven below zero, or recorded as debt. Expired: what expired is already
+    gone, so for that part only lifetime earned goes down; what the member
+    spent of the lot before it expired is taken back like spent points of an
+    available lot (other lots, then the debt policy). A refund counts against
+    the expired part first, so partial refunds add up to the same as one.
     """
     assert points > 0
     if lot.state in (LotState.PENDING, LotState.CANCELLED):
@@ -368,14 +371,16 @@ def do_reverse_earning(
         )
         LotDraw.objects.create(entry=entry, lot=lot, points=points)
         return entry
+    gone = 0
     if lot.state == LotState.EXPIRED:
-        refs.reason_params = {**refs.reason_params, "already_expired": points}
-        return _write_entry(
-            account, kind=EntryKind.REVERSE, points=-points, refs=refs, d_lifetime=-points, lot=lot
-        )
-    draws = _draw_available(account, points, first=lot)
+        gone = min(points, lot.expired_points - _reversed_after_expiry(lot))
+        if gone:
+            refs.reason_params = {**refs.reason_params, "already_expired": gone}
+        draws = _draw_available(account, points - gone) if points > gone else []
+    else:
+        draws = _draw_available(account, points, first=lot)
     taken = sum(n for _, n in draws)
-    short = points - taken
+    short = points - gone - taken
     debt = short if debt_policy == DebtPolicy.ALLOW_DEBT else 0
     if short:
         refs.reason_params = {
@@ -394,6 +399,17 @@ def do_reverse_earning(
     )
     LotDraw.objects.bulk_create(LotDraw(entry=entry, lot=lt, points=n) for lt, n in draws)
     return entry
+
+
+def _reversed_after_expiry(lot: PointsLot) -> int:
+    """How much of the expired lot's expired points earlier reversals already
+    counted (each records it as ``already_expired``)."""
+    return sum(
+        int(params.get("already_expired", 0))
+        for params in LedgerEntry.objects.filter(lot=lot, kind=EntryKind.REVERSE).values_list(
+            "reason_params", flat=True
+        )
+    )
 
 
 def do_activate(account: PointsAccount, *, lot: PointsLot, refs: Refs) -> LedgerEntry | None:

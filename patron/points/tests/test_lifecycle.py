@@ -18,6 +18,7 @@ from patron.points.models import (
     PointsAccount,
     PointsLot,
 )
+from patron.points.reasons import render_reason
 from patron.points.selectors import ledger_mismatches
 from patron.points.tests.conftest import effects, make_rule
 
@@ -143,6 +144,23 @@ def test_refund_of_spent_points_becomes_debt_repaid_by_later_earnings(shop, memb
     assert activate.reason_params["debt_repaid"] == 90
 
 
+@pytest.mark.parametrize(
+    ("policy", "after", "key"),
+    [
+        (DebtPolicy.FLOOR_ZERO, (0, 98, 0, 98), "forgiven"),
+        (DebtPolicy.ALLOW_DEBT, (0, 98, 120, 98), "debt"),
+    ],
+)
+def test_full_refund_of_spent_points(shop, member, send, program, policy, after, key):
+    _earned_then_spent(shop, member, send, program, policy)
+    # All 130 go: the 10 left on O1's lot, and the 120 spent on O2 by the policy.
+    reversed_ = effects(send.refund("O1", "R1"), "points.reversed")
+    assert sum(r["points"] for r in reversed_) == -130
+    assert sum(r.get(key, 0) for r in reversed_) == 120
+    assert balances(member) == after
+    assert PointsLot.objects.get(order__external_id="O1").remaining == 0
+
+
 def test_refund_returns_points_used_pro_rata_per_unit(shop, member, send, program):
     program.return_window_days = 0
     program.save()
@@ -256,6 +274,74 @@ def test_refund_of_points_that_already_expired_only_lowers_lifetime(shop, member
     result = send.refund("O1", "R1")
     assert effects(result, "points.reversed")[0]["already_expired"] == 100
     assert balances(member) == (0, 0, 0, 0)
+
+
+def _spent_then_expired(shop, member, send, program, policy):
+    """O1 earns 100 (two lines of 50); 60 of them pay for O2 (which earns 99,
+    left pending); the other 40 expire; O3's 30 points are then available."""
+    program.expiry_policy = ExpiryPolicy.MONTHS
+    program.expiry_months = 1
+    program.return_window_days = 0
+    program.debt_policy = policy
+    program.save()
+    make_rule(shop, points_per_yuan=1)
+    send.paid("O1", [("A", 1, 5000), ("B", 1, 5000)])
+    send("order.completed", data={"order_id": "O1"})
+    send.paid("O2", [("C", 1, 10000)], paid_amount=9940, points_used=60)
+    assert balances(member) == (40, 99, 0, 199)
+    clock.advance(dt.timedelta(days=40))
+    assert services.lots_expire_due() == (1, 40)
+    send.paid("O3", [("D", 1, 3000)])
+    send("order.completed", data={"order_id": "O3"})
+    assert balances(member) == (30, 99, 0, 229)
+
+
+@pytest.mark.parametrize(
+    ("policy", "after", "words"),
+    [
+        # L2's 50 were all spent: 20 come back from O3's lot, 30 are waived ...
+        (DebtPolicy.FLOOR_ZERO, (0, 99, 0, 129), "30 already spent, waived"),
+        # ... or owed.
+        (DebtPolicy.ALLOW_DEBT, (0, 99, 30, 129), "30 already spent, recorded as debt"),
+    ],
+)
+def test_refund_of_a_lot_spent_before_the_rest_expired(
+    shop, member, send, program, policy, after, words
+):
+    _spent_then_expired(shop, member, send, program, policy)
+    # L1's 50 count against the 40 that expired first (only lifetime goes
+    # down), then 10 the member spent, taken from O3's lot.
+    first = effects(send.refund("O1", "R1", {"L1": 1}), "points.reversed")[0]
+    assert (first["points"], first["already_expired"]) == (-50, 40)
+    assert "forgiven" not in first and "debt" not in first
+    assert balances(member) == (20, 99, 0, 179)
+    second = effects(send.refund("O1", "R2", {"L2": 1}), "points.reversed")[0]
+    assert second["points"] == -50 and "already_expired" not in second
+    assert second.get("forgiven", second.get("debt")) == 30
+    assert balances(member) == after
+    history = {
+        e.pk: render_reason(e.reason_code, e.reason_params, "en")
+        for e in LedgerEntry.objects.filter(kind="reverse")
+    }
+    assert history[first["entry_id"]] == (
+        "Refund on order O1: points reversed (40 had already expired)"
+    )
+    assert history[second["entry_id"]] == f"Refund on order O1: points reversed ({words})"
+
+
+@pytest.mark.parametrize(
+    ("policy", "after"),
+    [(DebtPolicy.FLOOR_ZERO, (0, 99, 0, 129)), (DebtPolicy.ALLOW_DEBT, (0, 99, 30, 129))],
+)
+def test_full_refund_of_a_lot_spent_before_the_rest_expired(
+    shop, member, send, program, policy, after
+):
+    """One full refund ends where the two partial ones do."""
+    _spent_then_expired(shop, member, send, program, policy)
+    reversed_ = effects(send.refund("O1", "R1"), "points.reversed")
+    assert sum(r["points"] for r in reversed_) == -100
+    assert sum(r.get("already_expired", 0) for r in reversed_) == 40
+    assert balances(member) == after
 
 
 def test_check_ledger_command(shop, member, send):
