@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from patron.core.admin import AuditedModelAdmin
 from patron.core.errors import PatronError
@@ -112,15 +112,12 @@ class AdjustmentForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         member, points = cleaned.get("member"), cleaned.get("points")
-        if not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", "a reason is required")
-        if points == 0:
-            self.add_error("points", "must not be zero")
-        if member is not None and points is not None and points < 0:
-            account = PointsAccount.objects.filter(member=member).first()
-            available = account.available if account else 0
-            if available < -points:
-                self.add_error("points", f"only {available} points available to deduct")
+        if member is not None and points is not None:
+            problem = services.adjustment_problem(
+                member=member, points=points, reason=cleaned.get("reason")
+            )
+            if problem is not None:
+                self.add_error(problem.field, problem.detail)
         return cleaned
 
 
@@ -160,8 +157,12 @@ class PointsAdjustmentAdmin(admin.ModelAdmin):
                 actor=request.user,  # type: ignore[arg-type]
             )
         except PatronError as exc:
+            # The form checked the same things; this is a change between the
+            # check and the save (say, the points were spent meanwhile).
+            # Nothing was saved: say why and go back to the form.
             self.message_user(request, exc.detail, messages.ERROR)
-            raise
+            obj.refused = True
+            return
         obj.pk = created.pk
         obj.state = created.state
         if created.state == AdjustmentState.AWAITING_APPROVAL:
@@ -170,6 +171,18 @@ class PointsAdjustmentAdmin(admin.ModelAdmin):
                 "Above the approval threshold: a second operator must approve it.",
                 messages.WARNING,
             )
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if getattr(obj, "refused", False):
+            return None
+        return super().log_addition(request, obj, message)
+
+    def response_add(
+        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        if getattr(obj, "refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
 
     def _decide(self, request: HttpRequest, queryset: Any, approve: bool) -> None:
         done = 0

@@ -2,6 +2,7 @@
 
 from patron.points.services.adjustments import (
     adjustment_approve,
+    adjustment_problem,
     adjustment_reject,
     adjustment_request,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "account_lock",
     "action_earn",
     "adjustment_approve",
+    "adjustment_problem",
     "adjustment_reject",
     "adjustment_request",
     "birthday_grant_due",

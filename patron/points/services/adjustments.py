@@ -8,6 +8,8 @@ in their history.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.db import transaction
 
@@ -15,7 +17,7 @@ from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.services import audit_record
 from patron.members.models import Member
-from patron.points.models import AdjustmentState, EntryKind, PointsAdjustment
+from patron.points.models import AdjustmentState, EntryKind, PointsAccount, PointsAdjustment
 from patron.points.services.ledger import (
     Refs,
     account_lock,
@@ -55,26 +57,48 @@ def _apply(adjustment: PointsAdjustment, *, approver: User | None) -> None:
     adjustment.save(update_fields=["entry", "state", "decided_by", "decided_at"])
 
 
-def adjustment_request(
-    *, member: Member, points: int, reason: str, actor: User
-) -> PointsAdjustment:
-    """Record an adjustment; apply it now unless it is above the approval threshold."""
-    if not actor.has_perm("points.adjust_points"):
-        raise PatronError(ErrorCode.FORBIDDEN, "you may not adjust points", status=403)
-    reason = (reason or "").strip()
-    if not reason:
-        raise PatronError(ErrorCode.VALIDATION_ERROR, "a reason is required", field="reason")
+def adjustment_problem(*, member: Member, points: Any, reason: str | None) -> PatronError | None:
+    """What is wrong with this adjustment request (naming the field), or None:
+    a reason is required; points must be a non-zero whole number within
+    ±MAX_ADJUSTMENT; a deduction that applies at once (not above the
+    approval threshold) cannot exceed what is available now; a larger one is
+    checked when approved. The admin form shows the same checks as form
+    errors."""
+    if not (reason or "").strip():
+        return PatronError(ErrorCode.VALIDATION_ERROR, "a reason is required", field="reason")
     if (
         not isinstance(points, int)
         or isinstance(points, bool)
         or points == 0
         or abs(points) > MAX_ADJUSTMENT
     ):
-        raise PatronError(
+        return PatronError(
             ErrorCode.VALIDATION_ERROR,
-            f"points must be a non-zero whole number up to ±{MAX_ADJUSTMENT}",
+            f"points must be a non-zero whole number up to ±{MAX_ADJUSTMENT:,}",
             field="points",
         )
+    if points < 0 and -points <= program_for(member.shop).approval_threshold:
+        account = PointsAccount.objects.filter(member=member).first()
+        available = account.available if account else 0
+        if available < -points:
+            return PatronError(
+                ErrorCode.INSUFFICIENT_POINTS,
+                f"only {available} points available to deduct",
+                field="points",
+            )
+    return None
+
+
+def adjustment_request(
+    *, member: Member, points: int, reason: str, actor: User
+) -> PointsAdjustment:
+    """Record an adjustment; apply it now unless it is above the approval threshold."""
+    if not actor.has_perm("points.adjust_points"):
+        raise PatronError(ErrorCode.FORBIDDEN, "you may not adjust points", status=403)
+    problem = adjustment_problem(member=member, points=points, reason=reason)
+    if problem is not None:
+        raise problem
+    reason = reason.strip()
     program = program_for(member.shop)
     needs_approval = abs(points) > program.approval_threshold
     with transaction.atomic():

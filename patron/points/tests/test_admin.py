@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -84,6 +85,30 @@ def test_adjustment_added_and_approved_in_the_admin(member, program):
     adj.refresh_from_db()
     assert adj.state == AdjustmentState.APPLIED
     assert PointsAccount.objects.get(member=member).available == 5000
+
+
+def test_adjustment_form_refuses_bad_sizes_with_form_errors(member, program, monkeypatch):
+    client = _admin()
+    url = "/admin/points/pointsadjustment/add/"
+    for points, words in [
+        ("20000000", "points must be a non-zero whole number up to ±10,000,000"),
+        ("0", "points must be a non-zero whole number"),
+        ("-5", "only 0 points available to deduct"),
+    ]:
+        response = client.post(url, {"member": str(member.pk), "points": points, "reason": "x"})
+        assert response.status_code == 200, points
+        assert words in response.content.decode()
+    response = client.post(url, {"member": str(member.pk), "points": "5", "reason": "  "})
+    assert "a reason is required" in response.content.decode()
+    # A deduction that passed the form but lost the points before the save
+    # (another request spent them) is refused with a message, not a 500.
+    monkeypatch.setattr("patron.points.services.adjustment_problem", lambda **kw: None)
+    response = client.post(url, {"member": str(member.pk), "points": "-5", "reason": "x"})
+    assert response.status_code == 302
+    follow = client.get(response["Location"])
+    assert "only 0 points available to deduct" in follow.content.decode().lower()
+    assert PointsAdjustment.objects.count() == 0
+    assert not LogEntry.objects.exists()
 
 
 def test_read_only_ledger_screens_render(member, program):
