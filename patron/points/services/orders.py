@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from patron.core import clock
 from patron.core.money import Rounding, allocate, divide
@@ -35,6 +35,7 @@ from patron.points.services.ledger import (
     expiry_for,
     program_for,
 )
+from patron.rules.models import EarningRuleVersion
 
 
 def _event_id(event: Event | None) -> int | None:
@@ -67,11 +68,27 @@ def order_redeem(*, order: Order, event: Event | None = None) -> list[dict[str, 
     ]
 
 
-def _activation_refs(lot: PointsLot, order_external_id: str) -> Refs:
+def _with_rule(lots: QuerySet[PointsLot]) -> QuerySet[PointsLot]:
+    """Lock ``lots`` (only them: not the rule versions joined) and give each
+    the earning rule of its version, which its later entries record."""
+    return lots.select_for_update(of=("self",)).annotate(version_rule_id=F("rule_version__rule_id"))
+
+
+def _rule_id(lot: PointsLot) -> int | None:
+    if hasattr(lot, "version_rule_id"):
+        return lot.version_rule_id  # type: ignore[no-any-return]
+    if lot.rule_version_id is None:
+        return None
+    return EarningRuleVersion.objects.values_list("rule_id", flat=True).get(pk=lot.rule_version_id)
+
+
+def _activation_refs(lot: PointsLot, order_external_id: str, event: Event | None = None) -> Refs:
     return Refs(
         reason_code="order_activate",
         reason_params={"order_id": order_external_id},
+        rule_id=_rule_id(lot),
         rule_version_id=lot.rule_version_id,
+        event_id=_event_id(event),
         order_id=lot.order_id,
     )
 
@@ -91,12 +108,10 @@ def order_completed(*, order: Order, event: Event | None = None) -> list[dict[st
     ]
     if available_at <= clock.now():
         account = account_lock(member=order.member)
-        for lot in (
-            PointsLot.objects.select_for_update()
-            .filter(order=order, state=LotState.PENDING)
-            .order_by("pk")
-        ):
-            entry = do_activate(account, lot=lot, refs=_activation_refs(lot, order.external_id))
+        pending_lots = PointsLot.objects.filter(order=order, state=LotState.PENDING)
+        for lot in _with_rule(pending_lots).order_by("pk"):
+            refs = _activation_refs(lot, order.external_id, event)
+            entry = do_activate(account, lot=lot, refs=refs)
             if entry is not None:
                 effects.append(
                     {"type": "points.activated", "points": entry.points, "entry_id": entry.pk}
@@ -158,7 +173,7 @@ def _reverse_and_return(
         # Lock the lots before touching them (account row is already ours).
         locked = {
             lot.pk: lot
-            for lot in PointsLot.objects.select_for_update().filter(pk__in=per_lot).order_by("pk")
+            for lot in _with_rule(PointsLot.objects.filter(pk__in=per_lot)).order_by("pk")
         }
         for lot_id, points in per_lot.items():
             lot = locked[lot_id]
@@ -174,6 +189,7 @@ def _reverse_and_return(
                 refs=Refs(
                     reason_code=reason,
                     reason_params=params,
+                    rule_id=_rule_id(lot),
                     rule_version_id=lot.rule_version_id,
                     event_id=_event_id(event),
                     order_id=order.pk,
@@ -278,8 +294,11 @@ def pending_activate_due(*, now: dt.datetime | None = None, batch: int = 500) ->
             with transaction.atomic():
                 account = PointsAccount.objects.select_for_update().get(pk=account_id)
                 due = (
-                    PointsLot.objects.select_for_update(of=("self",))
-                    .filter(account=account, state=LotState.PENDING, available_at__lte=now)
+                    _with_rule(
+                        PointsLot.objects.filter(
+                            account=account, state=LotState.PENDING, available_at__lte=now
+                        )
+                    )
                     .annotate(order_external_id=F("order__external_id"))
                     .order_by("pk")
                 )

@@ -70,6 +70,35 @@ def test_zero_day_window_activates_on_completion(shop, member, send, program):
     assert balances(member) == (100, 0, 0, 100)
 
 
+def test_every_entry_of_an_order_records_its_rule_and_event(shop, member, send, program):
+    """Earn, activate (by the completion event and by the job) and reverse all
+    name the rule and version the points came from, and the event that moved
+    them, so history can always say which rule a point belongs to."""
+    program.return_window_days = 0
+    program.save()
+    rule = make_rule(shop, points_per_yuan=1)
+    version = rule.current_version
+    send.paid("O1", [("A", 1, 10000)])
+    done = send("order.completed", data={"order_id": "O1"})["id"]
+    program.return_window_days = 7
+    program.save()
+    send.paid("O2", [("B", 1, 5000)])
+    send("order.completed", data={"order_id": "O2"})
+    clock.advance(dt.timedelta(days=8))
+    assert services.pending_activate_due() == 1
+    refund = send.refund("O1", "R1")["id"]
+    rows = list(
+        LedgerEntry.objects.order_by("pk").values_list(
+            "kind", "order__external_id", "rule_id", "rule_version_id", "event__external_id"
+        )
+    )
+    earn1, activate1, earn2, activate2, reverse1 = rows
+    assert earn1[2:4] == earn2[2:4] == (rule.pk, version.pk)
+    assert activate1 == ("activate", "O1", rule.pk, version.pk, done)
+    assert activate2 == ("activate", "O2", rule.pk, version.pk, None)  # the job: no event
+    assert reverse1 == ("reverse", "O1", rule.pk, version.pk, refund)
+
+
 def test_cancel_before_activation_removes_pending_points(shop, member, send):
     make_rule(shop, points_per_yuan=1)
     send.paid("O1", [("A", 1, 10000)])
