@@ -14,6 +14,7 @@ from patron.core import clock
 from patron.members.models import Member
 from patron.points.models import LedgerEntry, LotDraw, LotState, PointsAccount, PointsLot
 from patron.points.reasons import render_reason
+from patron.points.services.ledger import add_months, local_midnight
 
 
 def account_get(*, member: Member) -> PointsAccount | None:
@@ -21,14 +22,15 @@ def account_get(*, member: Member) -> PointsAccount | None:
 
 
 def expiry_schedule(*, account: PointsAccount | None, months: int = 12) -> list[dict[str, Any]]:
-    """(date, points) of available points expiring in the next ``months`` months.
-
-    The date is the last day the points can still be used (shop time zone).
+    """(date, points) of available points expiring in the next ``months`` months:
+    whose last usable day is at most the same day ``months`` calendar months
+    from today (shop time zone), the date being that last day.
     """
     if account is None:
         return []
     now = clock.now()
-    horizon = now + dt.timedelta(days=31 * months)
+    last_day = add_months(timezone.localtime(now).date(), months)
+    horizon = local_midnight(last_day + dt.timedelta(days=1))
     rows = (
         PointsLot.objects.filter(
             account=account,

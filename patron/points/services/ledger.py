@@ -57,7 +57,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise ValueError(day)  # unreachable
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
+def local_midnight(day: dt.date) -> dt.datetime:
     from django.utils import timezone
 
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
@@ -72,9 +72,9 @@ def expiry_for(program: PointsProgram, earned_at: dt.datetime) -> dt.datetime | 
         return None
     if program.expiry_policy == ExpiryPolicy.MONTHS:
         # Valid through the whole day N months later.
-        return _local_midnight(add_months(earned_day, program.expiry_months) + dt.timedelta(days=1))
+        return local_midnight(add_months(earned_day, program.expiry_months) + dt.timedelta(days=1))
     # YEAR_END_NEXT: valid through 31 December of the following year.
-    return _local_midnight(dt.date(earned_day.year + 2, 1, 1))
+    return local_midnight(dt.date(earned_day.year + 2, 1, 1))
 
 
 def accounts_lock(

@@ -83,6 +83,29 @@ def test_balance_and_history(api, shop, member, program, t0):
     assert len(page2["items"]) == 1 and page2["next_before"] is None
 
 
+def test_expiry_schedule_covers_exactly_the_next_twelve_calendar_months(api, member, program):
+    from django.db import transaction
+
+    from patron.points.models import EntryKind
+    from patron.points.services.ledger import Refs, account_lock, do_credit, local_midnight
+
+    clock.freeze(dt.datetime(2027, 3, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    with transaction.atomic():
+        account = account_lock(member=member)
+        # Usable through 2028-03-01 (12 months from today) and 2028-03-02 (one day more).
+        for points, last_day in [(10, dt.date(2028, 3, 1)), (20, dt.date(2028, 3, 2))]:
+            do_credit(
+                account,
+                points=points,
+                kind=EntryKind.ADJUST,
+                refs=Refs(reason_code="adjust", reason_params={"note": "t"}),
+                expires_at=local_midnight(last_day + dt.timedelta(days=1)),
+            )
+    balance = api.get("/api/v1/members/M1/points").json()
+    assert balance["available"] == 30
+    assert balance["expiring"] == [{"date": "2028-03-01", "points": 10}]
+
+
 def test_unknown_member_and_scope(api, make_api, member):
     assert api.get("/api/v1/members/nobody/points").status_code == 422
     reader = make_api("members:read")

@@ -78,6 +78,7 @@ def test_every_entry_of_an_order_records_its_rule_and_event(shop, member, send, 
     program.save()
     rule = make_rule(shop, points_per_yuan=1)
     version = rule.current_version
+    assert version is not None
     send.paid("O1", [("A", 1, 10000)])
     done = send("order.completed", data={"order_id": "O1"})["id"]
     program.return_window_days = 7
