@@ -113,8 +113,17 @@ def paid_order_problem(shop: Shop, data: PaidOrderInput) -> PatronError | None:
     return None
 
 
+def paid_order_draft(
+    shop: Shop, member: Member | None, data: PaidOrderInput, at: dt.datetime
+) -> tuple[Order, list[OrderLine]]:
+    """The order and lines ``order_record_paid`` would write, unsaved (the
+    points preview works out its answer from them)."""
+    order = _paid_order(shop, member, data, at, clock.now())
+    return order, _paid_lines(order, data)
+
+
 def _paid_order(
-    shop: Shop, member: Member, data: PaidOrderInput, at: dt.datetime, now: dt.datetime
+    shop: Shop, member: Member | None, data: PaidOrderInput, at: dt.datetime, now: dt.datetime
 ) -> Order:
     """The unsaved order row of a paid order (stored as paid at once; its
     history still records created -> paid)."""

@@ -7,18 +7,17 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from patron.core import clock
 from patron.core.api import json_response, shop_for, with_idempotency
-from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
+from patron.core.validation import AwareDateTime
+from patron.events.handlers import paid_order_input
+from patron.events.schemas import OrderPaidData
 from patron.members import selectors as member_selectors
-from patron.orders.services import line_goods_shares
-from patron.points import earning, selectors, services
-from patron.points.services.earn import cap_room
-from patron.rules.models import Trigger
-from patron.rules.selectors import versions_in_force
+from patron.orders import services as order_services
+from patron.points import selectors, services
 
 router = Router(tags=["points"])
 
@@ -129,24 +128,12 @@ def points_checkin(request: HttpRequest, external_id: str) -> HttpResponse:
     return with_idempotency(request, shop, handler)
 
 
-class PreviewLineIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    line_id: Id
-    sku: Id
-    category: Annotated[str, Field(max_length=100)] = ""
-    quantity: Annotated[int, Field(gt=0, le=100_000, strict=True)]
-    unit_price: Fen
+class PreviewIn(OrderPaidData):
+    """An order.paid event's data (the order id optional), for whom, and when."""
 
-
-class PreviewIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    order_id: Annotated[str, Field(max_length=64)] = ""
     member: Id | None = None
-    lines: Annotated[list[PreviewLineIn], Field(min_length=1, max_length=500)]
-    paid_amount: Fen
-    shipping_fee: Fen = 0
-    points_used: Annotated[int, Field(ge=0, le=10**12, strict=True)] = 0
-    coupon_codes: Annotated[list[Id], Field(max_length=20)] = Field(default_factory=list)
-    paid_at: dt.datetime | None = None
+    paid_at: AwareDateTime | None = None
 
 
 class PreviewRuleOut(Schema):
@@ -172,76 +159,49 @@ class PreviewOut(Schema):
     summary="What would this order earn, and by which rules? Writes nothing.",
 )
 def points_preview(request: HttpRequest, payload: PreviewIn) -> HttpResponse:
+    """The order is checked and worked out exactly as its order.paid event would
+    be (same builders, rules, caps and line splits), at ``paid_at`` (default
+    now), for ``member`` (their tier and caps; none: a member without any)."""
     shop = shop_for(request, ApiScope.POINTS_READ)
     member = (
         member_selectors.member_get(shop=shop, external_id=payload.member, field="member")
         if payload.member
         else None
     )
-    if payload.paid_amount > sum(ln.quantity * ln.unit_price for ln in payload.lines) + (
-        payload.shipping_fee
-    ):
-        raise PatronError(
-            ErrorCode.VALIDATION_ERROR,
-            "paid_amount exceeds lines plus shipping",
-            field="paid_amount",
-        )
-    at = payload.paid_at or clock.now()
-    if at.tzinfo is None:
-        raise PatronError(ErrorCode.VALIDATION_ERROR, "needs a time zone", field="paid_at")
-    shares = line_goods_shares(
-        payload.paid_amount,
-        payload.shipping_fee,
-        [ln.quantity * ln.unit_price for ln in payload.lines],
+    data = paid_order_input(payload)
+    problem = order_services.paid_order_problem(shop, data)
+    if problem is not None:
+        problem.field = (problem.field or "").removeprefix("data.") or None
+        raise problem
+    rules, skipped = services.order_preview(
+        shop=shop,
+        member=member,
+        data=data,
+        at=payload.paid_at or clock.now(),
+        # What the event would carry as its data: what was sent, as sent.
+        event_data=payload.model_dump(
+            mode="json", exclude_unset=True, exclude={"member", "paid_at"}
+        ),
     )
-    facts = earning.OrderFacts(
-        order_id="",
-        lines=[
-            earning.LineFacts(
-                line_id=ln.line_id,
-                sku=ln.sku,
-                category=ln.category,
-                quantity=ln.quantity,
-                unit_price=ln.unit_price,
-                paid_amount=share,
-            )
-            for ln, share in zip(payload.lines, shares, strict=True)
-        ],
-        paid_amount=payload.paid_amount,
-        shipping_fee=payload.shipping_fee,
-        items_amount=sum(ln.quantity * ln.unit_price for ln in payload.lines),
-        points_used=payload.points_used,
-        coupon_codes=list(payload.coupon_codes),
-        paid_at=at,
-        event_data=payload.model_dump(mode="json", exclude={"member"}),
-    )
-    versions = versions_in_force(shop=shop, trigger=Trigger.ORDER_PAID, at=at)
-    earned, skipped = earning.order_earnings(facts=facts, member=member, versions=versions)
-    account = selectors.account_get(member=member) if member else None
-    rules = []
-    for e in earned:
-        room = cap_room(account, e.version, clock.now())
-        points, capped_from = e.points, None
-        if room is not None and room < points:
-            capped_from, points = points, room
-        rules.append(
-            {
-                "rule_id": e.version.rule_id,
-                "rule": e.version.rule.name,
-                "rule_version": e.version.version,
-                "points": points,
-                "lines": e.line_points,
-                "multipliers": e.multipliers,
-                "capped_from": capped_from,
-            }
-        )
+    answer = [
+        {
+            "rule_id": r.earning.version.rule_id,
+            "rule": r.earning.version.rule.name,
+            "rule_version": r.earning.version.version,
+            "points": r.points,
+            "lines": r.line_points,
+            "multipliers": r.earning.multipliers,
+            "capped_from": r.earning.capped_from,
+        }
+        for r in rules
+    ]
     window = services.program_for(shop).return_window_days
     return json_response(
         200,
         {
-            "points": sum(r["points"] for r in rules),
+            "points": sum(r.points for r in rules),
             "pending_until": f"order completed + {window} days",
-            "rules": rules,
+            "rules": answer,
             "not_applied": [
                 {"rule_id": s.version.rule_id, "rule": s.version.rule.name, "why": s.why}
                 for s in skipped

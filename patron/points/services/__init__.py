@@ -11,6 +11,7 @@ from patron.points.services.earn import (
     birthday_grant_due,
     checkin_record,
     order_earn,
+    order_preview,
 )
 from patron.points.services.expiry import lots_expire_due
 from patron.points.services.ledger import account_lock, program_for
@@ -35,6 +36,7 @@ __all__ = [
     "order_cancelled",
     "order_completed",
     "order_earn",
+    "order_preview",
     "order_redeem",
     "order_refunded",
     "pending_activate_due",

@@ -22,6 +22,7 @@ from patron.core.models import Shop
 from patron.core.money import allocate
 from patron.events.models import Event
 from patron.members.models import Member
+from patron.orders import services as order_services
 from patron.orders.models import Order, OrderLine
 from patron.points import earning
 from patron.points.models import (
@@ -79,6 +80,49 @@ def cap_room(
     return max(0, room or 0)
 
 
+def capped(e: earning.RuleEarning, room: int | None) -> tuple[int, dict[str, int]]:
+    """What rule earning ``e`` gives with ``room`` left under its caps (None:
+    no cap), and each line's share of it; notes ``e.capped_from`` when cut."""
+    if room is None or room >= e.points:
+        return e.points, e.line_points
+    ids = list(e.line_points)
+    e.capped_from = e.points
+    return room, dict(zip(ids, allocate(room, [e.line_points[i] for i in ids]), strict=True))
+
+
+@dataclass
+class PreviewedRule:
+    earning: earning.RuleEarning
+    points: int  # after caps
+    line_points: dict[str, int]
+
+
+def order_preview(
+    *,
+    shop: Shop,
+    member: Member | None,
+    data: order_services.PaidOrderInput,
+    at: dt.datetime,
+    event_data: dict[str, Any],
+) -> tuple[list[PreviewedRule], list[earning.Skipped]]:
+    """What ``order_earn`` would credit, rule by rule and line by line, if
+    this order were paid at ``at`` and its event arrived now; and the rules
+    that would give nothing. Writes nothing: the order and its lines are
+    built as ``order_record_paid`` would build them, and the rules, caps and
+    splits are the ones ``order_earn`` applies."""
+    order, lines = order_services.paid_order_draft(shop, member, data, at)
+    versions = versions_in_force(shop=shop, trigger=Trigger.ORDER_PAID, at=at)
+    facts = order_facts(order, lines, event_data)
+    earned, skipped = earning.order_earnings(facts=facts, member=member, versions=versions)
+    account = PointsAccount.objects.filter(member=member).first() if member else None
+    now = clock.now()
+    rules = []
+    for e in earned:
+        points, line_points = capped(e, cap_room(account, e.version, now))
+        rules.append(PreviewedRule(e, points, line_points))
+    return rules, skipped
+
+
 def _rule_effect(version: EarningRuleVersion, points: int, **extra: Any) -> dict[str, Any]:
     return {
         "rule_id": version.rule_id,
@@ -126,12 +170,7 @@ def order_earn(*, order: Order, member: Member, event: Event | None = None) -> l
     by_line_id = {ln.line_id: ln for ln in lines}
     effects: list[dict[str, Any]] = []
     for e in earned:
-        points, line_points = e.points, e.line_points
-        room = cap_room(account, e.version, now)
-        if room is not None and room < points:
-            ids = list(line_points)
-            line_points = dict(zip(ids, allocate(room, [line_points[i] for i in ids]), strict=True))
-            e.capped_from, points = points, room
+        points, line_points = capped(e, cap_room(account, e.version, now))
         if points <= 0:
             effects.append({"type": "points.capped", **_rule_effect(e.version, 0)})
             continue
@@ -371,11 +410,35 @@ def action_earn(
     return effects
 
 
-PROFILE_FIELDS = ("name", "phone", "email", "birthday", "gender")
+def member_milestones_earn(
+    *, member: Member, signed_up: bool, profile_completed: bool, event: Event | None = None
+) -> list[dict[str, Any]]:
+    """Sign-up and profile-completed points, for the moment the member was
+    created or their profile first became complete (``members.services``
+    decides that moment and calls this in its transaction). The once keys keep
+    each rule's bonus to one per member even so.
 
-
-def profile_is_complete(member: Member) -> bool:
-    return all(getattr(member, f) for f in PROFILE_FIELDS)
+    Rules are in force at the event's time when an event caused it, else now;
+    their conditions see the event's data, or none.
+    """
+    at = event.occurred_at if event is not None else clock.now()
+    data = dict(event.payload.get("data") or {}) if event is not None else {}
+    effects: list[dict[str, Any]] = []
+    for happened, trigger, once_key, reason_code in (
+        (signed_up, Trigger.MEMBER_REGISTERED, "signup", "signup"),
+        (profile_completed, Trigger.PROFILE_COMPLETED, "profile", "profile_completed"),
+    ):
+        if happened:
+            effects += action_earn(
+                member=member,
+                trigger=trigger,
+                data=data,
+                at=at,
+                event=event,
+                once_key=once_key,
+                reason_code=reason_code,
+            )
+    return effects
 
 
 def checkin_record(*, member: Member) -> dict[str, Any]:

@@ -5,13 +5,19 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group, User
 
-from patron.core import roles
+from patron.core import clock, roles
 from patron.core.errors import PatronError
 from patron.core.models import AuditLog
 from patron.core.services import roles_sync
 from patron.points.models import AdjustmentState, LedgerEntry, PointsAccount
 from patron.points.selectors import entries_page, ledger_mismatches
-from patron.points.services import adjustment_approve, adjustment_reject, adjustment_request
+from patron.points.services import (
+    action_earn,
+    adjustment_approve,
+    adjustment_reject,
+    adjustment_request,
+)
+from patron.points.tests.conftest import make_rule
 
 
 @pytest.fixture
@@ -108,3 +114,77 @@ def test_roles_hold_the_points_permissions(staff):
     assert staff("mk", roles.MARKETING).has_perm("points.adjust_points")
     assert not staff("mk2", roles.MARKETING).has_perm("points.approve_adjustment")
     assert staff("fin", roles.FINANCE).has_perm("points.approve_adjustment")
+
+
+def _earn(shop, member, points: int) -> None:
+    """Available points from an action rule, so no adjustment is needed to fund one."""
+    make_rule(shop, "custom.grant", points=points)
+    action_earn(member=member, trigger="custom.grant", data={}, at=clock.now())
+
+
+def test_large_deduction_applies_once_a_second_operator_approves(shop, member, program, staff):
+    marketer = staff("mk", roles.MARKETING)
+    finance = staff("fin", roles.FINANCE)
+    _earn(shop, member, 3000)
+    adj = adjustment_request(member=member, points=-2500, reason="duplicate orders", actor=marketer)
+    assert adj.state == AdjustmentState.AWAITING_APPROVAL
+    assert available(member) == 3000
+    assert not LedgerEntry.objects.filter(kind="adjust").exists()
+    approved = adjustment_approve(adjustment=adj, actor=finance)
+    assert (approved.state, approved.decided_by) == (AdjustmentState.APPLIED, finance)
+    acc = PointsAccount.objects.get(member=member)
+    # Spent, not un-earned: lifetime earned stays
+    assert (acc.available, acc.pending, acc.debt, acc.lifetime_earned) == (500, 0, 0, 3000)
+    entry = LedgerEntry.objects.get(kind="adjust")
+    assert approved.entry == entry
+    assert (entry.points, entry.delta_available, entry.delta_lifetime) == (-2500, -2500, 0)
+    assert entry.operator == marketer  # who asked; the approver is on the adjustment
+    assert entry.reason_params == {"note": "duplicate orders", "adjustment_id": adj.pk}
+    assert entries_page(member=member, language="en")["items"][0]["reason"] == (
+        "Adjusted by staff: duplicate orders"
+    )
+    assert ledger_mismatches() == []
+
+
+def test_adjustment_exactly_at_the_threshold_applies_at_once(shop, member, program, staff):
+    """ "Above" the threshold needs approval: exactly the threshold does not, one more does."""
+    program.approval_threshold = 800
+    program.save()
+    marketer = staff("mk", roles.MARKETING)
+    grant = adjustment_request(member=member, points=800, reason="at threshold", actor=marketer)
+    assert grant.state == AdjustmentState.APPLIED
+    assert available(member) == 800
+    deduct = adjustment_request(member=member, points=-800, reason="at threshold", actor=marketer)
+    assert deduct.state == AdjustmentState.APPLIED
+    assert available(member) == 0
+    over = [
+        adjustment_request(member=member, points=p, reason="over", actor=marketer)
+        for p in (801, -801)
+    ]
+    assert [a.state for a in over] == [AdjustmentState.AWAITING_APPROVAL] * 2
+    assert available(member) == 0
+    assert list(LedgerEntry.objects.order_by("pk").values_list("points", flat=True)) == [800, -800]
+
+
+def test_large_deduction_approved_after_the_balance_fell_is_refused(shop, member, program, staff):
+    marketer = staff("mk", roles.MARKETING)
+    finance = staff("fin", roles.FINANCE)
+    _earn(shop, member, 3000)
+    adj = adjustment_request(member=member, points=-2500, reason="fraud", actor=marketer)
+    # While it waits, the member spends (here: a small deduction applied at once)
+    adjustment_request(member=member, points=-600, reason="correction", actor=marketer)
+    assert available(member) == 2400
+    entries = LedgerEntry.objects.count()
+    with pytest.raises(PatronError) as caught:
+        adjustment_approve(adjustment=adj, actor=finance)
+    assert (caught.value.code, caught.value.status) == ("insufficient_points", 409)
+    assert caught.value.detail == "2500 points needed, 2400 available"
+    adj.refresh_from_db()
+    assert (adj.state, adj.decided_by, adj.entry) == (AdjustmentState.AWAITING_APPROVAL, None, None)
+    assert available(member) == 2400
+    assert LedgerEntry.objects.count() == entries
+    assert not AuditLog.objects.filter(action="points_adjustment.approve").exists()
+    # It can still be decided: rejected, it changes nothing either
+    adjustment_reject(adjustment=adj, actor=finance, note="balance already spent")
+    assert available(member) == 2400
+    assert ledger_mismatches() == []

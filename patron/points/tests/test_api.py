@@ -163,6 +163,40 @@ def test_preview_validation_names_the_field(api, shop):
     response = api.post("/api/v1/points/preview", {"lines": [], "paid_amount": 1})
     assert response.status_code == 422
     assert response.json()["field"] == "lines"
+    line = {"line_id": "a", "sku": "S", "quantity": 1, "unit_price": 100}
+    # What the order.paid event would refuse, the preview refuses the same way.
+    for body, field in [
+        ({"lines": [line, line], "paid_amount": 200}, "lines"),
+        ({"lines": [line], "paid_amount": 100, "currency": "USD"}, "currency"),
+        ({"lines": [line], "paid_amount": 101}, "paid_amount"),
+    ]:
+        response = api.post("/api/v1/points/preview", body)
+        assert (response.status_code, response.json()["field"]) == (422, field), body
+
+
+def test_preview_sees_the_order_as_its_event_would(api, shop, member, program):
+    """A condition over the data the event carries (the discount, sent or not)
+    gives the preview the answer the event then gets."""
+    make_rule(
+        shop,
+        name="Full price",
+        points_per_yuan=2,
+        condition="has(event.data.discount_amount) && event.data.discount_amount == 0",
+    )
+    make_rule(shop, name="Base", points_per_yuan=1)
+    for n, (extra, points) in enumerate(
+        [
+            ({"discount_amount": 1000, "paid_amount": 9000}, 90),
+            ({"discount_amount": 0}, 300),
+            ({}, 100),
+        ]
+    ):
+        event = _paid(f"O{n}", [("S", 1, 10000)], **extra)
+        preview = api.post("/api/v1/points/preview", {"member": "M1", **event["data"]}).json()
+        assert preview["points"] == points, extra
+        result = api.post("/api/v1/events", event).json()["result"]
+        earned = [e["points"] for e in result["effects"] if e["type"] == "points.earned"]
+        assert sum(earned) == points, extra
 
 
 def test_order_earn_query_count_is_pinned(shop, member, program, django_assert_num_queries):
