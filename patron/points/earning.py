@@ -16,6 +16,7 @@ line reverses exactly what that line earned.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -152,8 +153,19 @@ def order_activation(
 
 
 def is_member_day(version: EarningRuleVersion, at: dt.datetime) -> bool:
+    """On the configured day of the month, shop time; a day of 29 to 31 falls
+    on the last day of a month that is shorter."""
     day = version.member_day_of_month
-    return day is not None and timezone.localtime(at).day == day
+    if day is None:
+        return False
+    local = timezone.localtime(at).date()
+    return local.day == min(day, calendar.monthrange(local.year, local.month)[1])
+
+
+def in_campaign(version: EarningRuleVersion, at: dt.datetime) -> bool:
+    """In the rule's campaign window [start, end)."""
+    starts, ends = version.campaign_starts_at, version.campaign_ends_at
+    return starts is not None and ends is not None and starts <= at < ends
 
 
 def order_earnings(
@@ -180,19 +192,25 @@ def order_earnings(
             continue
         tier_pct = int(v.tier_multipliers.get(tier, tier_default_pct)) if tier else 100
         day_pct = v.member_day_multiplier if is_member_day(v, facts.paid_at) else 100
+        campaign_pct = v.campaign_multiplier if in_campaign(v, facts.paid_at) else 100
         numerators: list[int] = []
         for ln in facts.lines:
             line_pct = v.sku_multipliers.get(ln.sku, v.category_multipliers.get(ln.category, 100))
             numerators.append(
-                ln.paid_amount * v.points_per_yuan * int(line_pct) * tier_pct * day_pct
+                ln.paid_amount
+                * v.points_per_yuan
+                * int(line_pct)
+                * tier_pct
+                * day_pct
+                * campaign_pct
             )
-        denominator = 100 * 100 * 100 * 100  # fen per yuan, three percentages
+        denominator = 100**5  # fen per yuan, four percentages
         total = divide(sum(numerators), denominator, Rounding.DOWN)
         if total <= 0:
             skipped.append(Skipped(v, "zero_points"))
             continue
         parts = allocate(total, numerators)
-        multipliers = {"tier": tier_pct, "member_day": day_pct}
+        multipliers = {"tier": tier_pct, "member_day": day_pct, "campaign": campaign_pct}
         earned.append(
             RuleEarning(
                 version=v,

@@ -46,6 +46,7 @@ _SUFFIXES: dict[str, tuple[str, str]] = {
         " (capped; would have been {capped_from})",
     ),
     "streak_bonus": ("，连签奖励 {streak_bonus} 分", ", streak bonus {streak_bonus}"),
+    "campaign": ("，{campaign}活动", ", {campaign}"),
 }
 
 

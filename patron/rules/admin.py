@@ -73,6 +73,8 @@ class _EarningRuleFormBase(forms.ModelForm):
         ):
             data[name] = data[name] or 0
         data["member_day_multiplier"] = data["member_day_multiplier"] or 100
+        data["campaign_multiplier"] = data["campaign_multiplier"] or 100
+        data["campaign_name"] = data["campaign_name"] or ""
         data["condition"] = data["condition"] or ""
         return data
 
@@ -138,6 +140,17 @@ class EarningRuleAdmin(admin.ModelAdmin):
                         "tier_multipliers",
                         "member_day_of_month",
                         "member_day_multiplier",
+                    ]
+                },
+            ),
+            (
+                "Campaign",
+                {
+                    "fields": [
+                        "campaign_name",
+                        "campaign_starts_at",
+                        "campaign_ends_at",
+                        "campaign_multiplier",
                     ]
                 },
             ),

@@ -80,6 +80,13 @@ class EarningRuleVersion(models.Model):
         _("member day (day of month)"), null=True, blank=True
     )
     member_day_multiplier = models.PositiveIntegerField(_("member day multiplier (%)"), default=100)
+    # A campaign (say Double 11, ×3) multiplies the order's points in its window.
+    campaign_name = models.CharField(_("campaign"), max_length=100, blank=True)
+    campaign_starts_at = models.DateTimeField(_("campaign starts at"), null=True, blank=True)
+    campaign_ends_at = models.DateTimeField(_("campaign ends at"), null=True, blank=True)
+    campaign_multiplier = models.PositiveIntegerField(
+        _("campaign multiplier (%)"), default=100, blank=True
+    )
     # Caps per member, in points earned from this rule (0 = no cap).
     daily_cap = models.PositiveIntegerField(_("daily cap per member"), default=0)
     monthly_cap = models.PositiveIntegerField(_("monthly cap per member"), default=0)

@@ -31,6 +31,10 @@ VERSION_FIELDS = (
     "tier_multipliers",
     "member_day_of_month",
     "member_day_multiplier",
+    "campaign_name",
+    "campaign_starts_at",
+    "campaign_ends_at",
+    "campaign_multiplier",
     "daily_cap",
     "monthly_cap",
     "streak_bonuses",
@@ -84,6 +88,22 @@ def version_fields_clean(fields: dict[str, Any]) -> dict[str, Any]:
     mult = cleaned.get("member_day_multiplier")
     if mult is not None and (not isinstance(mult, int) or not 0 <= mult <= _MAX_PERCENT):
         raise _fail("member_day_multiplier", f"a whole percentage from 0 to {_MAX_PERCENT}")
+    campaign = cleaned.get("campaign_multiplier")
+    if campaign is not None and (
+        not isinstance(campaign, int) or not 0 <= campaign <= _MAX_PERCENT
+    ):
+        raise _fail("campaign_multiplier", f"a whole percentage from 0 to {_MAX_PERCENT}")
+    if campaign not in (None, 100):
+        starts, ends = cleaned.get("campaign_starts_at"), cleaned.get("campaign_ends_at")
+        if starts is None or ends is None:
+            raise _fail(
+                "campaign_starts_at" if starts is None else "campaign_ends_at",
+                "a campaign multiplier needs the campaign's start and end",
+            )
+        if ends <= starts:
+            raise _fail("campaign_ends_at", "must be after the campaign's start")
+    if len(cleaned.get("campaign_name") or "") > 100:
+        raise _fail("campaign_name", "at most 100 characters")
     bonuses = cleaned.get("streak_bonuses") or {}
     if not isinstance(bonuses, dict):
         raise _fail("streak_bonuses", 'must be an object such as {"7": 50}')

@@ -217,6 +217,8 @@ def _order_earn_refs(order: Order, e: earning.RuleEarning, event: Event | None) 
     }
     if e.multipliers:
         params["multipliers"] = e.multipliers
+    if "campaign" in e.multipliers and e.version.campaign_name:
+        params["campaign"] = e.version.campaign_name
     if e.capped_from is not None:
         params["capped_from"] = e.capped_from
     return Refs(

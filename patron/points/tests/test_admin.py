@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.test import Client
@@ -59,6 +61,30 @@ def test_rule_saved_then_edited_adds_a_version(shop):
     rule.refresh_from_db()
     assert rule.current_version is not None
     assert (rule.current_version.version, rule.current_version.points_per_yuan) == (2, 2)
+
+
+def test_rule_with_a_campaign_in_the_admin(shop):
+    client = _admin()
+    form = {
+        **RULE_FORM,
+        "shop": str(shop.pk),
+        "campaign_name": "双11",
+        "campaign_starts_at": "2026-11-01 00:00:00",
+        "campaign_multiplier": "300",
+    }
+    response = client.post("/admin/rules/earningrule/add/", form)
+    assert response.status_code == 200
+    words = "a campaign multiplier needs the campaign&#x27;s start and end"
+    assert words in response.content.decode()
+    assert EarningRule.objects.count() == 0
+    form["campaign_ends_at"] = "2026-11-12 00:00:00"
+    response = client.post("/admin/rules/earningrule/add/", form)
+    assert response.status_code == 302
+    version = EarningRule.objects.get().current_version
+    assert version is not None
+    assert (version.campaign_name, version.campaign_multiplier) == ("双11", 300)
+    starts, ends = version.campaign_starts_at, version.campaign_ends_at
+    assert starts is not None and ends is not None and ends - starts == dt.timedelta(days=11)
 
 
 def test_adjustment_added_and_approved_in_the_admin(member, program):
