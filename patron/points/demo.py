@@ -115,7 +115,11 @@ def step_points(ctx: Any) -> None:
         paid_at = o.paid_at or o.placed_at
         version = order_rule.current_version
         goods = max(0, o.paid_amount - o.shipping_fee)
-        full = divide(goods * version.points_per_yuan, 100, Rounding.DOWN) if version else 0
+        full = (
+            divide(goods * version.points_per_yuan, 100 * version.spend_step_yuan, Rounding.DOWN)
+            if version
+            else 0
+        )
         lines = lines_of.get(o.pk, [])
         if full <= 0 or not lines:
             continue

@@ -6,7 +6,10 @@ endpoint (which writes nothing), so the two can never disagree.
 Order points: for each rule in force whose condition holds and whose minimum is
 met, every line earns
 
-    line paid amount (fen) / 100 × points per yuan × SKU-or-category % × tier % × member-day %
+    line paid amount (fen) / (100 × yuan step) × points per yuan step
+        × SKU-or-category % × tier % × member-day % × campaign %
+
+(the yuan step is 1 unless a rule gives, say, 1 point for every ¥10).
 
 The exact fractions are summed and the order total is rounded **down** once;
 the total is then split over the lines in proportion to their exact shares
@@ -204,7 +207,8 @@ def order_earnings(
                 * day_pct
                 * campaign_pct
             )
-        denominator = 100**5  # fen per yuan, four percentages
+        # fen per yuan times the yuan step, four percentages
+        denominator = 100 * (v.spend_step_yuan or 1) * 100**4
         total = divide(sum(numerators), denominator, Rounding.DOWN)
         if total <= 0:
             skipped.append(Skipped(v, "zero_points"))

@@ -73,6 +73,7 @@ class _EarningRuleFormBase(forms.ModelForm):
         ):
             data[name] = data[name] or 0
         data["member_day_multiplier"] = data["member_day_multiplier"] or 100
+        data["spend_step_yuan"] = data["spend_step_yuan"] or 1
         data["campaign_multiplier"] = data["campaign_multiplier"] or 100
         data["campaign_name"] = data["campaign_name"] or ""
         data["condition"] = data["condition"] or ""
@@ -92,6 +93,7 @@ class _EarningRuleFormBase(forms.ModelForm):
 _VERSION_COLUMNS = [
     "version",
     "points_per_yuan",
+    "spend_step_yuan",
     "points",
     "condition",
     "starts_at",
@@ -134,6 +136,7 @@ class EarningRuleAdmin(admin.ModelAdmin):
                 {
                     "fields": [
                         "points_per_yuan",
+                        "spend_step_yuan",
                         "min_order_amount",
                         "category_multipliers",
                         "sku_multipliers",

@@ -72,6 +72,13 @@ class EarningRuleVersion(models.Model):
     photo_bonus_points = models.PositiveIntegerField(_("extra points with photos"), default=0)
     # Orders: points per yuan actually paid for goods, rounded down.
     points_per_yuan = models.PositiveIntegerField(_("points per yuan"), default=0)
+    # ... for every this many yuan: 1 point for every ¥10 is 1 per 10.
+    spend_step_yuan = models.PositiveIntegerField(
+        _("for every (yuan)"),
+        default=1,
+        blank=True,
+        help_text=_("the points above are for every this many yuan paid, e.g. 10"),
+    )
     min_order_amount = models.BigIntegerField(_("minimum paid amount (fen)"), default=0)
     category_multipliers = models.JSONField(_("category multipliers (%)"), default=dict, blank=True)
     sku_multipliers = models.JSONField(_("SKU multipliers (%)"), default=dict, blank=True)

@@ -25,6 +25,7 @@ VERSION_FIELDS = (
     "points",
     "photo_bonus_points",
     "points_per_yuan",
+    "spend_step_yuan",
     "min_order_amount",
     "category_multipliers",
     "sku_multipliers",
@@ -82,6 +83,11 @@ def version_fields_clean(fields: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(pct, int) or isinstance(pct, bool) or not 0 <= pct <= _MAX_PERCENT:
                 raise _fail(name, f"{key!r}: a whole percentage from 0 to {_MAX_PERCENT}")
         cleaned[name] = {str(k): v for k, v in value.items()}
+    step = cleaned.get("spend_step_yuan")
+    if step is not None and (
+        not isinstance(step, int) or isinstance(step, bool) or not 1 <= step <= 100_000
+    ):
+        raise _fail("spend_step_yuan", "a whole number of yuan from 1 to 100000")
     day = cleaned.get("member_day_of_month")
     if day is not None and (not isinstance(day, int) or not 1 <= day <= 31):
         raise _fail("member_day_of_month", "a day of the month from 1 to 31")

@@ -1,5 +1,5 @@
 """Campaign multipliers (a holiday window on a rule), the member day in short
-months, and a rule's end date."""
+months, a rule's end date, and points for every N yuan."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from patron.core import clock
 from patron.core.errors import PatronError
-from patron.points.models import LedgerEntry
+from patron.points.models import LedgerEntry, LineEarning
 from patron.points.reasons import render_reason
 from patron.points.tests.conftest import effects, make_rule
 
@@ -108,3 +108,16 @@ def test_rule_stops_at_its_end(shop, member, send):
     clock.freeze(ends)
     assert earned(send.paid("O2", [("A", 1, 10000)])) == []
     assert LedgerEntry.objects.count() == 1
+
+
+def test_one_point_for_every_ten_yuan(shop, member, send):
+    make_rule(shop, points_per_yuan=1, spend_step_yuan=10, category_multipliers={"shoes": 200})
+    assert earned(send.paid("O1", [("A", 1, 9999)])) == [9]  # ¥99.99 -> 9.999 -> 9
+    # ¥60 of goods -> 6, ¥40 of shoes ×2 -> 8: 14, split 6/8 over the lines
+    result = send.paid("O2", [("A", 1, 6000), ("S", 1, 4000, "shoes")])
+    assert earned(result) == [14]
+    lines = LineEarning.objects.filter(lot__order__external_id="O2").order_by("line__line_id")
+    assert [(e.line.line_id, e.points) for e in lines] == [("L1", 6), ("L2", 8)]
+    with pytest.raises(PatronError) as caught:
+        make_rule(shop, name="bad", points_per_yuan=1, spend_step_yuan=0)
+    assert caught.value.field == "spend_step_yuan"
