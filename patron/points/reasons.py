@@ -31,7 +31,21 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     "checkin": ("每日签到，连续 {streak} 天", "Daily check-in, day {streak} in a row"),
     "expire": ("积分过期", "Points expired"),
     "adjust": ("人工调整：{note}", "Adjusted by staff: {note}"),
+    # Points as cash at checkout (rewards.points_cash, promotions.holds)
+    "checkout_hold": ("订单 {order_id} 结账预留积分", "Held at checkout for order {order_id}"),
+    "checkout_capture": ("结账预留积分已用于支付", "Points held at checkout paid for the order"),
+    "hold_released": ("结账预留已取消，积分退回", "Checkout hold released: points returned"),
+    "hold_expired": ("结账预留超时，积分退回", "Checkout hold timed out: points returned"),
+    "order_cancelled": ("订单取消，退回抵现积分", "Order cancelled: points used to pay returned"),
+    "order_refunded": ("订单退款，退回抵现积分", "Refund: points used to pay returned"),
+    # Rewards and tiers
+    "reward_redeemed": ("兑换 {reward}", "Redeemed for {reward}"),
+    "redemption_cancelled": ("兑换已取消，积分退回", "Redemption cancelled: points returned"),
+    "tier_birthday_gift": ("会员等级生日礼", "Tier birthday gift"),
 }
+# Every reason code an entry may carry has its words here (a test holds the
+# code base to it), so no history line ever shows a bare code.
+REASON_CODES = frozenset(_TEMPLATES)
 
 _SUFFIXES: dict[str, tuple[str, str]] = {
     "debt_repaid": ("（其中 {debt_repaid} 分抵还欠分）", " ({debt_repaid} repaid debt)"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.apps import apps
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from patron.core import clock
@@ -67,56 +68,11 @@ def points_summary(member: Member) -> dict[str, Any]:
 
 
 def reason_text(entry: Any) -> str:
-    """Why this line of points history happened, in the member's language."""
-    params = entry.reason_params or {}
-    code = entry.reason_code
-    order = params.get("order_id") or params.get("order") or ""
-    if code == "order_earn":
-        return (
-            _("Earned on order %(order)s") % {"order": order} if order else _("Earned on an order")
-        )
-    if code == "order_activate":
-        return (
-            _("Order %(order)s points became available") % {"order": order}
-            if order
-            else _("Order points became available")
-        )
-    if code == "order_redeem":
-        return _("Used on order %(order)s") % {"order": order} if order else _("Used on an order")
-    if code == "points_returned":
-        return (
-            _("Returned from order %(order)s") % {"order": order}
-            if order
-            else _("Returned from an order")
-        )
-    if code in {"order_refund", "order_refunded", "refund", "order_reverse"}:
-        return _("Order %(order)s refunded") % {"order": order} if order else _("Order refunded")
-    if code in {"order_cancel", "order_cancelled"}:
-        return _("Order %(order)s cancelled") % {"order": order} if order else _("Order cancelled")
-    if code == "checkin":
-        streak = params.get("streak")
-        return _("Daily check-in (day %(n)s)") % {"n": streak} if streak else _("Daily check-in")
-    if code == "birthday":
-        return _("Birthday gift")
-    if code == "adjust":
-        note = params.get("note", "")
-        return (
-            _("Adjusted by the service team: %(note)s") % {"note": note}
-            if note
-            else _("Adjusted by the service team")
-        )
-    if code in {"redeem", "redemption", "reward_redeem", "reward_redeemed"}:
-        reward = params.get("reward", "")
-        return (
-            _("Redeemed for %(reward)s") % {"reward": reward}
-            if reward
-            else _("Redeemed for a reward")
-        )
-    if code in {"expire", "expiry", "expired"} or entry.kind == "expire":
-        return _("Expired")
-    if code == "action_earn" or entry.kind == "earn":
-        return _("Earned for an activity")
-    return str(entry.get_kind_display())
+    """Why this line of points history happened, in the active language (the
+    points app's one catalogue of reasons)."""
+    from patron.points.reasons import render_reason
+
+    return render_reason(entry.reason_code, entry.reason_params or {}, get_language() or "zh-hans")
 
 
 def points_history(member: Member, *, limit: int = 100) -> list[dict[str, Any]]:
