@@ -36,13 +36,19 @@ def member_registered(ctx: EventContext) -> None:
         fields["consent_email"] = data.consents.email
         fields["consent_sms"] = data.consents.sms
         fields["consent_in_app"] = data.consents.in_app
-    member, created = member_services.member_upsert(
-        shop=ctx.shop, external_id=ctx.envelope.member, fields=fields, field_prefix="data."
+    member, created, points_effects = member_services.member_upsert(
+        shop=ctx.shop,
+        external_id=ctx.envelope.member,
+        fields=fields,
+        field_prefix="data.",
+        event=ctx.event,
     )
     ctx.member = member
     ctx.effects.append(
         {"type": "member.created" if created else "member.updated", "member": member.external_id}
     )
+    # Sign-up and profile-completed points, granted by member_upsert.
+    ctx.effects.extend(points_effects)
 
 
 def _order_effect(order: Order, kind: str) -> dict[str, Any]:

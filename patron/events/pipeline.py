@@ -18,7 +18,9 @@ from patron.tiers import handlers as tier_handlers
 Handler = Callable[[EventContext], None]
 
 PIPELINE: dict[str, list[Handler]] = {
-    "member.registered": [handlers.member_registered, points_handlers.member_registered],
+    # Creating a member grants the sign-up and profile points inside
+    # members.services (every way of creating a member does).
+    "member.registered": [handlers.member_registered],
     # A checkout hold is captured before points run: when one paid the order's
     # points, the points app's direct redemption sees the capture and stands aside.
     "order.paid": [

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from patron.core import clock
 from patron.core.admin import AuditedModelAdmin
 from patron.core.pii import normalize_phone
+from patron.members import services
 from patron.members.models import Member
 
 
@@ -32,7 +33,7 @@ class MemberAdmin(AuditedModelAdmin):
     list_display = ["external_id", "name", "masked_phone", "masked_email", "registered_at", "shop"]
     list_filter = ["shop", "registration_channel", "language"]
     search_fields = ["external_id", "name"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "profile_completed_at"]
 
     def get_exclude(self, request: HttpRequest, obj: Member | None = None) -> list[str]:
         if request.user.has_perm("members.view_member_pii"):
@@ -46,3 +47,6 @@ class MemberAdmin(AuditedModelAdmin):
             obj.created_at = now
         obj.updated_at = now
         super().save_model(request, obj, form, change)
+        # What creating a member or completing a profile earns, as on every
+        # other path (the admin view's transaction holds both writes).
+        services.member_milestones_record(member=obj, created=not change)

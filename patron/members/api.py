@@ -91,10 +91,10 @@ def member_upsert(request: HttpRequest, payload: MemberIn) -> HttpResponse:
         if payload.consents is not None:
             for channel, value in payload.consents.model_dump(exclude_unset=True).items():
                 fields[f"consent_{channel}"] = value
-        member, created = services.member_upsert(
-            shop=shop, external_id=payload.external_id, fields=fields
-        )
-        return (201 if created else 200), member_out(member)
+        # The points the write granted (sign-up, profile completed) are not
+        # part of MemberOut; the member's points show them.
+        upserted = services.member_upsert(shop=shop, external_id=payload.external_id, fields=fields)
+        return (201 if upserted.created else 200), member_out(upserted.member)
 
     return with_idempotency(request, shop, handler)
 

@@ -28,6 +28,12 @@ class RegistrationChannel(models.TextChoices):
     OTHER = "other", _("other")
 
 
+# A profile is complete when every one of these is filled in (gender "other"
+# counts, "not given" does not). The one definition: the profile-completed
+# bonus and ``Member.profile_completed_at`` follow it.
+COMPLETE_PROFILE_FIELDS = ("name", "phone", "email", "birthday", "gender")
+
+
 class Member(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="members")
     external_id = models.CharField(_("shop member id"), max_length=64)
@@ -51,6 +57,9 @@ class Member(models.Model):
     consent_email = models.BooleanField(_("e-mail consent"), default=False)
     consent_sms = models.BooleanField(_("SMS consent"), default=False)
     consent_in_app = models.BooleanField(_("in-app consent"), default=True)
+    # When the profile first became complete; never cleared, so the bonus for
+    # it is granted once (members.services.member_milestones_record).
+    profile_completed_at = models.DateTimeField(_("profile completed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
 
@@ -69,6 +78,10 @@ class Member(models.Model):
     def __repr__(self) -> str:
         # repr() ends up in logs and tracebacks: never the full phone or e-mail.
         return f"<Member {self.pk} {self.external_id} {self.masked_phone} {self.masked_email}>"
+
+    @property
+    def has_complete_profile(self) -> bool:
+        return all(getattr(self, f) for f in COMPLETE_PROFILE_FIELDS)
 
     @property
     def masked_phone(self) -> str:

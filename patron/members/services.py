@@ -1,9 +1,14 @@
-"""Writes on members: create or update by the shop's id, with validated PII."""
+"""Writes on members: create or update by the shop's id, with validated PII.
+
+Creating a member and the first time their profile is complete are the
+moments the sign-up and profile-completed points are granted: every write
+here ends in ``member_milestones_record``, in its transaction.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,6 +19,10 @@ from patron.core.models import Shop
 from patron.core.pii import normalize_email, normalize_phone
 from patron.core.validation import UNSTORABLE_MESSAGE, find_unstorable
 from patron.members.models import Gender, Language, Member, RegistrationChannel
+from patron.points.services.earn import member_milestones_earn
+
+if TYPE_CHECKING:
+    from patron.events.models import Event
 
 PROFILE_FIELDS = (
     "name",
@@ -82,10 +91,23 @@ def _clean(fields: dict[str, Any], prefix: str) -> dict[str, Any]:
     return cleaned
 
 
+class MemberUpsert(NamedTuple):
+    member: Member
+    created: bool
+    effects: list[dict[str, Any]]  # the points it granted (member_milestones_record)
+
+
 def member_upsert(
-    *, shop: Shop, external_id: str, fields: dict[str, Any], field_prefix: str = ""
-) -> tuple[Member, bool]:
-    """Create the member or update the given fields. Returns (member, created)."""
+    *,
+    shop: Shop,
+    external_id: str,
+    fields: dict[str, Any],
+    field_prefix: str = "",
+    event: Event | None = None,
+) -> MemberUpsert:
+    """Create the member or update the given fields, and grant what creating
+    the member or completing their profile earns. ``event`` is the event that
+    caused it, if one did."""
     external_id = (external_id or "").strip()
     if not external_id or len(external_id) > 64:
         raise PatronError(
@@ -104,6 +126,7 @@ def member_upsert(
         member = (
             Member.objects.select_for_update().filter(shop=shop, external_id=external_id).first()
         )
+        created = False
         if member is None:
             try:
                 with transaction.atomic():
@@ -114,14 +137,47 @@ def member_upsert(
                         updated_at=now,
                         **{"registered_at": now, **cleaned},
                     )
-                return member, True
+                created = True
             except IntegrityError:
                 # A concurrent request created it first; update that one.
                 member = Member.objects.select_for_update().get(shop=shop, external_id=external_id)
-        changed = [k for k, v in cleaned.items() if getattr(member, k) != v]
-        for k in changed:
-            setattr(member, k, cleaned[k])
-        if changed:
-            member.updated_at = now
-            member.save(update_fields=[*changed, "updated_at"])
-        return member, False
+        if not created:
+            changed = [k for k, v in cleaned.items() if getattr(member, k) != v]
+            for k in changed:
+                setattr(member, k, cleaned[k])
+            if changed:
+                member.updated_at = now
+                member.save(update_fields=[*changed, "updated_at"])
+        member.shop = shop
+        effects = member_milestones_record(member=member, created=created, event=event)
+        return MemberUpsert(member, created, effects)
+
+
+def member_milestones_record(
+    *, member: Member, created: bool, event: Event | None = None
+) -> list[dict[str, Any]]:
+    """After a write on ``member`` (just saved, ``created`` if by this
+    transaction): the first time their profile is complete, stamp
+    ``profile_completed_at``; then grant the sign-up points if ``created`` and
+    the profile-completed points if this was the first time. Returns the points
+    effects.
+
+    The stamp is a conditional update, so of two concurrent writers only one
+    sees the first time, and it is never cleared: emptying the profile and
+    filling it in again earns nothing.
+    """
+    completed = False
+    if member.profile_completed_at is None and member.has_complete_profile:
+        now = clock.now()
+        completed = bool(
+            Member.objects.filter(pk=member.pk, profile_completed_at__isnull=True).update(
+                profile_completed_at=now
+            )
+        )
+        if completed:
+            member.profile_completed_at = now
+    if not (created or completed):
+        return []
+    return member_milestones_earn(
+        member=member, signed_up=created, profile_completed=completed, event=event
+    )

@@ -11,7 +11,6 @@ from typing import Any
 from patron.events.services import EventContext
 from patron.orders.models import Order, Refund
 from patron.points import services
-from patron.points.services.earn import profile_is_complete
 from patron.rules.models import Trigger
 
 
@@ -44,35 +43,6 @@ def order_refunded(ctx: EventContext) -> None:
     order = _order(ctx)
     refund = Refund.objects.get(order=order, external_id=ctx.data.refund_id)
     ctx.effects.extend(services.order_refunded(order=order, refund=refund, event=ctx.event))
-
-
-def member_registered(ctx: EventContext) -> None:
-    member = ctx.member
-    assert member is not None
-    member.shop = ctx.shop
-    ctx.effects.extend(
-        services.action_earn(
-            member=member,
-            trigger=Trigger.MEMBER_REGISTERED,
-            data=_data(ctx),
-            at=ctx.occurred_at,
-            event=ctx.event,
-            once_key="signup",
-            reason_code="signup",
-        )
-    )
-    if profile_is_complete(member):
-        ctx.effects.extend(
-            services.action_earn(
-                member=member,
-                trigger=Trigger.PROFILE_COMPLETED,
-                data=_data(ctx),
-                at=ctx.occurred_at,
-                event=ctx.event,
-                once_key="profile",
-                reason_code="profile_completed",
-            )
-        )
 
 
 def _data(ctx: EventContext) -> dict[str, Any]:

@@ -260,10 +260,9 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> Member
 def member_language_set(*, member: Member, language: str) -> Member:
     if language not in Language.values:
         raise PatronError(ErrorCode.VALIDATION_ERROR, _("Unknown language."), field="language")
-    updated, _created = member_services.member_upsert(
+    return member_services.member_upsert(
         shop=member.shop, external_id=member.external_id, fields={"language": language}
-    )
-    return updated
+    ).member
 
 
 def member_profile_update(
@@ -274,20 +273,20 @@ def member_profile_update(
     birthday: dt.date | None,
     gender: str,
 ) -> Member:
-    """The member edits their own name, e-mail, birthday and gender."""
+    """The member edits their own name, e-mail, birthday and gender (completing
+    the profile earns its points, in ``member_upsert``)."""
     fields: dict[str, Any] = {"name": name, "email": email, "gender": gender}
     if birthday is not None:
         fields["birthday"] = birthday
-    updated, _created = member_services.member_upsert(
+    return member_services.member_upsert(
         shop=member.shop, external_id=member.external_id, fields=fields
-    )
-    return updated
+    ).member
 
 
 def member_consent_set(
     *, member: Member, consent_email: bool, consent_sms: bool, consent_in_app: bool
 ) -> Member:
-    updated, _created = member_services.member_upsert(
+    return member_services.member_upsert(
         shop=member.shop,
         external_id=member.external_id,
         fields={
@@ -295,5 +294,4 @@ def member_consent_set(
             "consent_sms": consent_sms,
             "consent_in_app": consent_in_app,
         },
-    )
-    return updated
+    ).member

@@ -8,8 +8,12 @@ import pytest
 
 from patron.core import clock
 from patron.core.errors import PatronError
+from patron.events import services as event_services
+from patron.events.models import Event
+from patron.members.models import Member
 from patron.points import earning
 from patron.points.models import LedgerEntry, LineEarning, PointsAccount
+from patron.points.reasons import render_reason
 from patron.points.tests.conftest import effects, make_rule
 from patron.rules import services as rule_services
 from patron.rules.models import EarningRule
@@ -173,25 +177,198 @@ def test_monthly_cap(shop, member, send):
     assert account(member).available == 22
 
 
-def test_signup_and_profile_completed(shop, send, t0):
+# --- sign-up and profile completed ---------------------------------------
+# Granted by members.services.member_upsert, on every path that writes a member;
+# here through member.registered events (the API and portal paths are tested in
+# members/tests and portal/tests).
+
+PROFILE = {
+    "name": "Li Lei",
+    "phone": "13800000009",
+    "email": "li@example.com",
+    "birthday": "1990-05-01",
+    "gender": "male",
+}
+
+
+def _registered(shop, event_id, data, member="M9", at=None):
+    """A member.registered event under a fixed id (so it can be replayed)."""
+    raw = {
+        "id": event_id,
+        "type": "member.registered",
+        "member": member,
+        "occurred_at": (at or clock.now()).isoformat(),
+        "data": data,
+    }
+    return event_services.event_ingest(shop=shop, raw=raw)
+
+
+def _entries(external_id="M9"):
+    return list(
+        LedgerEntry.objects.filter(account__member__external_id=external_id)
+        .order_by("pk")
+        .values_list("reason_code", "points", "idempotency_key")
+    )
+
+
+def test_signup_and_profile_completed_at_registration(shop, send, t0):
+    signup = make_rule(shop, "member.registered", name="注册有礼", points=100)
+    profile = make_rule(shop, "profile.completed", name="完善资料", points=50)
+    result = send("member.registered", "M9", PROFILE)
+    assert [(e["type"], e.get("points"), e.get("rule_id")) for e in result["effects"]] == [
+        ("member.created", None, None),
+        ("points.earned", 100, signup.pk),
+        ("points.earned", 50, profile.pk),
+    ]
+    entries = LedgerEntry.objects.filter(account__member__external_id="M9").order_by("pk")
+    assert [(e.reason_code, e.points, e.rule_version_id, e.event_id) for e in entries] == [
+        ("signup", 100, signup.current_version_id, Event.objects.get().pk),
+        ("profile_completed", 50, profile.current_version_id, Event.objects.get().pk),
+    ]
+    assert [render_reason(e.reason_code, e.reason_params, "en") for e in entries] == [
+        "Sign-up bonus (注册有礼)",
+        "Profile completed (完善资料)",
+    ]
+    acc = PointsAccount.objects.get(member__external_id="M9")
+    assert (acc.available, acc.pending, acc.lifetime_earned) == (150, 0, 150)
+    assert Member.objects.get(external_id="M9").profile_completed_at == t0
+    # A later member.registered for the same member is no sign-up, and the
+    # profile was complete already.
+    again = send("member.registered", "M9", {"name": "Li Lei"})
+    assert again["effects"] == [{"type": "member.updated", "member": "M9"}]
+    assert PointsAccount.objects.get(member__external_id="M9").available == 150
+
+
+def test_profile_completed_by_a_later_event_earns_once(shop, t0):
+    signup = make_rule(shop, "member.registered", points=100)
+    profile = make_rule(shop, "profile.completed", points=50)
+    # Given a member who signed up with only a name
+    first = _registered(shop, "reg-1", {"name": "Li Lei"})
+    assert [(e["type"], e.get("points")) for e in first.result["effects"]] == [
+        ("member.created", None),
+        ("points.earned", 100),
+    ]
+    assert Member.objects.get().profile_completed_at is None
+    # When a later event completes the profile
+    clock.advance(dt.timedelta(days=3))
+    completed = _registered(shop, "reg-2", PROFILE)
+    # Then the profile bonus is granted, in that event's result, and no second sign-up
+    assert [(e["type"], e.get("points")) for e in completed.result["effects"]] == [
+        ("member.updated", None),
+        ("points.earned", 50),
+    ]
+    entry = LedgerEntry.objects.get(reason_code="profile_completed")
+    assert entry.event_id == Event.objects.get(external_id="reg-2").pk
+    assert Member.objects.get().profile_completed_at == t0 + dt.timedelta(days=3)
+    # Replays of either event return their first result and write nothing
+    replayed = _registered(shop, "reg-1", {"name": "Li Lei"}, at=t0)
+    assert (replayed.replayed, replayed.result) == (True, first.result)
+    assert _registered(shop, "reg-2", PROFILE).result == completed.result
+    # Emptied and completed again (new events): nothing more
+    emptied = _registered(shop, "reg-3", {"phone": "", "email": ""})
+    refilled = _registered(shop, "reg-4", PROFILE)
+    assert (
+        emptied.result["effects"]
+        == refilled.result["effects"]
+        == [{"type": "member.updated", "member": "M9"}]
+    )
+    assert _entries() == [
+        ("signup", 100, f"signup:{signup.pk}"),
+        ("profile_completed", 50, f"profile:{profile.pk}"),
+    ]
+    assert Member.objects.get().profile_completed_at == t0 + dt.timedelta(days=3)
+    assert PointsAccount.objects.get().available == 150
+
+
+def test_profile_completed_follows_conditions_versions_and_caps(shop, t0):
+    rule = make_rule(
+        shop, "profile.completed", name="资料", points=50, condition='member.gender == "female"'
+    )
+    version = rule_services.rule_update(rule=rule, fields={"points": 80, "daily_cap": 60})
+    # A member the condition excludes gets nothing, at their one first completion
+    male = _registered(shop, "e-m", PROFILE, member="M1")
+    assert male.result["effects"] == [{"type": "member.created", "member": "M1"}]
+    female = _registered(shop, "e-f", PROFILE | {"gender": "female"}, member="M2")
+    [earned] = effects(female.result, "points.earned")
+    assert (earned["points"], earned["capped_from"], earned["rule_version"]) == (60, 80, 2)
+    entry = LedgerEntry.objects.get()
+    assert entry.rule_version_id == version.pk
+    assert render_reason(entry.reason_code, entry.reason_params, "en") == (
+        "Profile completed (资料) (capped; would have been 80)"
+    )
+    assert PointsAccount.objects.get(member__external_id="M2").available == 60
+    assert PointsAccount.objects.get(member__external_id="M1").available == 0
+
+
+def test_rules_in_force_at_the_events_time(shop, t0):
+    make_rule(shop, "member.registered", points=100, starts_at=t0.isoformat())
+    early = _registered(shop, "early", {}, member="M1", at=t0 - dt.timedelta(minutes=1))
+    on_time = _registered(shop, "on-time", {}, member="M2", at=t0)
+    assert early.result["effects"] == [{"type": "member.created", "member": "M1"}]
+    assert [e["points"] for e in effects(on_time.result, "points.earned")] == [100]
+
+
+def test_a_complete_profile_without_rules_gets_nothing_and_stays_done(shop, t0):
+    # Given no rules: a complete sign-up earns nothing and fails nothing
+    result = _registered(shop, "r1", PROFILE)
+    assert result.result["effects"] == [{"type": "member.created", "member": "M9"}]
+    assert not PointsAccount.objects.exists()
+    assert Member.objects.get().profile_completed_at == t0
+    # When the rules come later, the profile emptied and filled in again and
+    # the member registered again
     make_rule(shop, "member.registered", points=100)
     make_rule(shop, "profile.completed", points=50)
-    result = send(
-        "member.registered",
-        "M9",
-        {
-            "name": "Li Lei",
-            "phone": "13800000009",
-            "email": "li@example.com",
-            "birthday": "1990-05-01",
-            "gender": "male",
-        },
-    )
-    assert sorted(e["points"] for e in effects(result, "points.earned")) == [50, 100]
-    again = send("member.registered", "M9", {"name": "Li Lei"})
-    assert effects(again, "points.earned") == []
-    acc = PointsAccount.objects.get(member__external_id="M9")
-    assert acc.available == 150
+    _registered(shop, "r2", {"name": ""})
+    again = _registered(shop, "r3", PROFILE)
+    # Then nothing: neither moment is happening again
+    assert again.result["effects"] == [{"type": "member.updated", "member": "M9"}]
+    assert not LedgerEntry.objects.exists()
+
+
+def test_an_update_that_completes_nothing_changes_nothing_else(shop, member, send):
+    make_rule(shop, "member.registered", points=100)
+    make_rule(shop, "profile.completed", points=50)
+    before = (LedgerEntry.objects.count(), PointsAccount.objects.count())
+    result = send("member.registered", "M1", {"language": "en", "name": "Han Meimei"})
+    assert result["effects"] == [{"type": "member.updated", "member": "M1"}]
+    assert (LedgerEntry.objects.count(), PointsAccount.objects.count()) == before
+    member.refresh_from_db()
+    assert (member.name, member.profile_completed_at) == ("Han Meimei", None)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sign_ups_and_completions_grant_each_bonus_once():
+    from patron.core.models import Shop
+    from patron.members import services as member_services
+    from patron.points.tests.test_race import run_threads
+
+    shop = Shop.objects.create(name="race")
+    make_rule(shop, "member.registered", points=100)
+    make_rule(shop, "profile.completed", points=50)
+    fields = {**PROFILE, "birthday": dt.date(1990, 5, 1)}
+
+    # Two events and two API writes create the same member with a complete profile at once
+    def work(i):
+        if i % 2:
+            return _registered(shop, f"race-{i}", PROFILE).result
+        return member_services.member_upsert(shop=shop, external_id="M9", fields=fields)
+
+    results = run_threads(4, work)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(code for code, _, _ in _entries()) == ["profile_completed", "signup"]
+    assert PointsAccount.objects.get().available == 150
+    # Two writers complete an emptied profile at once: still nothing more
+    member_services.member_upsert(shop=shop, external_id="M9", fields={"name": ""})
+    assert run_threads(
+        2,
+        lambda i: (
+            member_services.member_upsert(
+                shop=shop, external_id="M9", fields={"name": "Li Lei"}
+            ).effects
+        ),
+    ) == [[], []]
+    assert len(_entries()) == 2
 
 
 def test_custom_event(shop, member, send):
