@@ -171,6 +171,7 @@ def step_points(ctx: Any) -> None:
         pending = lot.state == LotState.PENDING
         if lot.expires_at is not None and lot.expires_at <= now and not pending:
             lot.state, lot.expired_points, lot.remaining = LotState.EXPIRED, lot.points, 0
+            lot.expired_at = lot.expires_at
         entries.append(
             LedgerEntry(
                 account_id=account_id,
@@ -194,18 +195,23 @@ def step_points(ctx: Any) -> None:
     LineEarning.objects.bulk_create(
         [le for _, earned in attributions for le in earned], batch_size=BATCH
     )
+    # As the expiry job writes them: one entry per account and run (here, per
+    # expiry time), the lots stamped with it.
+    expired: dict[tuple[int, dt.datetime], list[PointsLot]] = {}
+    for lot in lots:
+        if lot.state == LotState.EXPIRED and lot.expired_at is not None:
+            expired.setdefault((lot.account_id, lot.expired_at), []).append(lot)
     expire_entries = [
         LedgerEntry(
-            account_id=lot.account_id,
+            account_id=account_id,
             kind=EntryKind.EXPIRE,
-            points=-lot.points,
-            delta_available=-lot.points,
-            lot_id=lot.pk,
+            points=-sum(lt.points for lt in taken),
+            delta_available=-sum(lt.points for lt in taken),
             reason_code="expire",
-            created_at=lot.expires_at or now,
+            reason_params={"lots": len(taken)},
+            created_at=at,
         )
-        for lot in lots
-        if lot.state == LotState.EXPIRED
+        for (account_id, at), taken in expired.items()
     ]
     for entry, lot in zip(entries, lots, strict=True):
         entry.lot_id = lot.pk

@@ -178,13 +178,22 @@ class LedgerEntry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger")
         constraints = [
+            # Only entries with a key are indexed: expiry writes 200,000
+            # keyless entries in one statement, and every index costs there.
             models.UniqueConstraint(
-                fields=["account", "idempotency_key"], name="ledger_entry_idempotent"
+                fields=["account", "idempotency_key"],
+                name="ledger_entry_idempotent",
+                condition=Q(idempotency_key__isnull=False),
             )
         ]
         indexes = [
             models.Index(fields=["account", "-id"]),
-            models.Index(fields=["account", "rule", "created_at"]),
+            # The caps' "earned from this rule today / this month" (rule set).
+            models.Index(
+                fields=["account", "rule", "created_at"],
+                name="ledger_account_rule_time_idx",
+                condition=Q(rule__isnull=False),
+            ),
             *(
                 models.Index(
                     fields=[f], name=f"ledger_{f}_set_idx", condition=Q(**{f"{f}__isnull": False})
@@ -212,6 +221,9 @@ class PointsLot(models.Model):
     available_at = models.DateTimeField(_("available at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     expired_points = models.BigIntegerField(default=0)
+    # When the expiry run took it: the account's ``expire`` entry of that run
+    # has this time as its created_at (points.services.expiry).
+    expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
     order = models.ForeignKey(
         "orders.Order",
         null=True,

@@ -9,6 +9,7 @@ import pytest
 
 from patron.core import clock
 from patron.core.errors import PatronError
+from patron.members.models import Member
 from patron.points import selectors, services
 from patron.points.models import (
     DebtPolicy,
@@ -269,6 +270,41 @@ def test_expiry_n_months_after_earning(shop, member, program, t0):
     assert balances(member) == (0, 0, 0, 100)
     assert LedgerEntry.objects.get(kind="expire").points == -100
     assert services.lots_expire_due() == (0, 0)
+
+
+def test_one_expiry_entry_per_account_and_run_names_its_lots(shop, member, program, send, t0):
+    """Three lots due at once: one history line for their sum, and the lots
+    stamped with that line's time; another member's lot gets its own line."""
+    from django.db import transaction
+
+    from patron.points.services.ledger import Refs, account_lock, do_credit
+
+    program.expiry_policy = ExpiryPolicy.MONTHS
+    program.expiry_months = 1
+    program.save()
+    other = Member.objects.create(
+        shop=shop, external_id="M2", registered_at=t0, created_at=t0, updated_at=t0
+    )
+    with transaction.atomic():
+        for who, points in [(member, 10), (member, 20), (member, 30), (other, 5)]:
+            do_credit(
+                account_lock(member=who),
+                points=points,
+                kind="adjust",
+                refs=Refs("adjust", {"note": "t"}),
+                expires_at=t0 + dt.timedelta(days=1),
+            )
+    clock.freeze(t0 + dt.timedelta(days=2))
+    assert services.lots_expire_due() == (4, 65)
+    entries = list(LedgerEntry.objects.filter(kind="expire").order_by("points"))
+    assert [(e.account.member.external_id, e.points, e.reason_params) for e in entries] == [
+        ("M1", -60, {"lots": 3}),
+        ("M2", -5, {"lots": 1}),
+    ]
+    mine = entries[0]
+    taken = PointsLot.objects.filter(account=mine.account, expired_at=mine.created_at)
+    assert sorted(taken.values_list("expired_points", flat=True)) == [10, 20, 30]
+    assert balances(member) == (0, 0, 0, 60)
 
 
 def test_expiry_end_of_next_calendar_year_after_partial_spend(shop, member, program):
