@@ -489,12 +489,14 @@ def expiry(lots: int, due: int) -> dict[str, float]:
     from django.db import connection, transaction
 
     # Bare UPDATE of the same rows (same predicate, same columns), rolled back.
+    # The job also writes one entry per account and updates the accounts.
     with transaction.atomic():
         started = time.perf_counter()
         _exec(
             "UPDATE points_pointslot SET expired_points = remaining, remaining = 0, "
-            "state = 'expired' WHERE state = 'available' AND remaining > 0 AND expires_at <= %s",
-            [now],
+            "state = 'expired', expired_at = %s "
+            "WHERE state = 'available' AND remaining > 0 AND expires_at <= %s",
+            [now, now],
         )
         bare = time.perf_counter() - started
         transaction.set_rollback(True)
