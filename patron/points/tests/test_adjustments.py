@@ -42,9 +42,9 @@ def test_small_grant_applies_at_once_with_reason_in_history(member, program, sta
     assert adj.state == AdjustmentState.APPLIED
     assert available(member) == 500
     item = entries_page(member=member, language="zh-hans")["items"][0]
-    assert item["reason"] == "人工调整：补偿：物流延误"
+    assert item["reason"] == "客服调整：补偿：物流延误"
     assert entries_page(member=member, language="en")["items"][0]["reason"] == (
-        "Adjusted by staff: 补偿：物流延误"
+        "Adjusted by the service team: 补偿：物流延误"
     )
     entry = LedgerEntry.objects.get()
     assert entry.operator == marketer and entry.kind == "adjust"
@@ -141,7 +141,7 @@ def test_large_deduction_applies_once_a_second_operator_approves(shop, member, p
     assert entry.operator == marketer  # who asked; the approver is on the adjustment
     assert entry.reason_params == {"note": "duplicate orders", "adjustment_id": adj.pk}
     assert entries_page(member=member, language="en")["items"][0]["reason"] == (
-        "Adjusted by staff: duplicate orders"
+        "Adjusted by the service team: duplicate orders"
     )
     assert ledger_mismatches() == []
 
