@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from patron.core.errors import PatronError
 from patron.core.models import Shop
+from patron.portal.integrations import installed
 
 
 def yuan_to_fen(value: Decimal | None) -> int:
@@ -220,11 +221,36 @@ def rule_preview(data: dict[str, Any]) -> dict[str, Any]:
     return {"points": points, "why": "" if points else "zero_points"}
 
 
+def birthday_granted_twice() -> list[str]:
+    """Shops where an active birthday earning rule and a tier's birthday gift
+    points are both configured: each grants on its own, so a member gets both."""
+    if not installed("tiers"):
+        return []
+    from patron.rules.models import EarningRule, Trigger
+    from patron.tiers.models import Tier
+
+    with_rule = EarningRule.objects.filter(is_active=True, trigger=Trigger.BIRTHDAY).values(
+        "shop_id"
+    )
+    tiers = Tier.objects.filter(
+        shop_id__in=with_rule, is_active=True, benefits__birthday_gift_points__gt=0
+    )
+    return sorted(set(tiers.values_list("shop__name", flat=True)))
+
+
 def rules_page(request: HttpRequest) -> HttpResponse:
     from patron.rules.models import EarningRule
 
     rules = EarningRule.objects.select_related("current_version", "shop").order_by("shop", "name")
     form = RulePreviewForm(request.POST or None)
+    double_birthday = [
+        _(
+            "%(shop)s: the birthday points rule and the tiers' birthday gift points both "
+            "apply, so members get both. Keep one, or mean it."
+        )
+        % {"shop": name}
+        for name in birthday_granted_twice()
+    ]
     preview = None
     if request.method == "POST" and form.is_valid():
         preview = rule_preview(form.cleaned_data)
@@ -238,6 +264,7 @@ def rules_page(request: HttpRequest) -> HttpResponse:
         "console/rules.html",
         {
             "rules": rules,
+            "warnings": double_birthday,
             "form": form,
             "preview": preview,
             "why": why_text.get(preview["why"], "") if preview else "",

@@ -56,6 +56,13 @@ class EarningRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def trigger_label(self) -> str:
+        """The trigger in words (a custom event's type as it is)."""
+        if self.trigger in Trigger.values:
+            return str(Trigger(self.trigger).label)
+        return self.trigger
+
 
 class EarningRuleVersion(models.Model):
     rule = models.ForeignKey(EarningRule, on_delete=models.PROTECT, related_name="versions")
