@@ -119,9 +119,12 @@ def approvals_list(request: HttpRequest) -> dict[str, Any]:
 
 
 class CouponTemplateIn(Schema):
+    """Checked by the promotions service (``template_validate``), which names the field."""
+
     shop_id: int
     code: str
     name: str
+    description: str = ""
     type: str
     amount: int = 0
     threshold: int = 0
@@ -130,6 +133,7 @@ class CouponTemplateIn(Schema):
     per_member_limit: int = 1
     total_limit: int = 0
     claimable: bool = False
+    stacking_group: str = ""  # empty: the type's default (free shipping: "shipping")
 
 
 @api.post("/coupon-templates")

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from patron.core.admin import AuditedModelAdmin
+from patron.core.errors import PatronError
 from patron.promotions import services
 from patron.promotions.models import (
     CheckoutHold,
@@ -28,8 +34,31 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+SPEC_FIELDS = [f.name for f in dataclasses.fields(services.TemplateSpec)]
+
+
+class CouponTemplateForm(forms.ModelForm):
+    """Checks a template with the promotions service's own validation."""
+
+    class Meta:
+        model = CouponTemplate
+        fields = ["shop", *(f.name for f in dataclasses.fields(services.TemplateSpec))]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        spec = {name: data[name] for name in SPEC_FIELDS if name in data}
+        try:
+            services.template_validate(services.TemplateSpec(**spec))
+        except PatronError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.detail)
+        return data
+
+
 @admin.register(CouponTemplate)
 class CouponTemplateAdmin(AuditedModelAdmin):
+    form = CouponTemplateForm
     list_display = [
         "code",
         "name",
@@ -46,13 +75,13 @@ class CouponTemplateAdmin(AuditedModelAdmin):
     ]
     list_filter = ["shop", "type", "active", "claimable", "exclusive"]
     search_fields = ["code", "name", "public_code"]
-    readonly_fields = ["issued_count", "used_count", "budget_used", "public_code"]
+    readonly_fields = ["issued_count", "used_count", "budget_used", "public_code", "created_at"]
     actions = ["assign_public_code"]
     fieldsets = [
         (None, {"fields": ["shop", "code", "name", "description", "active", "created_at"]}),
-        ("Benefit", {"fields": ["type", "amount", "percent", "max_discount"]}),
+        (_("Benefit"), {"fields": ["type", "amount", "percent", "max_discount"]}),
         (
-            "Condition and range",
+            _("Condition and range"),
             {
                 "fields": [
                     "threshold",
@@ -64,9 +93,9 @@ class CouponTemplateAdmin(AuditedModelAdmin):
                 ]
             },
         ),
-        ("Validity", {"fields": ["validity_kind", "valid_from", "valid_until", "valid_days"]}),
+        (_("Validity"), {"fields": ["validity_kind", "valid_from", "valid_until", "valid_days"]}),
         (
-            "Limits and budget",
+            _("Limits and budget"),
             {
                 "fields": [
                     "per_member_limit",
@@ -78,15 +107,47 @@ class CouponTemplateAdmin(AuditedModelAdmin):
                 ]
             },
         ),
-        ("Stacking", {"fields": ["stacking_group", "exclusive"]}),
-        ("Issue channels", {"fields": ["claimable", "public_code"]}),
+        (_("Stacking"), {"fields": ["stacking_group", "exclusive"]}),
+        (_("Issue channels"), {"fields": ["claimable", "public_code"]}),
     ]
 
-    @admin.action(description="Give the selected templates a new public code")
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            # Left empty, a new template takes its type's group (the service decides).
+            group = form.base_fields["stacking_group"]
+            group.required = False
+            group.initial = ""
+            group.help_text = _(
+                "empty: the type's default ('shipping' for free shipping, else 'order')"
+            )
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        created = services.template_create(
+            shop=data["shop"],
+            actor=cast(User, request.user),
+            spec=services.TemplateSpec(**{n: data[n] for n in SPEC_FIELDS if n in data}),
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    @admin.action(description=_("Give the selected templates a new public code"))
     def assign_public_code(self, request: HttpRequest, queryset: Any) -> None:
         for template in queryset:
             code = services.template_public_code_assign(template=template)
-            self.message_user(request, f"{template.code}: {code}", messages.SUCCESS)
+            self.message_user(
+                request,
+                gettext("%(template)s: new public code %(code)s")
+                % {"template": template.code, "code": code},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Coupon)
@@ -107,10 +168,15 @@ class CouponAdmin(ReadOnlyAdmin):
     list_select_related = ["template", "member"]
     actions = ["revoke"]
 
-    @admin.action(description="Revoke the selected unused coupons")
+    @admin.action(description=_("Revoke the selected unused coupons"))
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         done = sum(1 for c in queryset if services.coupon_revoke(coupon=c))
-        self.message_user(request, f"{done} coupon(s) revoked", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d coupon revoked", "%(count)d coupons revoked", done)
+            % {"count": done},
+            messages.SUCCESS,
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

@@ -234,7 +234,7 @@ def coupon_refusal(
     now = clock.now()
     t = coupon.template
     if coupon.member_id != member.pk:
-        return reasons.not_yours()
+        return reasons.not_found()  # exactly as an unknown code: no hint it exists
     if coupon.status == CouponStatus.USED:
         return reasons.used()
     if coupon.status == CouponStatus.REVOKED:
@@ -274,7 +274,9 @@ def member_coupons_for_checkout(
     if hold_id is not None:
         query |= Q(member=member, hold_id=hold_id, status=CouponStatus.HELD)
     if normalized:
-        query |= Q(code__in=normalized, shop_id=member.shop_id)
+        # Only the member's own coupons: another member's code is reported as
+        # unknown, so evaluating a cart reveals nothing about coupons not theirs.
+        query |= Q(code__in=normalized, member=member)
     coupons = list(
         Coupon.objects.filter(query).select_related("template").order_by("valid_until", "pk")
     )

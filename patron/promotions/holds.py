@@ -110,6 +110,12 @@ def checkout_reserve(
     now = clock.now()
     with transaction.atomic():
         existing = _live_hold(shop, order_id)
+        if existing is not None and _timed_out(existing, now):
+            # Past its time but not yet swept by ``holds_expire``: release it
+            # now exactly as the sweep would, so a retry gets a fresh hold
+            # instead of a dead one that ``order.paid`` would refuse.
+            hold_release(hold=existing, expired=True)
+            existing = None
         if existing is not None:
             return _same_or_conflict(existing, member, digest), False
         status = (
@@ -183,6 +189,11 @@ def _live_hold(shop: Shop, order_id: str) -> CheckoutHold | None:
         .filter(shop=shop, order_id=order_id, status__in=LIVE)
         .first()
     )
+
+
+def _timed_out(hold: CheckoutHold, now: dt.datetime) -> bool:
+    """Held and past ``expires_at``: what ``holds_expire`` would release."""
+    return hold.status == HoldStatus.HELD and hold.expires_at <= now
 
 
 def _same_or_conflict(hold: CheckoutHold, member: Member, digest: str) -> CheckoutHold:

@@ -9,13 +9,18 @@ says whether the unit was there.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
+from patron.core.services import audit_record, snapshot
 from patron.members.models import Member
 from patron.promotions import codes, tiering
 from patron.promotions.models import (
@@ -23,6 +28,7 @@ from patron.promotions.models import (
     CouponSource,
     CouponStatus,
     CouponTemplate,
+    CouponType,
     FlashSale,
     FlashSaleClaim,
     ValidityKind,
@@ -87,7 +93,11 @@ def coupon_issue(
     with transaction.atomic():
         if check_member_limit and template.per_member_limit:
             _lock_member(member)
-            held = Coupon.objects.filter(template=template, member=member).count()
+            held = (
+                Coupon.objects.filter(template=template, member=member)
+                .exclude(status=CouponStatus.REVOKED)
+                .count()
+            )
             if held >= template.per_member_limit:
                 raise PatronError(
                     ErrorCode.LIMIT_REACHED,
@@ -118,6 +128,121 @@ def coupon_issue(
         raise PatronError(
             ErrorCode.CONFLICT, "could not allocate a coupon code"
         )  # pragma: no cover
+
+
+# The largest money amount a template may name: ¥10 billion, far above any real
+# coupon and far below what the columns hold, so input never overflows them.
+MAX_FEN = 10**12
+MAX_COUNT = 2**31 - 1
+# Free shipping combines with an order coupon unless the operator says otherwise
+# (docs/decisions/promotions.md, "Evaluation order and stacking").
+DEFAULT_STACKING_GROUP = {CouponType.FREE_SHIPPING.value: "shipping"}
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TemplateSpec:
+    """What an operator says when making a coupon template (every way in)."""
+
+    code: str
+    name: str
+    type: str
+    description: str = ""
+    amount: int = 0
+    percent: int = 0
+    max_discount: int = 0
+    threshold: int = 0
+    repeating: bool = False
+    skus: Sequence[str] = ()
+    categories: Sequence[str] = ()
+    tier_codes: Sequence[str] = ()
+    new_members_only: bool = False
+    validity_kind: str = ValidityKind.DAYS_AFTER_ISSUE
+    valid_from: dt.datetime | None = None
+    valid_until: dt.datetime | None = None
+    valid_days: int = 30
+    per_member_limit: int = 1
+    total_limit: int = 0
+    budget: int = 0
+    stacking_group: str = ""  # empty: the type's default group
+    exclusive: bool = False
+    claimable: bool = False
+    active: bool = True
+
+
+def _bad(field: str, message: str) -> PatronError:
+    return PatronError(ErrorCode.VALIDATION_ERROR, f"{field}: {message}", field=field)
+
+
+def _check_range(spec: TemplateSpec, field: str, low: int, high: int) -> None:
+    value = getattr(spec, field)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _bad(field, f"must be a whole number from {low} to {high}")
+
+
+def template_validate(spec: TemplateSpec) -> None:
+    """Refuse a template that evaluation could not apply, naming the first bad field.
+
+    The one check every way of making a template goes through (console form,
+    console API, admin), so a bad type or amount never reaches checkout.
+    """
+    if not 1 <= len(spec.code) <= 64 or not _SLUG.match(spec.code):
+        raise _bad("code", "1 to 64 letters, digits, dashes or underscores")
+    if not spec.name.strip() or len(spec.name) > 100:
+        raise _bad("name", "1 to 100 characters")
+    if len(spec.description) > 300:
+        raise _bad("description", "at most 300 characters")
+    if spec.type not in CouponType.values:
+        raise _bad("type", "one of " + ", ".join(CouponType.values))
+    for money in ("amount", "max_discount", "threshold", "budget"):
+        _check_range(spec, money, 0, MAX_FEN)
+    _check_range(spec, "percent", 1 if spec.type == CouponType.PERCENT else 0, 99)
+    if spec.type in (CouponType.FIXED, CouponType.THRESHOLD) and spec.amount == 0:
+        raise _bad("amount", "a fixed or threshold coupon needs an amount off")
+    if spec.type == CouponType.THRESHOLD:
+        if spec.threshold == 0:
+            raise _bad("threshold", "a threshold coupon needs a minimum spend")
+        if spec.amount >= spec.threshold:
+            raise _bad("amount", "must be below the minimum spend")
+    if spec.validity_kind not in ValidityKind.values:
+        raise _bad("validity_kind", "one of " + ", ".join(ValidityKind.values))
+    if spec.validity_kind == ValidityKind.FIXED_DATES:
+        if spec.valid_until is None:
+            raise _bad("valid_until", "fixed dates need an end")
+        if spec.valid_from is not None and spec.valid_from >= spec.valid_until:
+            raise _bad("valid_until", "must be after valid_from")
+    _check_range(spec, "valid_days", 1, 3650)
+    _check_range(spec, "per_member_limit", 0, MAX_COUNT)
+    _check_range(spec, "total_limit", 0, MAX_COUNT)
+    for names in ("skus", "categories", "tier_codes"):
+        value = getattr(spec, names)
+        if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+            raise _bad(names, "a list of non-empty strings")
+    if len(spec.stacking_group) > 30:
+        raise _bad("stacking_group", "at most 30 characters")
+
+
+def template_create(*, shop: Shop, actor: User | None, spec: TemplateSpec) -> CouponTemplate:
+    """Create a coupon template; audited. An empty ``stacking_group`` takes the
+    type's default (free shipping: ``shipping``; the others: ``order``)."""
+    template_validate(spec)
+    fields = asdict(spec)
+    for names in ("skus", "categories", "tier_codes"):
+        fields[names] = list(fields[names])
+    fields["stacking_group"] = spec.stacking_group or DEFAULT_STACKING_GROUP.get(spec.type, "order")
+    try:
+        with transaction.atomic():
+            template = CouponTemplate.objects.create(shop=shop, created_at=clock.now(), **fields)
+            audit_record(
+                actor=actor, action="coupon_template.create", obj=template, after=snapshot(template)
+            )
+    except IntegrityError:
+        if not CouponTemplate.objects.filter(shop=shop, code=spec.code).exists():
+            raise  # pragma: no cover - validated above; only the code can clash
+        raise PatronError(
+            ErrorCode.DUPLICATE, "a coupon template with this code exists", field="code"
+        ) from None
+    return template
 
 
 def template_get(*, shop: Shop, code: str) -> CouponTemplate:
@@ -171,12 +296,22 @@ def template_public_code_assign(*, template: CouponTemplate) -> str:
 
 
 def coupon_revoke(*, coupon: Coupon) -> bool:
-    """Withdraw an unused coupon; a held or used one stays as it is."""
-    return bool(
-        Coupon.objects.filter(pk=coupon.pk, status=CouponStatus.AVAILABLE).update(
+    """Withdraw an unused coupon; a held or used one stays as it is.
+
+    A revoked coupon gives its issue back: the template's ``issued_count`` drops
+    by one (so a ``total_limit`` loses nothing) and it no longer counts against
+    the member's ``per_member_limit``. The coupon row is taken first and then the
+    template, the order checkout holds use (coupons, then their templates).
+    """
+    with transaction.atomic():
+        revoked = Coupon.objects.filter(pk=coupon.pk, status=CouponStatus.AVAILABLE).update(
             status=CouponStatus.REVOKED
         )
-    )
+        if revoked:
+            CouponTemplate.objects.filter(pk=coupon.template_id, issued_count__gt=0).update(
+                issued_count=F("issued_count") - 1
+            )
+    return bool(revoked)
 
 
 def flash_sale_claim(*, sale: FlashSale, member: Member) -> Coupon:

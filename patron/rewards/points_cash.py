@@ -34,6 +34,15 @@ class Rate:
         """What ``points`` are worth in fen (rounded down)."""
         return divide(points * FEN_PER_YUAN, self.points_per_yuan, Rounding.DOWN)
 
+    def cost_of(self, fen: int) -> int:
+        """The fewest points worth ``fen`` (rounded up): what ``fen`` of discount costs."""
+        return divide(fen * self.points_per_yuan, FEN_PER_YUAN, Rounding.UP)
+
+    def trim(self, points: int) -> int:
+        """``points`` less any that buy nothing: at an uneven rate (150 points = ¥1)
+        151 points are worth ¥1.00, the same as 150, so 150 are charged."""
+        return self.cost_of(self.value_of(points))
+
     def points_for(self, fen: int) -> int:
         """The most points, in whole steps, whose value does not exceed ``fen``."""
         points = divide(fen * self.points_per_yuan, FEN_PER_YUAN, Rounding.DOWN)
@@ -74,6 +83,9 @@ def quote(*, rate: Rate, payable: int, balance: int, wanted: int) -> Quote:
 
     The cap is ``max_share_percent`` of ``payable``; points go in whole steps;
     below ``min_points`` none can be used. ``wanted`` is trimmed to the cap.
+    Steps and the minimum apply to the points asked for; then the points that
+    buy nothing are dropped (``Rate.trim``), so ``used`` is exactly what
+    ``value`` costs and is what the hold takes, captures and gives back.
     """
     if not rate.enabled or payable <= 0 or balance <= 0:
         return Quote(0, 0, 0, 0)
@@ -85,7 +97,7 @@ def quote(*, rate: Rate, payable: int, balance: int, wanted: int) -> Quote:
     used -= used % rate.step_points
     if used < rate.min_points:
         used = 0
-    return Quote(usable, rate.value_of(usable), used, rate.value_of(used))
+    return Quote(rate.trim(usable), rate.value_of(usable), rate.trim(used), rate.value_of(used))
 
 
 def points_balance(*, member: Member) -> int:

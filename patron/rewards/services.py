@@ -2,8 +2,9 @@
 
 A redemption is an order of its own: placed (points taken, stock taken),
 fulfilled (shipped or issued), or cancelled (points and stock given back).
-Lock order: the member row (per-member limit), the reward row (stock, by a
-conditional update), coupon template (a coupon reward), the points account.
+Lock order: the redemption's request_id (its unique index), the member row
+(per-member limit), the reward row (stock, by a conditional update), coupon
+template (a coupon reward), the points account.
 """
 
 from __future__ import annotations
@@ -61,11 +62,32 @@ def redemption_place(
         promotion_services.check_tier(
             shop=shop, member=member, tier_codes=list(reward.tier_codes or [])
         )
+        # The request_id is claimed first, before any lock or counter: a retry that
+        # arrives while the first attempt is still running waits on the unique index
+        # here and then answers with the first redemption (not sold_out, not a 500).
+        try:
+            with transaction.atomic():
+                redemption = Redemption.objects.create(
+                    shop=shop,
+                    member=member,
+                    reward=reward,
+                    request_id=request_id,
+                    points=reward.points_price,
+                    shipping_address=shipping_address.strip(),
+                    placed_at=now,
+                )
+        except IntegrityError:
+            # The same request_id committed meanwhile; only our savepoint rolled back.
+            first = Redemption.objects.filter(shop=shop, request_id=request_id).first()
+            if first is None:  # pragma: no cover - not the request_id index after all
+                raise
+            return _same_or_conflict(first, member, reward), False
         Member.objects.select_for_update().filter(pk=member.pk).values_list("pk").first()
         if reward.per_member_limit:
             taken = (
                 Redemption.objects.filter(member=member, reward=reward)
                 .exclude(status=RedemptionStatus.CANCELLED)
+                .exclude(pk=redemption.pk)
                 .count()
             )
             if taken >= reward.per_member_limit:
@@ -81,22 +103,6 @@ def redemption_place(
             changed = rows.update(redeemed_count=F("redeemed_count") + 1)
         if not changed:
             raise _refuse(ErrorCode.SOLD_OUT, "this reward is out of stock")
-        try:
-            with transaction.atomic():
-                redemption = Redemption.objects.create(
-                    shop=shop,
-                    member=member,
-                    reward=reward,
-                    request_id=request_id,
-                    points=reward.points_price,
-                    shipping_address=shipping_address.strip(),
-                    placed_at=now,
-                )
-        except IntegrityError:
-            # The same request_id committed meanwhile: undo our stock move, answer with it.
-            transaction.set_rollback(True)
-            first = Redemption.objects.get(shop=shop, request_id=request_id)
-            return _same_or_conflict(first, member, reward), False
         if reward.kind == RewardKind.COUPON:
             assert reward.coupon_template is not None
             redemption.coupon = promotion_services.coupon_issue(

@@ -110,3 +110,43 @@ def test_flash_sale_issues_exactly_its_quantity_within_its_window(
     with pytest.raises(PatronError) as exc:
         services.flash_sale_claim(sale=sale, member=make_member(shop))
     assert "ended" in exc.value.detail
+
+
+def test_revoking_an_unused_coupon_gives_its_issue_back(shop: Shop, member: Member) -> None:
+    # Given a template with two coupons in all and one per member, both issued
+    template = make_template(shop, per_member_limit=1, total_limit=2)
+    other = make_member(shop, "M2")
+    first = issue(template, member)
+    issue(template, other)
+    with pytest.raises(PatronError) as exc:
+        issue(template, make_member(shop, "M3"))
+    assert exc.value.code == ErrorCode.SOLD_OUT
+
+    # When the member's unused coupon is revoked (twice: the second does nothing)
+    assert services.coupon_revoke(coupon=first) is True
+    assert services.coupon_revoke(coupon=first) is False
+
+    # Then its issue is back: one more coupon may go out, and the member may have it
+    template.refresh_from_db()
+    assert template.issued_count == 1
+    again = issue(template, member)
+    assert again.status == "available"
+    template.refresh_from_db()
+    assert template.issued_count == 2
+    with pytest.raises(PatronError) as exc:
+        issue(template, member)
+    assert exc.value.code == ErrorCode.LIMIT_REACHED
+    with pytest.raises(PatronError) as exc:
+        issue(template, make_member(shop, "M4"))
+    assert exc.value.code == ErrorCode.SOLD_OUT
+    template.refresh_from_db()
+    assert template.issued_count == 2
+
+
+def test_revoking_a_used_coupon_changes_nothing(shop: Shop, member: Member) -> None:
+    template = make_template(shop, total_limit=1)
+    coupon = issue(template, member)
+    type(coupon).objects.filter(pk=coupon.pk).update(status="used")
+    assert services.coupon_revoke(coupon=coupon) is False
+    template.refresh_from_db()
+    assert template.issued_count == 1

@@ -9,7 +9,12 @@ from patron.core.models import Shop
 from patron.members.models import Member
 from patron.points.models import LedgerEntry
 from patron.promotions.models import CouponStatus
-from patron.promotions.tests.conftest import available_points, give_points, make_template
+from patron.promotions.tests.conftest import (
+    available_points,
+    give_points,
+    make_member,
+    make_template,
+)
 from patron.promotions.tests.conftest import member as member
 from patron.promotions.tests.conftest import t0 as t0
 from patron.rewards import services
@@ -111,3 +116,37 @@ def test_coupon_reward_issues_a_coupon_and_cancel_revokes_it(shop: Shop, member:
     r.coupon.refresh_from_db()
     assert r.coupon.status == CouponStatus.REVOKED
     assert available_points(member) == 5000
+
+
+def test_cancelled_coupon_reward_can_be_redeemed_again(shop: Shop, member: Member) -> None:
+    # Given a coupon reward whose template has one coupon in all and one per member
+    give_points(member, 5000)
+    template = make_template(shop, amount=1000, per_member_limit=1, total_limit=1)
+    reward = make_reward(
+        shop, kind="coupon", coupon_template=template, stock=None, points_price=500
+    )
+    first, _ = services.redemption_place(shop=shop, member=member, reward=reward, request_id="a")
+
+    # When it is cancelled, the coupon's issue goes back to the template
+    services.redemption_cancel(redemption=first)
+    template.refresh_from_db()
+    assert template.issued_count == 0
+    assert available_points(member) == 5000
+
+    # Then the member can redeem it again, and the total limit still holds
+    again, created = services.redemption_place(
+        shop=shop, member=member, reward=reward, request_id="b"
+    )
+    assert created and again.coupon is not None and again.coupon.status == CouponStatus.AVAILABLE
+    template.refresh_from_db()
+    assert template.issued_count == 1
+    assert available_points(member) == 4500
+    other = make_member(shop, "M2")
+    give_points(other, 5000)
+    with pytest.raises(PatronError) as exc:
+        services.redemption_place(shop=shop, member=other, reward=reward, request_id="c")
+    assert exc.value.code == ErrorCode.SOLD_OUT
+    assert available_points(other) == 5000
+    assert Redemption.objects.filter(member=other).count() == 0
+    template.refresh_from_db()
+    assert template.issued_count == 1
