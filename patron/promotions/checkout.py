@@ -374,6 +374,9 @@ def checkout_evaluate(
         if cart.points and quote.used < cart.points:
             if quote.max_points == 0 and rate.min_points:
                 points_reason = reasons.points_below_minimum(rate.min_points)
+            elif quote.used == rate.trim(cart.points):
+                # Only the rate's rounding: the extra points would buy nothing.
+                points_reason = reasons.points_trimmed(cart.points, quote.used)
             else:
                 points_reason = reasons.points_capped(quote.max_points)
     weights = list(outcome.state.lines)

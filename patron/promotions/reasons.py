@@ -150,5 +150,13 @@ def points_capped(points: int) -> Reason:
     )
 
 
+def points_trimmed(wanted: int, used: int) -> Reason:
+    return Reason(
+        "points_trimmed",
+        f"{wanted}积分与{used}积分抵扣金额相同，请使用{used}积分",
+        f"{wanted} points are worth no more than {used} at this rate: use {used}",
+    )
+
+
 def points_disabled() -> Reason:
     return Reason("points_disabled", "暂不支持积分抵现", "Paying with points is not available")

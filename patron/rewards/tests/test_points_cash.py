@@ -126,6 +126,11 @@ def test_hold_capture_and_refund_move_the_trimmed_points(
     with pytest.raises(PatronError) as exc:
         reserve(shop, member, 1501)
     assert (exc.value.code, exc.value.field) == (ErrorCode.CONFLICT, "points")
+    assert exc.value.detail == (
+        "1501 points cannot be used: 1501 points are worth no more than 1500 at this rate: use 1500"
+    )
+    assert evaluation.points_reason is not None
+    assert evaluation.points_reason.code == "points_trimmed"
     assert available_points(member) == 10000 and CheckoutHold.objects.count() == 0
 
     # When it reserves the offered 1,500, only they leave the balance
