@@ -12,7 +12,7 @@ of the batch or need a per-event read: it is its member's first event in the
 batch (the member's later events run afterwards, in order, as they would
 anyway); its event id is new and unique in the batch; its order id is new and
 appears in no earlier event and in no other member's; nothing of it was paid
-with points; its order has no checkout hold; the order-earning rules in force
+with points or names a coupon; its order has no checkout hold; the order-earning rules in force
 have no caps; the shop's tier programme exists and qualifies by growth value.
 The lane writes what the pipeline would write and answers with the same
 result, which ``tests/test_bulk.py`` checks by running the same random
@@ -96,8 +96,8 @@ def _plain(shop: Shop, valid: Valid) -> list[_Paid]:
             continue
         if any(i < index or m != envelope.member for i, m in order_uses[data.order_id]):
             continue
-        if data.points_used or data.points_amount:
-            continue
+        if data.points_used or data.points_amount or data.coupon_codes:
+            continue  # paid with points or coupons: the per-event path settles them
         order_input = paid_order_input(data)
         if order_services.paid_order_problem(shop, order_input) is not None:
             continue

@@ -37,6 +37,17 @@ def capture_hold(ctx: EventContext) -> None:
                 "points": hold.points,
             }
         )
+        return
+    used, refused = holds.coupons_use_unreserved(
+        shop=ctx.shop,
+        member=ctx.member,
+        order_id=order.external_id,
+        raw_codes=ctx.data.coupon_codes,
+    )
+    if used:
+        ctx.effects.append({"type": "coupons.used", "order_id": order.external_id, "coupons": used})
+    for item in refused:
+        ctx.effects.append({"type": "coupon.not_used", "order_id": order.external_id, **item})
 
 
 def cancel_unpaid(ctx: EventContext) -> None:
@@ -72,6 +83,18 @@ def release_hold(ctx: EventContext) -> None:
                 "points": hold.points_returned,
             }
         )
+        return
+    _return_unreserved(ctx, order)
+
+
+def _return_unreserved(ctx: EventContext, order: Order) -> None:
+    returned = holds.coupons_return_unreserved(
+        shop=ctx.shop, member_id=order.member_id, order_id=order.external_id
+    )
+    if returned:
+        ctx.effects.append(
+            {"type": "coupons.returned", "order_id": order.external_id, "coupons": returned}
+        )
 
 
 def refund_hold(ctx: EventContext) -> None:
@@ -85,13 +108,16 @@ def refund_hold(ctx: EventContext) -> None:
         refunded=refunded,
         full=order.status == OrderStatus.REFUNDED,
     )
-    if outcome is not None:
-        points, coupons = outcome
-        ctx.effects.append(
-            {
-                "type": "checkout_hold.refunded",
-                "order_id": order.external_id,
-                "points": points,
-                "coupons": coupons,
-            }
-        )
+    if outcome is None:
+        if order.status == OrderStatus.REFUNDED:
+            _return_unreserved(ctx, order)
+        return
+    points, coupons = outcome
+    ctx.effects.append(
+        {
+            "type": "checkout_hold.refunded",
+            "order_id": order.external_id,
+            "points": points,
+            "coupons": coupons,
+        }
+    )

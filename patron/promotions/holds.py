@@ -313,6 +313,81 @@ def hold_capture(
     return hold
 
 
+def coupons_use_unreserved(
+    *, shop: Shop, member: Member, order_id: str, raw_codes: list[str]
+) -> tuple[list[str], list[dict[str, str]]]:
+    """order.paid named coupon codes but nothing was reserved (the shop priced
+    the order itself): the member's coupons among them that are available and
+    valid now become used on this order, so they cannot be used again; those
+    that cannot be used are named with why (another member's reads as
+    ``not_usable`` and reveals nothing). Codes Patron never issued are the
+    shop's own and are left alone. Budgets are only spent through a reserve,
+    which knows each coupon's discount. Returns (used codes, refused)."""
+    wanted = sorted({codes.normalize(c) for c in raw_codes if c})
+    if not wanted:
+        return [], []
+    now = clock.now()
+    found = list(
+        Coupon.objects.select_for_update(of=("self",))
+        .filter(shop=shop, code__in=wanted)
+        .order_by("pk")
+    )
+    usable = [
+        c
+        for c in found
+        if c.member_id == member.pk
+        and c.status == CouponStatus.AVAILABLE
+        and c.valid_from <= now < c.valid_until
+    ]
+    refused = [
+        {"code": c.code, "reason": _unusable(c, member, now)} for c in found if c not in usable
+    ]
+    taken = [
+        c
+        for c in usable
+        if Coupon.objects.filter(pk=c.pk, status=CouponStatus.AVAILABLE).update(
+            status=CouponStatus.USED, used_at=now, used_order_id=order_id
+        )
+    ]
+    for template_id in sorted({c.template_id for c in taken}):
+        n = sum(1 for c in taken if c.template_id == template_id)
+        CouponTemplate.objects.filter(pk=template_id).update(used_count=F("used_count") + n)
+    return [c.code for c in taken], refused
+
+
+def _unusable(coupon: Coupon, member: Member, now: dt.datetime) -> str:
+    if coupon.member_id != member.pk:
+        return "not_usable"  # someone else's: say nothing more
+    if coupon.status != CouponStatus.AVAILABLE:
+        return str(coupon.status)  # held for another order, used or revoked
+    return "not_valid_now"
+
+
+def coupons_return_unreserved(*, shop: Shop, member_id: int, order_id: str) -> list[str]:
+    """The order whose coupons were used without a reserve was cancelled or
+    fully refunded: they are the member's to use again (as a hold's are)."""
+    coupons = list(
+        Coupon.objects.select_for_update(of=("self",))
+        .filter(
+            shop=shop,
+            member_id=member_id,
+            used_order_id=order_id,
+            hold__isnull=True,
+            status=CouponStatus.USED,
+        )
+        .order_by("pk")
+    )
+    if not coupons:
+        return []
+    Coupon.objects.filter(pk__in=[c.pk for c in coupons]).update(
+        status=CouponStatus.AVAILABLE, used_at=None, used_order_id=""
+    )
+    for template_id in sorted({c.template_id for c in coupons}):
+        n = sum(1 for c in coupons if c.template_id == template_id)
+        CouponTemplate.objects.filter(pk=template_id).update(used_count=F("used_count") - n)
+    return [c.code for c in coupons]
+
+
 def _return_coupons(hold: CheckoutHold, *, from_status: str) -> list[str]:
     """Give the hold's coupons back to the member (held or used → available)."""
     coupons = list(
