@@ -6,10 +6,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from patron.core.admin import AuditedModelAdmin
 from patron.core.errors import PatronError
+from patron.core.services import audit_record, snapshot
 from patron.tiers.models import (
     MemberTier,
     OverrideStatus,
@@ -93,7 +96,27 @@ class TierAdmin(AuditedModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # retire instead: history points at tiers
 
-    @admin.action(description="Retire selected tiers (members move one tier down)")
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Benefits edited in the inline are audited with their own before and
+        after (the tier's audit row snapshots only the tier's fields)."""
+        tier = form.instance
+        previous = TierBenefits.objects.filter(tier=tier).first()
+        before = snapshot(previous) if previous is not None else None
+        super().save_related(request, form, formsets, change)
+        current = TierBenefits.objects.filter(tier=tier).first()
+        if current is None:
+            return
+        after = snapshot(current)
+        if after != before:
+            audit_record(
+                actor=request.user,
+                action=f"tierbenefits.{'change' if before is not None else 'create'}",
+                obj=current,
+                before=before,
+                after=after,
+            )
+
+    @admin.action(description=gettext_lazy("Retire selected tiers (members move one tier down)"))
     def retire(self, request: HttpRequest, queryset: Any) -> None:
         for tier in queryset.filter(is_active=True):
             try:
@@ -103,7 +126,11 @@ class TierAdmin(AuditedModelAdmin):
             except PatronError as error:
                 self.message_user(request, f"{tier.code}: {error.detail}", messages.ERROR)
                 continue
-            self.message_user(request, f"{tier.code} retired; {moved} members moved")
+            self.message_user(
+                request,
+                _("%(tier)s retired; %(moved)s members moved")
+                % {"tier": tier.code, "moved": moved},
+            )
 
 
 @admin.register(TierBenefits)
@@ -151,6 +178,17 @@ class OverrideForm(forms.ModelForm):
         model = TierOverride
         fields = ["member", "tier", "reason"]
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        member = cleaned.get("member")
+        if member is not None and not self.errors:
+            problem = overrides.override_request_problem(
+                member=member, tier=cleaned.get("tier"), reason=cleaned.get("reason")
+            )
+            if problem is not None:
+                self.add_error(problem.field, problem.detail)
+        return cleaned
+
 
 @admin.register(TierOverride)
 class TierOverrideAdmin(admin.ModelAdmin):
@@ -181,17 +219,37 @@ class TierOverrideAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
             return
-        created = overrides.override_request(
-            member=obj.member,
-            tier=obj.tier,
-            reason=obj.reason,
-            actor=request.user,  # type: ignore[arg-type]
-        )
+        try:
+            created = overrides.override_request(
+                member=obj.member,
+                tier=obj.tier,
+                reason=obj.reason,
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except PatronError as error:
+            # The form checked the same things; this is a change between the
+            # check and the save (another request for the member, the tier
+            # retired). Nothing was saved: say why and go back to the form.
+            self.message_user(request, error.detail, messages.ERROR)
+            obj.refused = True
+            return
         obj.pk = created.pk
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if getattr(obj, "refused", False):
+            return None
+        return super().log_addition(request, obj, message)
+
+    def response_add(
+        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        if getattr(obj, "refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
 
     def _each(self, request: HttpRequest, queryset: Any, fn: Any, **kwargs: Any) -> None:
         if not request.user.has_perm("tiers.approve_tieroverride"):
-            self.message_user(request, "you may not decide overrides", messages.ERROR)
+            self.message_user(request, _("you may not decide overrides"), messages.ERROR)
             return
         for o in queryset:
             try:
@@ -199,19 +257,21 @@ class TierOverrideAdmin(admin.ModelAdmin):
             except PatronError as error:
                 self.message_user(request, f"{o}: {error.detail}", messages.ERROR)
 
-    @admin.action(description="Approve (a different operator than the requester)")
+    @admin.action(description=gettext_lazy("Approve (a different operator than the requester)"))
     def approve(self, request: HttpRequest, queryset: Any) -> None:
         self._each(
             request, queryset.filter(status=OverrideStatus.PENDING), overrides.override_approve
         )
 
-    @admin.action(description="Reject")
+    @admin.action(description=gettext_lazy("Reject"))
     def reject(self, request: HttpRequest, queryset: Any) -> None:
         self._each(
             request, queryset.filter(status=OverrideStatus.PENDING), overrides.override_reject
         )
 
-    @admin.action(description="Remove override (member returns to the tier their value reaches)")
+    @admin.action(
+        description=gettext_lazy("Remove override (member returns to the tier they earned)")
+    )
     def remove(self, request: HttpRequest, queryset: Any) -> None:
         self._each(
             request,

@@ -27,6 +27,7 @@ def tier_progress(ctx: EventContext) -> None:
     growth.member_lock(member)
     event_type = ctx.envelope.type
     delta = 0
+    order: Order | None = None
     if event_type in ORDER_EVENTS:
         order = ctx.order  # the order handler's, same transaction
         if order is None:
@@ -40,9 +41,10 @@ def tier_progress(ctx: EventContext) -> None:
                 member=member, order=order, at=ctx.occurred_at, event_id=ctx.envelope.id
             )
     elif event_type == "review.posted":
-        delta = growth.growth_activity(
+        # Once per review, whatever event id the shop resends it under.
+        delta = growth.growth_review(
             member=member,
-            kind=GrowthKind.REVIEW,
+            review_id=ctx.data.review_id,
             weight=program.growth_per_review,
             at=ctx.occurred_at,
             event_id=ctx.envelope.id,
@@ -62,13 +64,27 @@ def tier_progress(ctx: EventContext) -> None:
     if delta:
         value = selectors.growth_value(member, program)
         ctx.effects.append({"type": "growth.changed", "delta": delta, "growth_value": value})
-    if delta > 0 or points_mode:
-        effect = growth.tier_upgrade_if_qualified(
+    reversal = event_type in ORDER_EVENTS and event_type != "order.paid"
+    tiers = selectors.active_tiers(ctx.shop)
+    effect = None
+    if reversal and order is not None and (delta < 0 or points_mode):
+        # A refund or cancellation: an upgrade this order caused and no
+        # longer earns is taken back at once, not after protection and grace.
+        effect = growth.tier_upgrade_reverse_if_unearned(
             member=member,
             program=program,
-            tiers=selectors.active_tiers(ctx.shop),
+            tiers=tiers,
+            order=order,
             event_id=ctx.envelope.id,
             value=None if points_mode else value,
         )
-        if effect is not None:
-            ctx.effects.append(effect)
+    elif delta > 0 or points_mode:
+        effect = growth.tier_upgrade_if_qualified(
+            member=member,
+            program=program,
+            tiers=tiers,
+            event_id=ctx.envelope.id,
+            value=None if points_mode else value,
+        )
+    if effect is not None:
+        ctx.effects.append(effect)

@@ -303,6 +303,7 @@ class TierChangeCause(models.TextChoices):
     OVERRIDE_REMOVED = "override_removed", _("override removed")
     TIER_RETIRED = "tier_retired", _("tier retired")
     BACKFILL = "backfill", _("computed from history")
+    UPGRADE_REVERSED = "upgrade_reversed", _("upgrade reversed by a refund or cancellation")
 
 
 class TierChange(models.Model):

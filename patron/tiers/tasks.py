@@ -10,7 +10,7 @@ from patron.core.models import Shop
 from patron.tiers.models import TierProgram
 from patron.tiers.services.evaluation import tiers_evaluate_period
 from patron.tiers.services.gifts import birthday_gifts_grant
-from patron.tiers.services.stats import tier_stats_refresh
+from patron.tiers.services.stats import tier_stats_refresh_due
 
 
 def _shops() -> list[Shop]:
@@ -36,4 +36,6 @@ def tiers_birthday_gifts() -> int:
 
 @task()
 def tiers_stats_refresh() -> int:
-    return sum(len(tier_stats_refresh(shop=shop)) for shop in _shops())
+    """The current period so far, and the previous one until it has been
+    computed after its end."""
+    return sum(len(tier_stats_refresh_due(shop=shop)) for shop in _shops())

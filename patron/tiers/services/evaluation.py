@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 
 from patron.core import clock
 from patron.core.models import Shop
+from patron.members.models import Member
 from patron.tiers import periods, selectors, sql
 from patron.tiers.models import (
     DowngradeMode,
@@ -43,6 +44,7 @@ from patron.tiers.models import (
 
 VALUES_TABLE = "tiers_eval_value"
 DECISIONS_TABLE = "tiers_eval_decision"
+LOCKED_TABLE = "tiers_eval_locked"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,10 @@ def _create_temp_tables() -> None:
     on_commit = " ON COMMIT DROP" if sql.is_postgres() else ""
     sql.execute(f"DROP TABLE IF EXISTS {VALUES_TABLE}")
     sql.execute(f"DROP TABLE IF EXISTS {DECISIONS_TABLE}")
+    sql.execute(f"DROP TABLE IF EXISTS {LOCKED_TABLE}")
+    sql.execute(
+        f"CREATE TEMP TABLE {LOCKED_TABLE} (member_id bigint NOT NULL PRIMARY KEY){on_commit}"
+    )
     sql.execute(
         f"CREATE TEMP TABLE {DECISIONS_TABLE} (member_id bigint NOT NULL, "
         "from_tier_id bigint NOT NULL, to_tier_id bigint NOT NULL, value bigint NOT NULL, "
@@ -109,11 +115,16 @@ def _drop_temp_tables() -> None:
     if not sql.is_postgres():
         sql.execute(f"DROP TABLE IF EXISTS {VALUES_TABLE}")
         sql.execute(f"DROP TABLE IF EXISTS {DECISIONS_TABLE}")
+        sql.execute(f"DROP TABLE IF EXISTS {LOCKED_TABLE}")
 
 
-def _fill_values(*, shop_id: int, program: TierProgram, ladder: Ladder, on: dt.date) -> int:
-    """Qualifying values of the members who could move, into the temp table."""
+def _fill_values(
+    *, shop_id: int, program: TierProgram, ladder: Ladder, on: dt.date, only: bool = False
+) -> int:
+    """Qualifying values of the members who could move, into the temp table
+    (``only``: of the locked members only)."""
     states = sql.table(MemberTier)
+    restrict = f" AND member_id IN (SELECT member_id FROM {LOCKED_TABLE})" if only else ""  # noqa: S608
     movable = f"SELECT member_id FROM {states} WHERE shop_id = %s AND tier_id <> %s"  # noqa: S608
     floor = ladder.tiers[1].entry_threshold if len(ladder.tiers) > 1 else 0
     if program.qualifying_measure == QualifyingMeasure.LIFETIME_POINTS:
@@ -121,14 +132,14 @@ def _fill_values(*, shop_id: int, program: TierProgram, ladder: Ladder, on: dt.d
 
         source = (
             f"SELECT member_id, lifetime_earned AS value FROM {sql.table(PointsAccount)} "  # noqa: S608
-            f"WHERE shop_id = %s AND (lifetime_earned >= %s OR member_id IN ({movable}))"
+            f"WHERE shop_id = %s AND (lifetime_earned >= %s OR member_id IN ({movable})){restrict}"
         )
         params: list[Any] = [shop_id, floor, shop_id, ladder.lowest.pk]
     else:
         first, last = periods.window_months(on, program.window_months)
         source = (
             f"SELECT member_id, SUM(value) AS value FROM {sql.table(GrowthMonth)} "  # noqa: S608
-            "WHERE shop_id = %s AND month >= %s AND month <= %s GROUP BY member_id "
+            f"WHERE shop_id = %s AND month >= %s AND month <= %s{restrict} GROUP BY member_id "
             f"HAVING SUM(value) >= %s OR member_id IN ({movable})"
         )
         params = [shop_id, first, last, floor, shop_id, ladder.lowest.pk]
@@ -143,9 +154,17 @@ def _fill_values(*, shop_id: int, program: TierProgram, ladder: Ladder, on: dt.d
 
 
 def _decide(
-    *, shop_id: int, program: TierProgram, ladder: Ladder, on: dt.date, upgrades_only: bool
+    *,
+    shop_id: int,
+    program: TierProgram,
+    ladder: Ladder,
+    on: dt.date,
+    upgrades_only: bool,
+    only: bool = False,
 ) -> None:
     states = sql.table(MemberTier)
+    locked = f"SELECT member_id FROM {LOCKED_TABLE}"  # noqa: S608
+    restrict = f" AND mt.member_id IN ({locked})" if only else ""
     lowest = int(ladder.lowest.pk)
     current = f"COALESCE(mt.tier_id, {lowest})"
     sql.execute(
@@ -181,10 +200,52 @@ def _decide(
         f"       WHEN {grace} = 0 OR mt.grace_until <= %s THEN 'down' "
         "       WHEN mt.grace_until IS NULL THEN 'grace' ELSE 'keep' END AS action "
         f"  FROM {states} mt LEFT JOIN {VALUES_TABLE} v ON v.member_id = mt.member_id "
-        "  WHERE mt.shop_id = %s AND mt.override_id IS NULL AND mt.tier_id <> %s "
+        f"  WHERE mt.shop_id = %s AND mt.override_id IS NULL AND mt.tier_id <> %s{restrict} "
         f"    AND NOT EXISTS (SELECT 1 FROM {DECISIONS_TABLE} d WHERE d.member_id = mt.member_id)"
         ") c WHERE action <> 'keep'",
         [on, on, shop_id, lowest],
+    )
+
+
+def _lock_and_redecide(
+    *, shop_id: int, program: TierProgram, ladder: Ladder, on: dt.date, upgrades_only: bool
+) -> None:
+    """Lock the member rows, then the tier rows, of the members the first
+    decision moves (id order, the app's lock order: accounts, members, tier
+    rows; the job needs no accounts), then decide again for them alone from
+    what is committed now.
+
+    The first decision reads a snapshot: an upgrade, override or refund
+    committed since would be overwritten by deciding from it. Events and
+    overrides take the member lock before they touch a tier state, so once
+    the job holds it no one else moves these members until the job commits,
+    and the second decision sees every change committed before. Members the
+    first decision left alone are left alone (the job is ordered before
+    whatever changed them meanwhile)."""
+    sql.execute(
+        f"INSERT INTO {LOCKED_TABLE} (member_id) "  # noqa: S608
+        f"SELECT DISTINCT member_id FROM {DECISIONS_TABLE}"
+    )
+    if sql.is_postgres():
+        locked = f"SELECT member_id FROM {LOCKED_TABLE}"  # noqa: S608
+        sql.execute(
+            f"SELECT id FROM {sql.table(Member)} WHERE id IN ({locked}) "  # noqa: S608
+            "ORDER BY id FOR UPDATE"
+        )
+        sql.execute(
+            f"SELECT member_id FROM {sql.table(MemberTier)} "  # noqa: S608
+            f"WHERE member_id IN ({locked}) ORDER BY member_id FOR UPDATE"
+        )
+    sql.execute(f"DELETE FROM {DECISIONS_TABLE}")  # noqa: S608
+    sql.execute(f"DROP TABLE {VALUES_TABLE}")
+    _fill_values(shop_id=shop_id, program=program, ladder=ladder, on=on, only=True)
+    _decide(
+        shop_id=shop_id,
+        program=program,
+        ladder=ladder,
+        on=on,
+        upgrades_only=upgrades_only,
+        only=True,
     )
 
 
@@ -273,6 +334,9 @@ def _run(
         try:
             considered = _fill_values(shop_id=shop.pk, program=program, ladder=ladder, on=on)
             _decide(
+                shop_id=shop.pk, program=program, ladder=ladder, on=on, upgrades_only=upgrades_only
+            )
+            _lock_and_redecide(
                 shop_id=shop.pk, program=program, ladder=ladder, on=on, upgrades_only=upgrades_only
             )
             counts = _apply(shop_id=shop.pk, program=program, on=on, run=run, cause=cause)

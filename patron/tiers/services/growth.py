@@ -11,12 +11,13 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection
-from django.db.models import Max, Min, Sum
+from django.db.models import Exists, Max, Min, OuterRef, Sum
 from django.utils import timezone
 
 from patron.core import clock
 from patron.core.bulk import bulk_set
 from patron.core.money import Rounding, divide
+from patron.events.models import Event
 from patron.members.models import Member
 from patron.orders.models import Order, OrderStatus
 from patron.tiers import periods, selectors
@@ -228,6 +229,34 @@ def growth_activity(
     )
 
 
+def review_counted(*, member: Member, review_id: str) -> bool:
+    """Whether the member's growth already counts this review, whatever event
+    id it came under (a shop may resend a review under a new event id; the
+    points app likewise earns once per review)."""
+    same_review = Event.objects.filter(
+        shop_id=member.shop_id,
+        external_id=OuterRef("event_id"),
+        type="review.posted",
+        payload__data__review_id=review_id,
+    )
+    return (
+        GrowthEntry.objects.filter(member=member, kind=GrowthKind.REVIEW)
+        .filter(Exists(same_review))
+        .exists()
+    )
+
+
+def growth_review(
+    *, member: Member, review_id: str, weight: int, at: dt.datetime, event_id: str
+) -> int:
+    """Growth for a review, once per (member, review id). Returns the change."""
+    if review_counted(member=member, review_id=review_id):
+        return 0
+    return growth_activity(
+        member=member, kind=GrowthKind.REVIEW, weight=weight, at=at, event_id=event_id
+    )
+
+
 def tier_upgrade_if_qualified(
     *,
     member: Member,
@@ -325,6 +354,132 @@ def tiers_upgrade(
     bulk_set(moved, ["tier", "since", "protected_until", "grace_until", "updated_at"])
     TierChange.objects.bulk_create(changes)
     return effects
+
+
+def _reversed_upgrade(
+    *, member: Member, state: MemberTier, order_events: set[str]
+) -> tuple[TierChange, TierChange | None] | None:
+    """The upgrade that put the member in their current tier, if one of
+    ``order_events`` (an order's events) caused it, with the change before it.
+
+    Earlier reversals of the same order's upgrade (a first partial refund) are
+    looked through, so refunds of one order step the member down cumulatively.
+    Any other change since (a job, an override, another order's upgrade) means
+    the current tier did not come from this order."""
+    history = TierChange.objects.filter(member=member).order_by("-at", "-id")
+    changes = list(history[:20])
+    if not changes or changes[0].to_tier_id != state.tier_id:
+        return None
+    for i, change in enumerate(changes):
+        if change.event_id not in order_events:
+            return None
+        if change.cause == TierChangeCause.UPGRADE_REVERSED:
+            continue
+        if change.cause != TierChangeCause.EVENT or change.direction != 1:
+            return None
+        return change, changes[i + 1] if i + 1 < len(changes) else None
+    return None
+
+
+def tier_upgrade_reverse_if_unearned(
+    *,
+    member: Member,
+    program: TierProgram,
+    tiers: list[Tier],
+    order: Order,
+    event_id: str,
+    value: int | None = None,
+) -> dict[str, Any] | None:
+    """After a refund or cancellation of ``order`` took value back: if the
+    member's current tier came from an upgrade that order caused and the value
+    left no longer reaches that tier's entry threshold, move the member at once
+    to the highest tier the value reaches, never below the tier they had
+    before the upgrade. Protection follows: the upgrade's protection stays
+    while the member keeps a tier above the one they had before (the order
+    still lifted them), and back in that tier they get the protection that
+    tier's own upgrade gave (none if it is over or unknown).
+
+    Recorded as a ``TierChange`` with cause ``upgrade_reversed`` and the
+    refund's event id (the note names the order). Returns the
+    ``tier.upgrade_reversed`` effect, or None. Overridden members stay put.
+    Assumes the member row lock is held."""
+    state = MemberTier.objects.select_for_update().filter(member=member).first()
+    if state is None or state.override_id is not None:
+        return None
+    by_pk = {t.pk: t for t in tiers}
+    current = by_pk.get(state.tier_id)
+    if current is None:
+        return None
+    if value is None:
+        value = selectors.qualifying_value(member, program, clock.today())
+    if value >= current.entry_threshold:
+        return None
+    order_events = set(
+        GrowthEntry.objects.filter(order=order)
+        .exclude(event_id="")
+        .values_list("event_id", flat=True)
+    )
+    found = _reversed_upgrade(member=member, state=state, order_events=order_events)
+    if found is None:
+        return None
+    upgrade, before_change = found
+    before = upgrade.from_tier or tiers[0]
+    target = max(
+        (
+            t
+            for t in tiers
+            if t.rank < current.rank and (t.entry_threshold <= value or t.rank <= before.rank)
+        ),
+        key=lambda t: t.rank,
+        default=tiers[0],
+    )
+    today, now = clock.today(), clock.now()
+    protected_until = state.protected_until
+    if target.rank <= before.rank:
+        protected_until = None
+        if (
+            before_change is not None
+            and before_change.direction == 1
+            and before_change.to_tier_id == target.pk
+            and before_change.cause != TierChangeCause.UPGRADE_REVERSED
+        ):
+            earned_on = timezone.localtime(before_change.at).date()
+            until = periods.period_end(earned_on, program.period, periods_later=1)
+            protected_until = until if until >= today else None
+    from_tier = current
+    state.tier = target
+    state.since = now
+    state.protected_until = protected_until
+    state.grace_until = None
+    state.updated_at = now
+    bulk_set([state], ["tier", "since", "protected_until", "grace_until", "updated_at"])
+    TierChange.objects.create(
+        shop_id=member.shop_id,
+        member=member,
+        from_tier=from_tier,
+        to_tier=target,
+        direction=-1,
+        at=now,
+        cause=TierChangeCause.UPGRADE_REVERSED,
+        measure=program.qualifying_measure,
+        value=value,
+        threshold=from_tier.entry_threshold,
+        event_id=event_id,
+        note=f"order {order.external_id} {order.status}: upgrade by event {upgrade.event_id} "
+        "no longer earned"[:200],
+    )
+    return {
+        "type": "tier.upgrade_reversed",
+        "member": member.external_id,
+        "from": from_tier.code,
+        "to": target.code,
+        "value": value,
+        "threshold": from_tier.entry_threshold,
+        "measure": program.qualifying_measure,
+        "order": order.external_id,
+        "upgrade_event": upgrade.event_id,
+        "protected_until": protected_until.isoformat() if protected_until else None,
+    }
 
 
 def orders_paid_progress(

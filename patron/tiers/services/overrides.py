@@ -32,13 +32,38 @@ def _override_after(o: TierOverride) -> dict[str, object]:
     }
 
 
-def override_request(*, member: Member, tier: Tier, reason: str, actor: User) -> TierOverride:
-    if not reason.strip():
-        raise PatronError(ErrorCode.VALIDATION_ERROR, "a reason is required", field="reason")
-    if tier.shop_id != member.shop_id or not tier.is_active:
-        raise PatronError(
+def override_request_problem(
+    *, member: Member, tier: Tier | None, reason: str | None
+) -> PatronError | None:
+    """What is wrong with this override request (naming the field), or None:
+    a reason is required, the tier must be an active tier of the member's shop
+    and the member may have only one override pending or in force. The admin
+    form shows the same checks as form errors; ``override_request`` raises them."""
+    if not (reason or "").strip():
+        return PatronError(ErrorCode.VALIDATION_ERROR, "a reason is required", field="reason")
+    if tier is None or tier.shop_id != member.shop_id or not tier.is_active:
+        return PatronError(
             ErrorCode.VALIDATION_ERROR, "not an active tier of this shop", field="tier"
         )
+    if TierOverride.objects.filter(
+        member=member, status__in=[OverrideStatus.PENDING, OverrideStatus.APPROVED]
+    ).exists():
+        return _already_open()
+    return None
+
+
+def _already_open() -> PatronError:
+    return PatronError(
+        ErrorCode.CONFLICT,
+        "this member already has an override pending or in force",
+        field="member",
+    )
+
+
+def override_request(*, member: Member, tier: Tier, reason: str, actor: User) -> TierOverride:
+    problem = override_request_problem(member=member, tier=tier, reason=reason)
+    if problem is not None:
+        raise problem
     try:
         with transaction.atomic():
             override = TierOverride.objects.create(
@@ -57,11 +82,8 @@ def override_request(*, member: Member, tier: Tier, reason: str, actor: User) ->
                 reason=override.reason,
             )
     except IntegrityError:
-        raise PatronError(
-            ErrorCode.CONFLICT,
-            "this member already has an override pending or in force",
-            field="member",
-        ) from None
+        # A request for the same member committed between the check and the insert.
+        raise _already_open() from None
     return override
 
 
@@ -91,6 +113,15 @@ def override_approve(*, override: TierOverride, actor: User, note: str = "") -> 
             )
         member = o.member
         member_lock(member)
+        # The tier may have been retired (or changed) since the request.
+        tier = Tier.objects.select_for_update().get(pk=o.tier_id)
+        if not tier.is_active or tier.shop_id != member.shop_id:
+            raise PatronError(
+                ErrorCode.CONFLICT,
+                f"tier {tier.code!r} is no longer an active tier of this shop; "
+                "reject this override and request another tier",
+                field="tier",
+            )
         program = selectors.program_of(member.shop_id)
         tiers = selectors.active_tiers(member.shop_id)
         state = MemberTier.objects.select_for_update().filter(member=member).first()
@@ -101,7 +132,9 @@ def override_approve(*, override: TierOverride, actor: User, note: str = "") -> 
         state.tier = o.tier
         state.override = o
         state.since = now
-        state.grace_until = None
+        # protected_until and grace_until are left as they were: they belong to
+        # the tier the member earned, which they return to when the override is
+        # removed. Jobs skip overridden members and the API shows no end date.
         state.updated_at = now
         state.save()
         TierChange.objects.create(
@@ -149,9 +182,36 @@ def override_reject(*, override: TierOverride, actor: User, note: str = "") -> T
     return o
 
 
+def _earned_before(o: TierOverride, tiers: list[Tier]) -> Tier:
+    """The tier the member held when the override was approved (its history
+    row says), or, if that tier has been retired since, the active tier a
+    retirement moves its members to (next below, or the lowest)."""
+    change = (
+        TierChange.objects.filter(override=o, cause=TierChangeCause.OVERRIDE)
+        .select_related("from_tier")
+        .order_by("at", "pk")
+        .first()
+    )
+    held = change.from_tier if change is not None else None
+    if held is None:
+        return tiers[0]
+    active = {t.pk: t for t in tiers}
+    if held.pk in active:
+        return active[held.pk]
+    below = [t for t in tiers if t.rank < held.rank]
+    return below[-1] if below else tiers[0]
+
+
 def override_remove(*, override: TierOverride, actor: User, reason: str) -> TierOverride:
-    """End an override: the member gets the tier their value reaches now, and
-    the jobs evaluate them again from the next period."""
+    """End an override: the member returns to the tier they earned, by the
+    rules the period evaluation uses.
+
+    That is the tier they held before the override, or the higher tier whose
+    entry threshold their value reaches now (an upgrade, protected like one
+    made by an event). Never lower: the protection and grace they had before
+    the override are kept, and a member whose value is now below the
+    retention threshold is handled by the next period evaluation (grace, then
+    downgrade), like everybody else."""
     if not reason.strip():
         raise PatronError(ErrorCode.VALIDATION_ERROR, "a reason is required", field="reason")
     now = clock.now()
@@ -170,31 +230,33 @@ def override_remove(*, override: TierOverride, actor: User, reason: str) -> Tier
         program = selectors.program_of(member.shop_id)
         tiers = selectors.active_tiers(member.shop_id)
         value = selectors.qualifying_value(member, program)
-        earned = [t for t in tiers if t.entry_threshold <= value][-1]
+        held = _earned_before(o, tiers)
+        reached = [t for t in tiers if t.entry_threshold <= value][-1]
+        upgraded = reached.rank > held.rank
+        earned = reached if upgraded else held
         state = MemberTier.objects.select_for_update().get(member=member)
         previous = state.tier
         state.override = None
-        state.grace_until = None
         state.updated_at = now
+        if upgraded:
+            state.protected_until = periods.period_end(
+                clock.today(), program.period, periods_later=1
+            )
+            state.grace_until = None
         if earned.pk != previous.pk:
             state.tier = earned
             state.since = now
-            state.protected_until = (
-                periods.period_end(clock.today(), program.period, periods_later=1)
-                if earned.rank > previous.rank
-                else None
-            )
             TierChange.objects.create(
                 shop_id=member.shop_id,
                 member=member,
                 from_tier=previous,
                 to_tier=earned,
-                direction=1 if earned.rank > previous.rank else -1,
+                direction=(earned.rank > previous.rank) - (earned.rank < previous.rank),
                 at=now,
                 cause=TierChangeCause.OVERRIDE_REMOVED,
                 measure=program.qualifying_measure,
                 value=value,
-                threshold=earned.entry_threshold,
+                threshold=earned.entry_threshold if upgraded else earned.retention_threshold,
                 override=o,
                 actor=actor,
                 note=reason[:200],

@@ -16,6 +16,7 @@ from django.db.models import (
     CharField,
     DateField,
     DateTimeField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -25,6 +26,7 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.fields.json import KT
 from django.db.models.functions import TruncMonth
 
 from patron.core import clock
@@ -161,11 +163,23 @@ def growth_rebuild(*, shop: Shop) -> dict[str, int]:
                 continue
             events = Event.objects.filter(shop=shop).annotate(c_member=member_id)
             events = events.filter(c_member__isnull=False)
-            events = (
-                events.filter(type__in=types)
-                if kind == GrowthKind.REVIEW
-                else events.filter(type__in=types) | events.filter(type__startswith="custom.")
-            )
+            if kind == GrowthKind.REVIEW:
+                # Once per (member, review id), as at event time: the first
+                # event stored for the review counts, resends under new ids not.
+                resent = Event.objects.annotate(c_review=KT("payload__data__review_id")).filter(
+                    shop=shop,
+                    type="review.posted",
+                    member_external_id=OuterRef("member_external_id"),
+                    c_review=OuterRef("c_review"),
+                    pk__lt=OuterRef("pk"),
+                )
+                events = (
+                    events.filter(type__in=types)
+                    .annotate(c_review=KT("payload__data__review_id"))
+                    .filter(~Exists(resent))
+                )
+            else:
+                events = events.filter(type__in=types) | events.filter(type__startswith="custom.")
             counts[kind] = sql.insert_select(
                 GrowthEntry,
                 ENTRY_COLUMNS,

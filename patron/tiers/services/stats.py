@@ -3,6 +3,15 @@
 Orders are attributed to the tier the member is in when the statistics are
 computed (the common reading of "revenue by tier"); migrations count members
 whose tier at the end of the period differs from the start, from the history.
+
+An order counts in the period it was paid in. A cancelled order counts
+nowhere: not in orders, buyers, revenue or categories. A refunded order still
+counts as an order (it was placed and paid), and revenue is what was paid less
+what was refunded, so average order value is net of refunds.
+
+A period's figures are complete only when computed after it ended: the job
+(``tier_stats_refresh_due``) therefore recomputes the previous period as long
+as its last computation started before that period's end.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from patron.core import clock
 from patron.core.models import Shop
 from patron.core.money import Rounding, divide
 from patron.members.models import Member
-from patron.orders.models import Order, OrderLine
+from patron.orders.models import Order, OrderLine, OrderStatus
 from patron.tiers import periods, selectors
 from patron.tiers.models import (
     MemberTier,
@@ -66,7 +75,9 @@ def tier_stats_refresh(*, shop: Shop, period_end: dt.date | None = None) -> list
         n for t, n in members_by_tier.items() if t != lowest
     )
 
-    orders = Order.objects.filter(shop=shop, paid_at__gte=since, paid_at__lt=until)
+    orders = Order.objects.filter(shop=shop, paid_at__gte=since, paid_at__lt=until).exclude(
+        status=OrderStatus.CANCELLED
+    )
     per_tier = {
         row["t"]: row
         for row in orders.annotate(t=tier_of_member)
@@ -162,4 +173,24 @@ def tier_stats_refresh(*, shop: Shop, period_end: dt.date | None = None) -> list
                 "counts": {"tiers": len(rows)},
             },
         )
+    return rows
+
+
+def tier_stats_refresh_due(*, shop: Shop) -> list[TierStats]:
+    """What the daily job runs: the current period so far and, when its last
+    computation started before the period ended (or it has none), the previous
+    period, so orders paid after the last refresh of a period still reach its
+    figures. Returns the rows written."""
+    program = selectors.program_of(shop)
+    previous_end = periods.last_completed_period_end(clock.today(), program.period)
+    _, previous_until = _local_bounds(
+        periods.period_start(previous_end, program.period), previous_end
+    )
+    last = TierJobRun.objects.filter(
+        shop=shop, kind=TierJobKind.STATS, key_date=previous_end
+    ).first()
+    rows: list[TierStats] = []
+    if last is None or last.started_at < previous_until:
+        rows += tier_stats_refresh(shop=shop, period_end=previous_end)
+    rows += tier_stats_refresh(shop=shop)
     return rows

@@ -35,6 +35,13 @@ def evaluate(shop: Shop, on: dt.date) -> dict[str, int]:
 def test_protection_then_grace_then_one_tier_down(
     shop: Shop, program: TierProgram, member: Member, send: Sender
 ) -> None:
+    """Protection, grace, then one tier down, for a member whose value fell
+    after an upgrade another order caused.
+
+    The refunded order A lifted the member to silver only; gold came from
+    order B, which stands, so gold is kept through protection and grace. (Had
+    the refund been of the order that caused the gold upgrade, the upgrade
+    would be taken back at once: ``test_upgrade_reversal.py``.)"""
     # given gold on 10 January (protected to the end of February) ...
     send.pay("A", 400000)  # 4010
     send.pay("B", 100000)  # 1010 -> 5020: gold
@@ -43,6 +50,7 @@ def test_protection_then_grace_then_one_tier_down(
     move_to(dt.date(2026, 1, 20), hour=12)
     send.refund("A", "R1")
     assert selectors.growth_value(member, program) == 1010
+    assert not TierChange.objects.filter(cause="upgrade_reversed").exists()
 
     # end of January: protected, nothing happens
     assert evaluate(shop, dt.date(2026, 1, 31)) == {}
@@ -73,9 +81,12 @@ def test_protection_then_grace_then_one_tier_down(
 def test_drop_to_the_tier_the_value_supports_without_grace(
     shop: Shop, program: TierProgram, member: Member, send: Sender
 ) -> None:
+    """Order B, not the refunded A, caused the diamond upgrade, so it stands
+    until the job (a refund of the upgrading order reverses it at once)."""
     set_program(program, downgrade_mode="to_supported", grace_periods=0)
-    send.pay("A", 2000000)  # diamond
-    send.pay("B", 50000)  # 510 more
+    send.pay("A", 1950000)  # 19510: gold
+    send.pay("B", 50000)  # 510 more, 20020: diamond, caused by B
+    assert state(member)[0] == "diamond"
     send.refund("A", "R1")
     assert selectors.growth_value(member, program) == 510
 
@@ -88,13 +99,16 @@ def test_drop_to_the_tier_the_value_supports_without_grace(
 def test_recovering_during_grace_keeps_the_tier(
     shop: Shop, program: TierProgram, member: Member, send: Sender
 ) -> None:
-    send.pay("A", 100000)  # silver, 1010
-    send.refund("A", "R1")  # 0
+    """Silver came from order B; refunding A (which upgraded nobody) leaves
+    110, below silver's retention, so silver is kept into grace."""
+    send.pay("A", 90000)  # 910: normal
+    send.pay("B", 10000)  # 110 more, 1020: silver, caused by B
+    send.refund("A", "R1")  # 110
     assert evaluate(shop, dt.date(2026, 1, 31)) == {}
     assert evaluate(shop, dt.date(2026, 2, 28)) == {"grace_started": 1}
 
     move_to(dt.date(2026, 3, 15), hour=12)
-    send.pay("B", 90000)  # 910 >= 800
+    send.pay("C", 90000)  # 110 + 910 = 1020 >= 800
 
     assert evaluate(shop, dt.date(2026, 3, 31)) == {"recovered": 1}
     assert state(member) == ("silver", dt.date(2026, 2, 28), None)
@@ -117,9 +131,11 @@ def test_growth_leaves_the_rolling_window(
 def test_quarterly_period_protects_to_the_end_of_the_next_quarter(
     shop: Shop, program: TierProgram, member: Member, send: Sender
 ) -> None:
+    """Silver came from order B; the refund of A leaves it to the job."""
     set_program(program, period="quarter")
-    send.pay("A", 100000)
-    send.refund("A", "R1")
+    send.pay("A", 90000)  # 910: normal
+    send.pay("B", 10000)  # 1020: silver, caused by B
+    send.refund("A", "R1")  # 110
     assert state(member) == ("silver", dt.date(2026, 6, 30), None)
 
     assert evaluate(shop, dt.date(2026, 3, 31)) == {}

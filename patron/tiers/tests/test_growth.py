@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from patron.core import clock
 from patron.members.models import Member
 from patron.tiers import selectors
 from patron.tiers.models import GrowthEntry, GrowthMonth, TierProgram
@@ -48,6 +49,41 @@ def test_review_and_activity_weights(program: TierProgram, member: Member, send:
         ("activity", 3),
         ("activity", 3),
         ("review", 5),
+    ]
+
+
+def test_a_review_resent_under_a_new_event_id_counts_once(
+    program: TierProgram, member: Member, send: Sender
+) -> None:
+    set_program(program, growth_per_review=5)
+    first = send("review.posted", {"review_id": "RV1", "order_id": "X"})
+
+    again = send("review.posted", {"review_id": "RV1", "order_id": "X"})
+    other = send("review.posted", {"review_id": "RV2"})
+
+    assert selectors.growth_value(member, program) == 10
+    assert effects_of(again, "growth.changed") == []
+    assert effects_of(other, "growth.changed") == [
+        {"type": "growth.changed", "delta": 5, "growth_value": 10}
+    ]
+    assert sorted(GrowthEntry.objects.values_list("kind", "value", "event_id")) == sorted(
+        [("review", 5, first["id"]), ("review", 5, other["id"])]
+    )
+
+
+def test_the_same_review_id_counts_for_each_member(
+    program: TierProgram, member: Member, send: Sender
+) -> None:
+    now = clock.now()
+    Member.objects.create(
+        shop=member.shop, external_id="M2", registered_at=now, created_at=now, updated_at=now
+    )
+    send("review.posted", {"review_id": "RV1"})
+    send("review.posted", {"review_id": "RV1"}, member="M2")
+
+    assert sorted(GrowthEntry.objects.values_list("member__external_id", "value")) == [
+        ("M1", 5),
+        ("M2", 5),
     ]
 
 

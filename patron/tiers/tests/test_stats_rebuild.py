@@ -66,6 +66,8 @@ def test_rebuild_from_orders_matches_what_the_events_accrued(
     send.pay("C", 50000, member="M2")
     send("order.cancelled", {"order_id": "C"}, member="M2")
     send("review.posted", {"review_id": "R1"})
+    send("review.posted", {"review_id": "R1"})  # resent under a new event id: counts once
+    send("review.posted", {"review_id": "R1"}, member="M2")  # another member's review R1
     send("custom.quiz", {})
     accrued = sorted(GrowthMonth.objects.values_list("member_id", "month", "value"))
 
@@ -74,9 +76,10 @@ def test_rebuild_from_orders_matches_what_the_events_accrued(
     assert sorted(GrowthMonth.objects.values_list("member_id", "month", "value")) == accrued
     assert accrued == [
         (member.pk, dt.date(2026, 1, 1), 70 + 5 + 2),
-        (member.pk + 1, dt.date(2026, 1, 1), 133),
+        (member.pk + 1, dt.date(2026, 1, 1), 133 + 5),
     ]
     assert counts["spend"] == 3
+    assert counts["review"] == 2
 
 
 def test_backfill_gives_tiers_from_history(
