@@ -344,8 +344,18 @@ def checkout_evaluate(
     for offer in best:
         by_key[offer.key].in_best = True
 
+    rate = points_cash.rate_for(shop=shop, tier_code=tier.code)
+    balance = points_cash.points_balance(member=member)
     if cart.coupon_codes is None:
         chosen = best
+        if best and cart.points and rate.enabled and not rate.combine_with_coupons:
+            # Points and coupons do not combine here: the points the member
+            # asked for win over the best coupons when they take off more.
+            points_only = points_cash.quote(
+                rate=rate, payable=sum(start.lines), balance=balance, wanted=cart.points
+            )
+            if points_only.value > best_value:
+                chosen = []
     else:
         chosen = _wanted_combination(cart.coupon_codes, by_key, lines, start, shop.currency)
     outcome = engine.run(chosen, lines, start)
@@ -355,8 +365,6 @@ def checkout_evaluate(
         view.discount = applied.total
     shipping_discount = tier_shipping + sum(a.shipping for a in outcome.applied)
 
-    rate = points_cash.rate_for(shop=shop, tier_code=tier.code)
-    balance = points_cash.points_balance(member=member)
     goods_left = sum(outcome.state.lines)
     points_reason: Reason | None = None
     if not rate.enabled:

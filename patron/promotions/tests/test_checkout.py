@@ -174,6 +174,25 @@ def test_points_below_minimum_and_not_with_coupons(shop: Shop, member: Member) -
     assert ev.points.used == 1000 and ev.total == 49000
 
 
+def test_points_that_take_off_more_win_over_coupons_they_cannot_combine_with(
+    shop: Shop, member: Member
+) -> None:
+    PointsCashSettings.objects.create(shop=shop, combine_with_coupons=False)
+    give_points(member, 10000)
+    small = issue(make_template(shop, amount=100), member)  # ¥1 off
+    cart = CartIn(lines=[line("1", 20000)], points=10000)  # ¥100 of points wanted
+    ev = checkout_evaluate(shop=shop, member=member, cart=cart)
+    assert ev.selected == [] and ev.points.used == 10000 and ev.total == 10000
+    assert ev.points_reason is None
+    # A coupon worth more than the points is still the better choice.
+    big = issue(make_template(shop, name="立减150", amount=15000), member)
+    ev = checkout_evaluate(shop=shop, member=member, cart=cart)
+    assert ev.selected_codes() == [big.code] and ev.points.used == 0
+    assert why(ev.points_reason).code == "points_not_with_coupons"
+    assert ev.total == 5000
+    assert small.code not in ev.selected_codes()
+
+
 def test_points_tier_rate(shop: Shop, member: Member, monkeypatch) -> None:
     from patron.promotions import tiering
 
