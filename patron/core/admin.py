@@ -8,6 +8,34 @@ from django.http import HttpRequest
 
 from patron.core import services
 from patron.core.models import ApiKey, AuditLog, Shop
+from patron.core.pii import mask_email, mask_phone
+
+PII_PERMISSION = "members.view_member_pii"
+
+
+def sees_pii(request: HttpRequest) -> bool:
+    """Whether the operator may see phone numbers and e-mail addresses in full."""
+    return bool(request.user.has_perm(PII_PERMISSION))
+
+
+def masked_json(value: Any) -> Any:
+    """A copy of a JSON value with every phone number and e-mail address masked
+    as the member admin and the audit log show them: any key naming a phone or
+    an e-mail (``phone``, ``contact_email``, ...), at any depth."""
+    if isinstance(value, dict):
+        masked: dict[Any, Any] = {}
+        for key, item in value.items():
+            name = str(key).lower()
+            if isinstance(item, str) and item and "phone" in name:
+                masked[key] = mask_phone(item)
+            elif isinstance(item, str) and item and ("email" in name or "e_mail" in name):
+                masked[key] = mask_email(item)
+            else:
+                masked[key] = masked_json(item)
+        return masked
+    if isinstance(value, list):
+        return [masked_json(item) for item in value]
+    return value
 
 
 class AuditedModelAdmin(admin.ModelAdmin):

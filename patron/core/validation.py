@@ -4,6 +4,7 @@ the input types every API schema shares."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -55,17 +56,25 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 # NUL and lone surrogates: PostgreSQL text and jsonb cannot store the first,
-# no database encoding can store the second.
+# no database encoding can store the second. NaN and Infinity (which Python's
+# JSON parser reads from ``NaN``, ``Infinity`` and overflowing literals such
+# as ``1e999``) are not JSON: jsonb refuses them and SQLite would store text
+# no standard JSON reader accepts.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-UNSTORABLE_MESSAGE = "must not contain NUL characters or unpaired surrogates"
+UNSTORABLE_MESSAGE = (
+    "must not contain NUL characters, unpaired surrogates or non-finite numbers (NaN, Infinity)"
+)
 
 
 def find_unstorable(value: Any, path: str = "") -> str | None:
-    """The path of the first string (key or value) the database cannot store.
+    """The path of the first value (string key or value, or number) the
+    database cannot store as JSON.
 
     Refusing these up front turns a database error (a 500) into a 422 naming
     the field.
     """
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path or "body")
     if isinstance(value, str):
         return (path or "body") if _UNSTORABLE.search(value) else None
     if isinstance(value, dict):

@@ -263,6 +263,7 @@ def order_transition(
             f"order {order.external_id!r} is {order.status}; it cannot become {to}",
             "type",
         )
+    _check_not_before_payment(order, at)
     if to == S.SHIPPED:
         order.shipped_at = at
     elif to == S.COMPLETED:
@@ -272,6 +273,20 @@ def order_transition(
     _set_status(order, to, at, event_id, note)
     order.save()
     return order
+
+
+def _check_not_before_payment(order: Order, at: dt.datetime) -> None:
+    """Shipping, completing, refunding or cancelling a paid order happens after
+    the payment; an earlier date is a shop bug (or a stale clock) that would
+    leave e.g. shipped_at before paid_at and date points reversals before the
+    points they reverse."""
+    if order.paid_at is not None and at < order.paid_at:
+        raise _fail(
+            ErrorCode.VALIDATION_ERROR,
+            f"occurred_at {at.isoformat()} is before order {order.external_id!r} was paid "
+            f"({order.paid_at.isoformat()})",
+            "occurred_at",
+        )
 
 
 def _refund_amount_for(line: OrderLine, quantity: int) -> int:
@@ -299,6 +314,7 @@ def order_refund(
             f"order {order.external_id!r} is {order.status}; it cannot be refunded",
             "type",
         )
+    _check_not_before_payment(order, at)
     if Refund.objects.filter(order=order, external_id=refund_id).exists():
         raise _fail(ErrorCode.DUPLICATE, f"refund {refund_id!r} already recorded", "data.refund_id")
     order_lines = {ln.line_id: ln for ln in order.lines.select_for_update().order_by("pk")}
