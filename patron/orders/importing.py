@@ -15,15 +15,17 @@ the rejects CSV with its line number and reason. The format is documented in
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
-import io
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import annotated_types
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from psycopg import sql
@@ -32,6 +34,8 @@ from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.core.money import Rounding, divide
+from patron.core.validation import check_aware, find_unstorable
+from patron.events.schemas import Fen, Quantity
 from patron.members.models import Member, RegistrationChannel
 from patron.orders.models import (
     Order,
@@ -87,6 +91,21 @@ MAX_LENGTH = {
     "category": 100,
 }
 IMPORT_REFUND_ID = "import"
+DEFAULT_ENCODING = "utf-8-sig"
+
+
+def _upper_bound(annotated: Any) -> int:
+    """The ``le`` bound of an API schema's annotated int: the import accepts
+    exactly the amounts and quantities the shop API accepts."""
+    for info in annotated.__metadata__:
+        for rule in getattr(info, "metadata", ()):
+            if isinstance(rule, annotated_types.Le):
+                return int(rule.le)  # type: ignore[call-overload]
+    raise LookupError(f"{annotated} has no upper bound")
+
+
+MAX_FEN = _upper_bound(Fen)
+MAX_QUANTITY = _upper_bound(Quantity)
 
 
 class Reject(Exception):
@@ -159,16 +178,28 @@ Row = tuple[int, list[str]]  # (line number in the file, fields)
 # --- parsing -------------------------------------------------------------------
 
 
-def _int(name: str, text: str, *, empty: int | None = None) -> int:
+def _int(
+    name: str, text: str, *, maximum: int, too_big: str = "out_of_range", empty: int | None = None
+) -> int:
+    """A whole number from 0 to ``maximum``; above it the reason is ``too_big``."""
     if text == "" and empty is not None:
         return empty
     body = text[1:] if text[:1] == "-" else text
     if not (body.isascii() and body.isdigit()):
         raise Reject("bad_int", f"{name} {text!r} is not a whole number (amounts are in fen)")
+    # int() refuses strings of more than 4,300 digits; no valid value is that long.
+    if len(body) > 4000:
+        raise Reject(too_big, f"{name} ({len(body):,} digits) exceeds {maximum}")
     value = int(text)
     if value < 0:
         raise Reject("negative_amount", f"{name} {value} is negative")
+    if value > maximum:
+        raise Reject(too_big, f"{name} {value} exceeds {maximum}")
     return value
+
+
+def _fen(name: str, text: str, *, empty: int | None = None) -> int:
+    return _int(name, text, maximum=MAX_FEN, empty=empty)
 
 
 def _datetime(name: str, text: str, *, required: bool) -> dt.datetime | None:
@@ -182,7 +213,12 @@ def _datetime(name: str, text: str, *, required: bool) -> dt.datetime | None:
         raise Reject("bad_date", f"{name} {text!r} is not an ISO 8601 date-time") from None
     if value.tzinfo is None:
         raise Reject("bad_date", f"{name} {text!r} has no UTC offset")
-    return value
+    try:
+        # The API's rule: an offset, and years 1900-9000 (beyond them the
+        # conversion to UTC or to the database's range overflows).
+        return check_aware(value)
+    except ValueError as exc:
+        raise Reject("bad_date", f"{name} {text!r} {exc}") from None
 
 
 class _Parser:
@@ -200,6 +236,12 @@ class _Parser:
         value = self._get(fields, name)
         if required and not value:
             raise Reject("missing_value", f"{name} is empty")
+        if find_unstorable(value) is not None:
+            raise Reject(
+                "unstorable_text",
+                f"{name} contains a NUL character or an unpaired surrogate, "
+                "which the database cannot store",
+            )
         if len(value) > MAX_LENGTH[name]:
             raise Reject("too_long", f"{name} is longer than {MAX_LENGTH[name]} characters")
         return value
@@ -209,10 +251,18 @@ class _Parser:
             raise Reject("bad_row", f"expected {self.width} fields, got {len(fields)}")
         for name in ("order_id", "member_id"):
             self._text(fields, name, required=True)
-        quantity = _int("quantity", self._get(fields, "quantity"))
+        quantity = _int(
+            "quantity", self._get(fields, "quantity"), maximum=MAX_QUANTITY, too_big="bad_quantity"
+        )
         if quantity < 1:
             raise Reject("bad_quantity", "quantity must be at least 1")
-        refunded = _int("refunded_quantity", self._get(fields, "refunded_quantity"), empty=0)
+        refunded = _int(
+            "refunded_quantity",
+            self._get(fields, "refunded_quantity"),
+            maximum=MAX_QUANTITY,
+            too_big="bad_quantity",
+            empty=0,
+        )
         if refunded > quantity:
             raise Reject(
                 "bad_quantity", f"refunded_quantity {refunded} exceeds quantity {quantity}"
@@ -223,7 +273,7 @@ class _Parser:
             name=self._text(fields, "name", required=False),
             category=self._text(fields, "category", required=False),
             quantity=quantity,
-            unit_price=_int("unit_price", self._get(fields, "unit_price")),
+            unit_price=_fen("unit_price", self._get(fields, "unit_price")),
             refunded_quantity=refunded,
         )
 
@@ -241,9 +291,9 @@ class _Parser:
         order = _Order(
             order_id=get(fields, "order_id"),
             member_id=get(fields, "member_id"),
-            shipping_fee=_int("shipping_fee", get(fields, "shipping_fee")),
-            discount_amount=_int("discount_amount", get(fields, "discount_amount"), empty=0),
-            paid_amount=_int("paid_amount", get(fields, "paid_amount")),
+            shipping_fee=_fen("shipping_fee", get(fields, "shipping_fee")),
+            discount_amount=_fen("discount_amount", get(fields, "discount_amount"), empty=0),
+            paid_amount=_fen("paid_amount", get(fields, "paid_amount")),
             status=status,
             placed_at=_datetime("placed_at", get(fields, "placed_at"), required=True),  # type: ignore[arg-type]
             paid_at=_datetime("paid_at", get(fields, "paid_at"), required=status != S.CANCELLED),
@@ -260,6 +310,8 @@ class _Parser:
         ):
             raise Reject("bad_date", "completed_at is before paid_at")
         items = sum(ln.quantity * ln.unit_price for ln in lines)
+        if items > MAX_FEN:
+            raise Reject("out_of_range", f"the lines' total {items} exceeds {MAX_FEN}")
         if order.paid_amount > items + order.shipping_fee:
             raise Reject(
                 "paid_exceeds_total",
@@ -322,14 +374,82 @@ class _Parser:
         return None, out
 
 
-def _groups(reader: Iterator[list[str]], order_col: int) -> Iterator[list[Row]]:
+class _BadFile(Exception):
+    """The file cannot be read on from ``line``: wrong encoding or broken quoting."""
+
+    def __init__(self, line: int, detail: str) -> None:
+        super().__init__(f"line {line}: {detail}")
+        self.line = line
+
+
+# Bytes read at a time when a line is longer; the decoder carries a split character over.
+_PIECE = 1 << 20
+# csv splits a line at a lone CR as text files opened with newline="" do.
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
+
+
+def _text_lines(stream: IO[bytes], encoding: str) -> Iterator[str]:
+    """The file's lines, decoded one by one so that a decoding error is raised
+    when csv asks for the line that holds it (a TextIOWrapper decodes ahead)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    while piece := stream.readline(_PIECE):
+        text = decoder.decode(piece)
+        if "\r" in text:
+            yield from (part for part in _LONE_CR.split(text) if part)
+        elif text:
+            yield text
+    tail = decoder.decode(b"", final=True)
+    if tail:
+        yield tail
+
+
+def _records(stream: IO[bytes], encoding: str) -> Iterator[Row]:
+    """(line number, fields) of each record; raises _BadFile naming the line."""
+    reader = csv.reader(_text_lines(stream, encoding))
+    while True:
+        start = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            raise _BadFile(
+                reader.line_num + 1,
+                f"the file is not valid {encoding} ({exc.reason}); "
+                "pass its encoding with --encoding, e.g. gbk or gb18030",
+            ) from None
+        except csv.Error as exc:
+            detail = str(exc)
+            if "field limit" in detail:
+                detail = (
+                    f"a field is longer than {csv.field_size_limit():,} characters "
+                    f'(read up to line {reader.line_num}), probably a quote (") left unclosed'
+                )
+            raise _BadFile(start, detail) from None
+        yield reader.line_num, fields
+
+
+def _check_file(stream: IO[bytes], encoding: str) -> None:
+    """Read the whole file once before writing anything, so that a decoding
+    or quoting error refuses the file instead of stopping it half imported."""
+    origin = stream.tell()
+    try:
+        for _ in _records(stream, encoding):
+            pass
+    except _BadFile as exc:
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR, f"{exc}. Nothing was imported.", field="file"
+        ) from None
+    stream.seek(origin)
+
+
+def _groups(records: Iterator[Row], order_col: int) -> Iterator[list[Row]]:
     """Consecutive rows with the same order_id. Blank lines are skipped."""
     group: list[Row] = []
     key: str | None = None
-    for fields in reader:
+    for line_no, fields in records:
         if not fields or fields == [""]:
             continue
-        line_no = reader.line_num  # type: ignore[attr-defined]
         this = fields[order_col].strip() if order_col < len(fields) else ""
         if group and this != key:
             yield group
@@ -568,20 +688,33 @@ def orders_import(
     stream: IO[bytes],
     rejects_path: Path,
     batch_size: int = 2000,
+    encoding: str = DEFAULT_ENCODING,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import orders from a CSV byte stream; see ``docs/import-format.md``.
 
     ``progress`` is called after each chunk with the bytes read so far.
-    Raises PatronError when the header lacks a required column.
+    Raises PatronError when the header lacks a required column, or the file
+    cannot be decoded or parsed (checked before anything is written when the
+    stream is seekable; otherwise the error says what was imported before it).
     """
     if batch_size < 1:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR, "batch size must be at least 1", field="batch_size"
         )
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
-    header = [h.strip().lower() for h in next(reader, [])]
+    try:
+        codecs.getincrementaldecoder(encoding)
+    except LookupError:
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR, f"unknown encoding {encoding!r}", field="encoding"
+        ) from None
+    if stream.seekable():
+        _check_file(stream, encoding)
+    records = _records(stream, encoding)
+    try:
+        header = [h.strip().lower() for h in next(records, (0, []))[1]]
+    except _BadFile as exc:
+        raise PatronError(ErrorCode.VALIDATION_ERROR, str(exc), field="file") from None
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise PatronError(
@@ -597,7 +730,7 @@ def orders_import(
     seen: set[str] = set()
     chunk: list[_Order] = []
     try:
-        for rows in _groups(reader, header.index("order_id")):
+        for rows in _groups(records, header.index("order_id")):
             report.rows += len(rows)
             order_id = rows[0][1][header.index("order_id")].strip()
             if order_id and order_id in seen:
@@ -624,8 +757,18 @@ def orders_import(
             _write_chunk_retrying(shop, chunk, report)
         if progress is not None:
             progress(stream.tell())
+    except _BadFile as exc:
+        # Only when the stream could not be checked first (not seekable).
+        if rejects.close():
+            report.rejects_path = rejects_path
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR,
+            f"{exc}. Imported before line {exc.line} (the orders of the chunk being read "
+            f"were not): {report.summary()}\nRe-running the whole file with the right "
+            "options is safe: orders already imported are skipped.",
+            field="file",
+        ) from None
     finally:
         if rejects.close():
             report.rejects_path = rejects_path
-        text.detach()
     return report

@@ -10,7 +10,7 @@ from tqdm import tqdm
 from patron.core.demo import DEMO_SHOP
 from patron.core.errors import PatronError
 from patron.core.models import Shop
-from patron.orders.importing import orders_import
+from patron.orders.importing import DEFAULT_ENCODING, orders_import
 
 
 class Command(BaseCommand):
@@ -30,6 +30,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--batch-size", type=int, default=2000, help="orders per transaction (default 2000)"
+        )
+        parser.add_argument(
+            "--encoding",
+            default=DEFAULT_ENCODING,
+            help=f"the file's text encoding, e.g. gbk or gb18030 (default {DEFAULT_ENCODING}: "
+            "UTF-8, with or without a byte-order mark)",
         )
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -63,6 +69,7 @@ class Command(BaseCommand):
                     stream=stream,
                     rejects_path=rejects,
                     batch_size=options["batch_size"],
+                    encoding=options["encoding"],
                     progress=progress,
                 )
         except PatronError as exc:
