@@ -6,8 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from patron.console.charts import Series, bar_chart, hbar_chart
 from patron.core import clock
 from patron.core.money import Rounding, divide, format_money
 from patron.members.models import Member
+from patron.orders import selectors as order_selectors
 from patron.orders.models import Order
 from patron.portal.integrations import installed
 
@@ -95,13 +97,54 @@ def points_by_month(months: list[dt.date]) -> dict[str, list[int]]:
     since = _window_start(months)
     entries = LedgerEntry.objects.filter(created_at__gte=since).annotate(m=TruncMonth("created_at"))
     issued = entries.filter(delta_lifetime__gt=0).values("m").annotate(n=Sum("delta_lifetime"))
-    redeemed = entries.filter(kind__in=["redeem", "capture"]).values("m").annotate(n=Sum("points"))
     expired = entries.filter(kind="expire").values("m").annotate(n=Sum("points"))
     return {
         "issued": _by_month(issued, months),
-        "redeemed": [abs(v) for v in _by_month(redeemed, months)],
+        "redeemed": _redeemed_by_month(entries, months),
         "expired": [abs(v) for v in _by_month(expired, months)],
     }
+
+
+def _redeemed_by_month(entries: Any, months: list[dt.date]) -> list[int]:
+    """Points spent, net of what was given back, by the month of each entry.
+
+    Spent: a redemption (``redeem``, negative points) and a captured checkout
+    hold (``capture`` is a zero line; what it spent is the hold's, in its
+    ``held`` parameter). Given back: a ``release`` of a cancelled redemption
+    or of a captured hold, and a ``reverse`` that credits points (a refund
+    returning points used on an order; a negative ``reverse`` takes back
+    earned points and is no redemption). A hold released without capture was
+    never counted, so its release is not taken off either.
+    """
+    from patron.points.models import LedgerEntry
+
+    held = Cast(KeyTextTransform("held", "reason_params"), BigIntegerField())
+    spent = entries.filter(kind="redeem").values("m").annotate(n=Sum("points"))
+    captured = (
+        entries.filter(kind="capture").annotate(held=held).values("m").annotate(n=Sum("held"))
+    )
+    captured_hold = LedgerEntry.objects.filter(
+        kind="capture",
+        reason_params__hold_entry=OuterRef("reason_params__hold_entry"),
+    )
+    given_back = (
+        entries.filter(
+            Q(kind="release", reason_code="redemption_cancelled")
+            | (Q(kind="release", reason_params__has_key="hold_entry") & Exists(captured_hold))
+            | Q(kind="reverse", points__gt=0)
+        )
+        .values("m")
+        .annotate(n=Sum("points"))
+    )
+    return [
+        -s + c - g
+        for s, c, g in zip(
+            _by_month(spent, months),
+            _by_month(captured, months),
+            _by_month(given_back, months),
+            strict=True,
+        )
+    ]
 
 
 def points_liability() -> dict[str, int]:
@@ -183,16 +226,18 @@ def tier_order_stats(months: list[dt.date]) -> list[dict[str, Any]]:
     ):
         if shop_id in entry:
             members_by_tier[entry[shop_id]] += n
-    orders = Order.objects.filter(paid_at__gte=since)
+    # Counted as the tiers app's statistics count them (orders.selectors).
+    orders = order_selectors.counted_orders(Order.objects.filter(paid_at__gte=since))
+    net = order_selectors.net_revenue()
     tiered = (
         orders.filter(member__tier_state__isnull=False)
         .values_list("member__tier_state__tier")
-        .annotate(orders=Count("id"), revenue=Sum("paid_amount"))
+        .annotate(orders=Count("id"), revenue=net)
     )
     untiered = (
         orders.filter(member__tier_state__isnull=True)
         .values_list("shop")
-        .annotate(orders=Count("id"), revenue=Sum("paid_amount"))
+        .annotate(orders=Count("id"), revenue=net)
     )
     for tier_id, n, revenue in tiered:
         orders_by_tier[tier_id] += n

@@ -28,14 +28,46 @@ def member_search(*, query: str, limit: int = 50) -> QuerySet[Member]:
     return members.filter(condition)[:limit]
 
 
+# Audited objects that belong to one member: (app label, model) of rows with a
+# ``member`` foreign key. Their audit rows are matched by object type and id.
+_MEMBER_OWNED = (
+    ("points", "PointsAdjustment"),
+    ("tiers", "TierOverride"),
+    ("tiers", "TierGift"),
+)
+
+
 def member_audit_trail(*, member: Member, limit: int = 100) -> QuerySet[AuditLog]:
-    """Audit entries about the member or naming them (adjustments, overrides, ...)."""
-    return AuditLog.objects.filter(
+    """Audit entries about the member or naming them (adjustments, overrides, ...).
+
+    Matched exactly, never by substring (member ``M1`` must not see ``M10``'s
+    entries): by object type and id for the member and the rows they own, by
+    the ``member`` the entry records, else by a representation that is the
+    member's (``str(member)`` is "<external id> <name>", and an adjustment's
+    starts with it).
+    """
+    from django.apps import apps
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    condition = (
         Q(object_type="members.member", object_id=str(member.pk))
-        | Q(object_repr__contains=member.external_id)
         | Q(after__member=member.external_id)
         | Q(after__member_id=member.pk)
-    ).order_by("-at", "-id")[:limit]
+        | Q(object_repr=member.external_id)
+        | Q(object_repr__startswith=f"{member.external_id} ")
+    )
+    for app_label, model_name in _MEMBER_OWNED:
+        if not apps.is_installed(f"patron.{app_label}"):
+            continue
+        model = apps.get_model(app_label, model_name)
+        ids = (
+            model.objects.filter(member=member)
+            .annotate(id_text=Cast("pk", CharField()))
+            .values("id_text")
+        )
+        condition |= Q(object_type=model._meta.label_lower, object_id__in=ids)
+    return AuditLog.objects.filter(condition).order_by("-at", "-id")[:limit]
 
 
 def audit_search(

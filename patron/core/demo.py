@@ -23,6 +23,8 @@ DEMO_ACCOUNTS_TEXT = (
     "  marketing:         marketing    -> /console/\n"
     "  finance:           finance      -> /console/\n"
     "  service agent:     agent        -> /console/\n"
+    "  service lead:      lead         -> /console/\n"
+    "  analyst:           analyst      -> /console/\n"
     "  demo member:       phone "
     + DEMO_MEMBER_PHONE
     + " (member "

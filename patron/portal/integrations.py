@@ -313,13 +313,9 @@ def flash_sales(member: Member) -> list[dict[str, Any]]:
 def claimable_templates(member: Member) -> list[Any]:
     if not installed("promotions"):
         return []
-    from patron.promotions.models import CouponTemplate
+    from patron.promotions import selectors as promotion_selectors
 
-    return list(
-        CouponTemplate.objects.filter(shop=member.shop, claimable=True, active=True).order_by(
-            "-created_at"
-        )[:20]
-    )
+    return list(promotion_selectors.claimable_templates(member))
 
 
 # --- Rewards -----------------------------------------------------------------------

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from django.db.models import Count, Q
 
 from patron.core import clock
 from patron.members.models import Member
 from patron.promotions import codes
-from patron.promotions.models import Coupon, CouponStatus, FlashSale
+from patron.promotions.models import Coupon, CouponStatus, CouponTemplate, FlashSale
 
 
 def coupon_display_status(coupon: Coupon) -> str:
@@ -59,3 +62,31 @@ def member_coupons(*, member: Member, status: str | None = None) -> list[Coupon]
 
 def flash_sale_get(*, shop_id: int, sale_id: int) -> FlashSale | None:
     return FlashSale.objects.select_related("template").filter(shop_id=shop_id, pk=sale_id).first()
+
+
+def held_toward_limit() -> Q:
+    """Which of a member's coupons of a template count against its
+    per-member limit: all but revoked ones."""
+    return ~Q(status=CouponStatus.REVOKED)
+
+
+def limit_reached(template: CouponTemplate, held: int) -> bool:
+    return bool(template.per_member_limit and held >= template.per_member_limit)
+
+
+def claimable_templates(member: Member, *, limit: int = 20) -> Sequence[CouponTemplate]:
+    """The shop's claimable templates, newest first, each with
+    ``limit_reached`` for this member by the rule ``coupon_issue`` applies."""
+    rows = list(
+        CouponTemplate.objects.filter(shop_id=member.shop_id, claimable=True, active=True)
+        .annotate(
+            held=Count(
+                "coupons",
+                filter=Q(coupons__member=member) & ~Q(coupons__status=CouponStatus.REVOKED),
+            )
+        )
+        .order_by("-created_at")[:limit]
+    )
+    for template in rows:
+        template.limit_reached = limit_reached(template, template.held)  # type: ignore[attr-defined]
+    return rows

@@ -22,7 +22,7 @@ from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.core.services import audit_record, snapshot
 from patron.members.models import Member
-from patron.promotions import codes, tiering
+from patron.promotions import codes, selectors, tiering
 from patron.promotions.models import (
     Coupon,
     CouponSource,
@@ -95,10 +95,10 @@ def coupon_issue(
             _lock_member(member)
             held = (
                 Coupon.objects.filter(template=template, member=member)
-                .exclude(status=CouponStatus.REVOKED)
+                .filter(selectors.held_toward_limit())
                 .count()
             )
-            if held >= template.per_member_limit:
+            if selectors.limit_reached(template, held):
                 raise PatronError(
                     ErrorCode.LIMIT_REACHED,
                     f"at most {template.per_member_limit} of this coupon per member",

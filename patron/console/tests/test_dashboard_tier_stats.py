@@ -74,3 +74,26 @@ def test_members_without_a_tier_row_count_in_the_entry_tier(shop: Shop) -> None:
         (1, 2, 40000, 200),  # gold
         (0, 0, 0, 0),  # diamond
     ]
+
+
+def test_cancelled_orders_count_nowhere_and_revenue_is_net_of_refunds(shop: Shop) -> None:
+    # given one Normal member with a paid order, a cancelled one, a fully
+    # refunded one and a half-refunded one (the tiers app's statistics rule)
+    clock.freeze(NOW)
+    tiers_seed_defaults(shop=shop)
+    normal = Tier.objects.get(shop=shop, code="normal")
+    member = _member(shop, 1, normal)
+    _order(member, 1, 10000)
+    _order(member, 2, 50000)
+    _order(member, 3, 20000)
+    _order(member, 4, 6000)
+    Order.objects.filter(external_id="SO2").update(status=OrderStatus.CANCELLED)
+    Order.objects.filter(external_id="SO3").update(
+        status=OrderStatus.REFUNDED, refunded_amount=20000
+    )
+    Order.objects.filter(external_id="SO4").update(refunded_amount=3000)
+    # when
+    stats = tier_order_stats(_months())
+    # then three orders count (not the cancelled one), revenue 10000 + 0 + 3000
+    assert (stats[0]["members"], stats[0]["orders"], stats[0]["aov"]) == (1, 3, 4333)
+    assert stats[0]["frequency_x100"] == 300

@@ -51,11 +51,14 @@ class OverrideTierForm(forms.Form):
     )
 
 
-def _member_page(request: HttpRequest, member: Member, **forms_: Any) -> HttpResponse:
+def _member_page(request: HttpRequest, member: Member, *, tab: str, **forms_: Any) -> HttpResponse:
+    """The member page again with the refused form, on the tab that shows it
+    (the POST has no ``?tab=``, which would open the overview)."""
     from patron.console.views.members import member_context
 
     context = member_context(request, member)
     context.update(forms_)
+    context["tab"] = tab
     return render(request, "console/member.html", context, status=422)
 
 
@@ -90,7 +93,7 @@ def adjust_points_view(request: HttpRequest, member_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("The points have been adjusted."))
             return redirect(reverse("console:member", args=[member.pk]) + "?tab=points")
-    return _member_page(request, member, adjust_form=form)
+    return _member_page(request, member, tab="points", adjust_form=form)
 
 
 @operator_required("tiers.add_tieroverride")
@@ -116,11 +119,18 @@ def override_tier_view(request: HttpRequest, member_id: int) -> HttpResponse:
         except PatronError as exc:
             if exc.code == ErrorCode.FORBIDDEN:
                 return forbidden(request)
-            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+            if exc.code == ErrorCode.CONFLICT:
+                # Shown beside the tier choice: the refusal is about the member's tier.
+                form.add_error(
+                    "tier",
+                    _("This member already has a tier override pending or in force."),
+                )
+            else:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         else:
             messages.warning(request, _("The tier override waits for a second operator."))
             return redirect(reverse("console:member", args=[member.pk]) + "?tab=tier")
-    return _member_page(request, member, override_form=form)
+    return _member_page(request, member, tab="tier", override_form=form)
 
 
 @operator_required(APPROVE_PERMS)

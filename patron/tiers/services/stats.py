@@ -27,7 +27,8 @@ from patron.core import clock
 from patron.core.models import Shop
 from patron.core.money import Rounding, divide
 from patron.members.models import Member
-from patron.orders.models import Order, OrderLine, OrderStatus
+from patron.orders import selectors as order_selectors
+from patron.orders.models import Order, OrderLine
 from patron.tiers import periods, selectors
 from patron.tiers.models import (
     MemberTier,
@@ -75,8 +76,8 @@ def tier_stats_refresh(*, shop: Shop, period_end: dt.date | None = None) -> list
         n for t, n in members_by_tier.items() if t != lowest
     )
 
-    orders = Order.objects.filter(shop=shop, paid_at__gte=since, paid_at__lt=until).exclude(
-        status=OrderStatus.CANCELLED
+    orders = order_selectors.counted_orders(
+        Order.objects.filter(shop=shop, paid_at__gte=since, paid_at__lt=until)
     )
     per_tier = {
         row["t"]: row
@@ -85,7 +86,7 @@ def tier_stats_refresh(*, shop: Shop, period_end: dt.date | None = None) -> list
         .annotate(
             orders=Count("pk"),
             buyers=Count("member_id", distinct=True),
-            revenue=Sum(F("paid_amount") - F("refunded_amount")),
+            revenue=order_selectors.net_revenue(),
         )
         .order_by()
     }
