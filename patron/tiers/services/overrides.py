@@ -37,7 +37,8 @@ def override_request_problem(
 ) -> PatronError | None:
     """What is wrong with this override request (naming the field), or None:
     a reason is required, the tier must be an active tier of the member's shop
-    and the member may have only one override pending or in force. The admin
+    other than the one they are in, and the member may have only one override
+    pending or in force. The admin
     form shows the same checks as form errors; ``override_request`` raises them."""
     if not (reason or "").strip():
         return PatronError(ErrorCode.VALIDATION_ERROR, "a reason is required", field="reason")
@@ -49,6 +50,11 @@ def override_request_problem(
         member=member, status__in=[OverrideStatus.PENDING, OverrideStatus.APPROVED]
     ).exists():
         return _already_open()
+    current = selectors.current_tier(member)
+    if current is not None and current.pk == tier.pk:
+        return PatronError(
+            ErrorCode.CONFLICT, f"the member is already in the tier {tier.code!r}", field="tier"
+        )
     return None
 
 

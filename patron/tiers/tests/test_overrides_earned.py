@@ -158,3 +158,15 @@ def test_approving_an_override_to_a_retired_tier_is_refused_and_changes_nothing(
     assert not MemberTier.objects.exists()
     assert not TierChange.objects.exists()
     assert not AuditLog.objects.filter(action="tier_override.approve").exists()
+
+
+def test_an_override_into_the_members_current_tier_is_refused(
+    shop: Shop, member: Member, program: TierProgram, operators: tuple[User, User]
+) -> None:
+    alice, _ = operators
+    here = selectors.current_tier(member)
+    assert here is not None
+    with pytest.raises(PatronError) as caught:
+        overrides.override_request(member=member, tier=here, reason="vip", actor=alice)
+    assert (caught.value.code, caught.value.field) == ("conflict", "tier")
+    assert not TierOverride.objects.filter(member=member).exists()
