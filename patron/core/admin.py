@@ -4,9 +4,10 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from patron.core import services
+from patron.core.errors import PatronError
 from patron.core.models import ApiKey, AuditLog, Shop
 from patron.core.pii import mask_email, mask_phone
 
@@ -36,6 +37,40 @@ def masked_json(value: Any) -> Any:
     if isinstance(value, list):
         return [masked_json(item) for item in value]
     return value
+
+
+class ServiceAddAdmin(admin.ModelAdmin):
+    """An admin whose "add" is a service call (``add_through_service``).
+
+    Its form runs the service's own check first; a refusal the form could not
+    foresee (a concurrent change between the check and the save) is shown as
+    a message, nothing is saved or logged, and the add form comes back."""
+
+    def add_through_service(self, request: HttpRequest, obj: Any) -> Model:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            return
+        try:
+            created = self.add_through_service(request, obj)
+        except PatronError as error:
+            self.message_user(request, error.detail, messages.ERROR)
+            obj.refused = True
+            return
+        obj.pk = created.pk
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if getattr(obj, "refused", False):
+            return None
+        return super().log_addition(request, obj, message)
+
+    def response_add(
+        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        if getattr(obj, "refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
 
 
 class AuditedModelAdmin(admin.ModelAdmin):

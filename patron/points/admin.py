@@ -7,9 +7,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 
-from patron.core.admin import AuditedModelAdmin
+from patron.core.admin import AuditedModelAdmin, ServiceAddAdmin
 from patron.core.errors import PatronError
 from patron.points import services
 from patron.points.models import (
@@ -122,7 +122,7 @@ class AdjustmentForm(forms.ModelForm):
 
 
 @admin.register(PointsAdjustment)
-class PointsAdjustmentAdmin(admin.ModelAdmin):
+class PointsAdjustmentAdmin(ServiceAddAdmin):
     form = AdjustmentForm
     list_display = [
         "requested_at",
@@ -148,22 +148,13 @@ class PointsAdjustmentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("points.adjust_points")
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        try:
-            created = services.adjustment_request(
-                member=obj.member,
-                points=obj.points,
-                reason=obj.reason,
-                actor=request.user,  # type: ignore[arg-type]
-            )
-        except PatronError as exc:
-            # The form checked the same things; this is a change between the
-            # check and the save (say, the points were spent meanwhile).
-            # Nothing was saved: say why and go back to the form.
-            self.message_user(request, exc.detail, messages.ERROR)
-            obj.refused = True
-            return
-        obj.pk = created.pk
+    def add_through_service(self, request: HttpRequest, obj: Any) -> PointsAdjustment:
+        created = services.adjustment_request(
+            member=obj.member,
+            points=obj.points,
+            reason=obj.reason,
+            actor=request.user,  # type: ignore[arg-type]
+        )
         obj.state = created.state
         if created.state == AdjustmentState.AWAITING_APPROVAL:
             self.message_user(
@@ -171,18 +162,7 @@ class PointsAdjustmentAdmin(admin.ModelAdmin):
                 "Above the approval threshold: a second operator must approve it.",
                 messages.WARNING,
             )
-
-    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        if getattr(obj, "refused", False):
-            return None
-        return super().log_addition(request, obj, message)
-
-    def response_add(
-        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
-    ) -> HttpResponse:
-        if getattr(obj, "refused", False):
-            return HttpResponseRedirect(request.get_full_path())
-        return super().response_add(request, obj, post_url_continue)
+        return created
 
     def _decide(self, request: HttpRequest, queryset: Any, approve: bool) -> None:
         done = 0

@@ -6,11 +6,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from patron.core.admin import AuditedModelAdmin
+from patron.core.admin import AuditedModelAdmin, ServiceAddAdmin
 from patron.core.errors import PatronError
 from patron.core.services import audit_record, snapshot
 from patron.tiers.models import (
@@ -191,7 +191,7 @@ class OverrideForm(forms.ModelForm):
 
 
 @admin.register(TierOverride)
-class TierOverrideAdmin(admin.ModelAdmin):
+class TierOverrideAdmin(ServiceAddAdmin):
     """Request an override here; another operator approves or rejects it."""
 
     form = OverrideForm
@@ -216,36 +216,13 @@ class TierOverrideAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if change:
-            return
-        try:
-            created = overrides.override_request(
-                member=obj.member,
-                tier=obj.tier,
-                reason=obj.reason,
-                actor=request.user,  # type: ignore[arg-type]
-            )
-        except PatronError as error:
-            # The form checked the same things; this is a change between the
-            # check and the save (another request for the member, the tier
-            # retired). Nothing was saved: say why and go back to the form.
-            self.message_user(request, error.detail, messages.ERROR)
-            obj.refused = True
-            return
-        obj.pk = created.pk
-
-    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        if getattr(obj, "refused", False):
-            return None
-        return super().log_addition(request, obj, message)
-
-    def response_add(
-        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
-    ) -> HttpResponse:
-        if getattr(obj, "refused", False):
-            return HttpResponseRedirect(request.get_full_path())
-        return super().response_add(request, obj, post_url_continue)
+    def add_through_service(self, request: HttpRequest, obj: Any) -> TierOverride:
+        return overrides.override_request(
+            member=obj.member,
+            tier=obj.tier,
+            reason=obj.reason,
+            actor=request.user,  # type: ignore[arg-type]
+        )
 
     def _each(self, request: HttpRequest, queryset: Any, fn: Any, **kwargs: Any) -> None:
         if not request.user.has_perm("tiers.approve_tieroverride"):
