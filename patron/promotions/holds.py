@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict
 
 from django.db import IntegrityError, transaction
@@ -297,9 +297,7 @@ def hold_capture(
         Coupon.objects.filter(pk=coupon.pk, status=CouponStatus.HELD, hold=hold).update(
             status=CouponStatus.USED, used_at=now, used_order_id=order_id
         )
-    for template_id in sorted({c.template_id for c in coupons}):
-        n = sum(1 for c in coupons if c.template_id == template_id)
-        CouponTemplate.objects.filter(pk=template_id).update(used_count=F("used_count") + n)
+    _count_used(coupons, 1)
     if hold.points:
         points_cash.points_capture(
             member=member,
@@ -349,9 +347,7 @@ def coupons_use_unreserved(
             status=CouponStatus.USED, used_at=now, used_order_id=order_id
         )
     ]
-    for template_id in sorted({c.template_id for c in taken}):
-        n = sum(1 for c in taken if c.template_id == template_id)
-        CouponTemplate.objects.filter(pk=template_id).update(used_count=F("used_count") + n)
+    _count_used(taken, 1)
     return [c.code for c in taken], refused
 
 
@@ -382,10 +378,18 @@ def coupons_return_unreserved(*, shop: Shop, member_id: int, order_id: str) -> l
     Coupon.objects.filter(pk__in=[c.pk for c in coupons]).update(
         status=CouponStatus.AVAILABLE, used_at=None, used_order_id=""
     )
-    for template_id in sorted({c.template_id for c in coupons}):
-        n = sum(1 for c in coupons if c.template_id == template_id)
-        CouponTemplate.objects.filter(pk=template_id).update(used_count=F("used_count") - n)
+    _count_used(coupons, -1)
     return [c.code for c in coupons]
+
+
+def _count_used(coupons: list[Coupon], sign: int) -> None:
+    """Add (1) or take back (-1) these coupons in their templates' used counts,
+    template rows in id order."""
+    per_template = Counter(c.template_id for c in coupons)
+    for template_id in sorted(per_template):
+        CouponTemplate.objects.filter(pk=template_id).update(
+            used_count=F("used_count") + sign * per_template[template_id]
+        )
 
 
 def _return_coupons(hold: CheckoutHold, *, from_status: str) -> list[str]:
