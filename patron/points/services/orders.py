@@ -35,7 +35,6 @@ from patron.points.services.ledger import (
     expiry_for,
     program_for,
 )
-from patron.rules.models import EarningRuleVersion
 
 
 def _event_id(event: Event | None) -> int | None:
@@ -75,11 +74,8 @@ def _with_rule(lots: QuerySet[PointsLot]) -> QuerySet[PointsLot]:
 
 
 def _rule_id(lot: PointsLot) -> int | None:
-    if hasattr(lot, "version_rule_id"):
-        return lot.version_rule_id  # type: ignore[no-any-return]
-    if lot.rule_version_id is None:
-        return None
-    return EarningRuleVersion.objects.values_list("rule_id", flat=True).get(pk=lot.rule_version_id)
+    """The earning rule of a lot read through ``_with_rule``."""
+    return lot.version_rule_id  # type: ignore[attr-defined,no-any-return]
 
 
 def _activation_refs(lot: PointsLot, order_external_id: str, event: Event | None = None) -> Refs:
