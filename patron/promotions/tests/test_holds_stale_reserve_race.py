@@ -4,7 +4,6 @@ expiry sweep release the dead hold once and make exactly one fresh hold."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 
@@ -14,15 +13,15 @@ from patron.points.models import EntryKind, LedgerEntry
 from patron.promotions import holds
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import CheckoutHold, HoldStatus
-from patron.promotions.tests.conftest import available_points, give_points, line, make_member
-from patron.promotions.tests.test_races import race
+from patron.promotions.tests.conftest import (
+    available_points,
+    give_points,
+    line,
+    make_member,
+    race,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def shop_pg(db: Any) -> Shop:
-    return Shop.objects.create(name="Race shop")
 
 
 def test_retries_after_the_time_out_and_the_sweep_at_once(shop_pg: Shop) -> None:

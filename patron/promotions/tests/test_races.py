@@ -7,12 +7,8 @@ barrier releases them together so they really overlap.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connection
 
 from patron.core import clock
 from patron.core.errors import PatronError
@@ -27,42 +23,12 @@ from patron.promotions.tests.conftest import (
     line,
     make_member,
     make_template,
+    race,
 )
 from patron.rewards import services as reward_services
 from patron.rewards.models import Redemption, Reward
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(n: int, action: Callable[[int], Any]) -> tuple[list[Any], list[Exception]]:
-    barrier = threading.Barrier(n)
-    wins: list[Any] = []
-    losses: list[Exception] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            result = action(i)
-            with lock:
-                wins.append(result)
-        except Exception as exc:
-            with lock:
-                losses.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return wins, losses
-
-
-@pytest.fixture
-def shop_pg(db: Any) -> Shop:
-    return Shop.objects.create(name="Race shop")
 
 
 def test_last_unit_of_stock_goes_to_exactly_one(shop_pg: Shop) -> None:

@@ -6,52 +6,21 @@ barrier releases them together so they really overlap.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.db import connection
 
 from patron.core import clock
 from patron.core.models import Shop
 from patron.points.models import LedgerEntry
-from patron.promotions.tests.conftest import available_points, give_points, make_member
+from patron.promotions.tests.conftest import (
+    available_points,
+    give_points,
+    make_member,
+    race,
+)
 from patron.rewards import services
 from patron.rewards.models import Redemption, Reward
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(n: int, action: Callable[[int], Any]) -> tuple[list[Any], list[BaseException]]:
-    barrier = threading.Barrier(n)
-    wins: list[Any] = []
-    losses: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            result = action(i)
-            with lock:
-                wins.append(result)
-        except BaseException as exc:
-            with lock:
-                losses.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return wins, losses
-
-
-@pytest.fixture
-def shop_pg(db: Any) -> Shop:
-    return Shop.objects.create(name="Race shop")
 
 
 @pytest.mark.parametrize(("stock", "stock_after"), [(1, 0), (None, None)])
