@@ -276,6 +276,18 @@ def tier_upgrade_if_qualified(
     return tiers_upgrade(program=program, tiers=tiers, upgrades=[upgrade]).get(member.pk)
 
 
+def _place(
+    state: MemberTier, tier: Tier, now: dt.datetime, protected_until: dt.date | None
+) -> None:
+    """Put the member's (unsaved) tier row on ``tier`` from ``now``, any grace
+    over; the caller writes it and records the change."""
+    state.tier = tier
+    state.since = now
+    state.protected_until = protected_until
+    state.grace_until = None
+    state.updated_at = now
+
+
 def tiers_upgrade(
     *,
     program: TierProgram,
@@ -319,11 +331,7 @@ def tiers_upgrade(
             from_tier = tiers[0] if tiers[0].pk != target.pk else None
         else:
             from_tier = current
-            state.tier = target
-            state.since = now
-            state.protected_until = protected_until
-            state.grace_until = None
-            state.updated_at = now
+            _place(state, target, now, protected_until)
             moved.append(state)
         changes.append(
             TierChange(
@@ -447,11 +455,7 @@ def tier_upgrade_reverse_if_unearned(
             until = periods.period_end(earned_on, program.period, periods_later=1)
             protected_until = until if until >= today else None
     from_tier = current
-    state.tier = target
-    state.since = now
-    state.protected_until = protected_until
-    state.grace_until = None
-    state.updated_at = now
+    _place(state, target, now, protected_until)
     bulk_set([state], ["tier", "since", "protected_until", "grace_until", "updated_at"])
     TierChange.objects.create(
         shop_id=member.shop_id,
