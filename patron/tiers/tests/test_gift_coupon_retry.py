@@ -13,27 +13,10 @@ from patron.members.models import Member
 from patron.points.models import PointsAccount
 from patron.promotions.models import Coupon, CouponTemplate
 from patron.tiers.models import TierBenefits, TierGift, TierProgram
-from patron.tiers.services.gifts import birthday_gifts_grant
-from patron.tiers.tests.conftest import move_to, set_program
+from patron.tiers.tests.conftest import set_program
+from patron.tiers.tests.test_gifts import grant_on, make_member
 
 pytestmark = pytest.mark.django_db
-
-
-def make_member(shop: Shop, external_id: str, birthday: dt.date) -> Member:
-    now = clock.now()
-    return Member.objects.create(
-        shop=shop,
-        external_id=external_id,
-        birthday=birthday,
-        registered_at=now,
-        created_at=now,
-        updated_at=now,
-    )
-
-
-def grant_on(shop: Shop, day: dt.date) -> int:
-    move_to(day, hour=9)
-    return birthday_gifts_grant(shop=shop)
 
 
 def gift_of(member: Member) -> tuple[str, str]:
