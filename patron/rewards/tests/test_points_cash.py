@@ -14,9 +14,7 @@ from patron.promotions import checkout, holds
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import CheckoutHold
 from patron.promotions.tests.conftest import available_points, give_points, line
-from patron.promotions.tests.conftest import member as member
-from patron.promotions.tests.conftest import send as send
-from patron.promotions.tests.conftest import t0 as t0
+from patron.promotions.tests.test_holds import paid_data
 from patron.rewards import points_cash
 from patron.rewards.models import PointsCashSettings
 
@@ -83,25 +81,6 @@ def reserve(shop: Shop, member: Member, points: int) -> CheckoutHold:
     return hold
 
 
-def paid_data(hold: CheckoutHold) -> dict[str, Any]:
-    return {
-        "order_id": hold.order_id,
-        "lines": [
-            {
-                "line_id": ln.line_id,
-                "sku": ln.sku,
-                "quantity": ln.quantity,
-                "unit_price": ln.unit_price,
-            }
-            for ln in LINES
-        ],
-        "paid_amount": hold.total,
-        "points_used": hold.points,
-        "points_amount": hold.points_value,
-        "coupon_codes": [],
-    }
-
-
 @pytest.fixture
 def uneven_rate(shop: Shop) -> PointsCashSettings:
     return PointsCashSettings.objects.create(
@@ -141,7 +120,7 @@ def test_hold_capture_and_refund_move_the_trimmed_points(
     assert LedgerEntry.objects.get(kind=EntryKind.HOLD).points == -1500
 
     # When the order is paid and then refunded in full
-    send("order.paid", member.external_id, paid_data(hold))
+    send("order.paid", member.external_id, paid_data(hold, lines=LINES))
     assert available_points(member) == 8500
     result = send("order.refunded", member.external_id, {"order_id": "O-1", "refund_id": "R1"})
 

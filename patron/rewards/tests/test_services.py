@@ -15,8 +15,6 @@ from patron.promotions.tests.conftest import (
     make_member,
     make_template,
 )
-from patron.promotions.tests.conftest import member as member
-from patron.promotions.tests.conftest import t0 as t0
 from patron.rewards import services
 from patron.rewards.models import Redemption, RedemptionStatus, Reward
 
