@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, Sum
+from django.db.models import BigIntegerField, Count, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
@@ -105,6 +105,9 @@ def points_by_month(months: list[dt.date]) -> dict[str, list[int]]:
     }
 
 
+GIVEN_BACK = ("redemption_cancelled", "order_cancelled", "order_refunded")
+
+
 def _redeemed_by_month(entries: Any, months: list[dt.date]) -> list[int]:
     """Points spent, net of what was given back, by the month of each entry.
 
@@ -116,22 +119,17 @@ def _redeemed_by_month(entries: Any, months: list[dt.date]) -> list[int]:
     earned points and is no redemption). A hold released without capture was
     never counted, so its release is not taken off either.
     """
-    from patron.points.models import LedgerEntry
-
     held = Cast(KeyTextTransform("held", "reason_params"), BigIntegerField())
     spent = entries.filter(kind="redeem").values("m").annotate(n=Sum("points"))
     captured = (
         entries.filter(kind="capture").annotate(held=held).values("m").annotate(n=Sum("held"))
     )
-    captured_hold = LedgerEntry.objects.filter(
-        kind="capture",
-        reason_params__hold_entry=OuterRef("reason_params__hold_entry"),
-    )
+    # Releases of captured holds (promotions.holds) say why: the order was
+    # cancelled or refunded; a hold released or timed out before capture
+    # says hold_released / hold_expired and was never counted.
     given_back = (
         entries.filter(
-            Q(kind="release", reason_code="redemption_cancelled")
-            | (Q(kind="release", reason_params__has_key="hold_entry") & Exists(captured_hold))
-            | Q(kind="reverse", points__gt=0)
+            Q(kind="release", reason_code__in=GIVEN_BACK) | Q(kind="reverse", points__gt=0)
         )
         .values("m")
         .annotate(n=Sum("points"))
