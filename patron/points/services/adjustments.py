@@ -17,7 +17,8 @@ from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.services import audit_record
 from patron.members.models import Member
-from patron.points.models import AdjustmentState, EntryKind, PointsAccount, PointsAdjustment
+from patron.points import selectors
+from patron.points.models import AdjustmentState, EntryKind, PointsAdjustment
 from patron.points.services.ledger import (
     Refs,
     account_lock,
@@ -78,7 +79,7 @@ def adjustment_problem(*, member: Member, points: Any, reason: str | None) -> Pa
             field="points",
         )
     if points < 0 and -points <= program_for(member.shop).approval_threshold:
-        account = PointsAccount.objects.filter(member=member).first()
+        account = selectors.account_get(member=member)
         available = account.available if account else 0
         if available < -points:
             return PatronError(

@@ -24,7 +24,7 @@ from patron.events.models import Event
 from patron.members.models import Member
 from patron.orders import services as order_services
 from patron.orders.models import Order, OrderLine
-from patron.points import earning
+from patron.points import earning, selectors
 from patron.points.models import (
     CheckIn,
     EntryKind,
@@ -114,7 +114,7 @@ def order_preview(
     versions = versions_in_force(shop=shop, trigger=Trigger.ORDER_PAID, at=at)
     facts = order_facts(order, lines, event_data)
     earned, skipped = earning.order_earnings(facts=facts, member=member, versions=versions)
-    account = PointsAccount.objects.filter(member=member).first() if member else None
+    account = selectors.account_get(member=member) if member else None
     now = clock.now()
     rules = []
     for e in earned:
