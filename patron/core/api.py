@@ -48,15 +48,33 @@ def json_response(status: int, body: Any, *, replayed: bool = False) -> HttpResp
     return response
 
 
+# A handler's answer: (status, body), or (status, body, replayed) when the
+# handler itself recognised a retry by the request's own key (an event id, a
+# reserve's order id, a redemption's request id) and answers the first result.
+Answer = tuple[int, Any] | tuple[int, Any, bool]
+
+
 def with_idempotency(
-    request: HttpRequest, shop: Shop, handler: Callable[[], tuple[int, Any]]
+    request: HttpRequest, shop: Shop, handler: Callable[[], Answer]
 ) -> HttpResponse:
     """Run a state-changing handler, once per Idempotency-Key when one is sent,
-    again if the database aborted it to break a deadlock (``core.conflicts``)."""
+    again if the database aborted it to break a deadlock (``core.conflicts``).
+
+    Every replay answers alike, whether it was recognised by the
+    Idempotency-Key or by the request's own key: the first status code and
+    body, with ``Idempotent-Replayed: true``."""
+    recognised = False
+
+    def run() -> tuple[int, Any]:
+        nonlocal recognised
+        answer = handler()
+        recognised = len(answer) == 3 and bool(answer[2])
+        return answer[0], answer[1]
+
     key = request.headers.get("Idempotency-Key")
     if key is None:
-        status, body = run_retrying(handler)
-        return json_response(status, body)
+        status, body = run_retrying(run)
+        return json_response(status, body, replayed=recognised)
     status, body, replayed = run_retrying(
         lambda: services.idempotent_call(
             shop=shop,
@@ -64,7 +82,7 @@ def with_idempotency(
             method=request.method or "POST",
             path=request.path,
             body=request.body,
-            handler=handler,
+            handler=run,
         )
     )
-    return json_response(status, body, replayed=replayed)
+    return json_response(status, body, replayed=replayed or recognised)

@@ -102,5 +102,5 @@ def member_upsert(request: HttpRequest, payload: MemberIn) -> HttpResponse:
 @router.get("/{external_id}", response=MemberOut, summary="A member's profile")
 def member_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     shop = shop_for(request, ApiScope.MEMBERS_READ)
-    member = selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = selectors.member_of_path(shop=shop, external_id=external_id)
     return json_response(200, member_out(member))

@@ -82,7 +82,7 @@ def _language(request: HttpRequest, explicit: str | None, member_language: str) 
 )
 def points_balance(request: HttpRequest, external_id: str) -> HttpResponse:
     shop = shop_for(request, ApiScope.POINTS_READ)
-    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
     return json_response(200, selectors.balance(member=member))
 
 
@@ -95,7 +95,7 @@ def points_entries(
     request: HttpRequest, external_id: str, query: Query[EntriesQuery]
 ) -> HttpResponse:
     shop = shop_for(request, ApiScope.POINTS_READ)
-    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
     page = selectors.entries_page(
         member=member,
         limit=query.limit,
@@ -120,7 +120,7 @@ class CheckinOut(Schema):
 )
 def points_checkin(request: HttpRequest, external_id: str) -> HttpResponse:
     shop = shop_for(request, ApiScope.POINTS_WRITE)
-    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
 
     def handler() -> tuple[int, Any]:
         return 201, services.checkin_record(member=member)

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, model_validator
 
-from patron.core.api import json_response, shop_for, with_idempotency
+from patron.core.api import Answer, json_response, shop_for, with_idempotency
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
 from patron.members import selectors as member_selectors
@@ -92,7 +92,7 @@ def coupons_list(
     status: Literal["available", "held", "used", "expired", "revoked"] | None = None,
 ) -> HttpResponse:
     shop = shop_for(request, ApiScope.CHECKOUT)
-    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
     coupons = selectors.member_coupons(member=member, status=status)
     return json_response(200, {"coupons": [selectors.coupon_out(c) for c in coupons]})
 
@@ -104,9 +104,7 @@ def coupon_claim(request: HttpRequest, external_id: str, payload: ClaimIn) -> Ht
     shop = shop_for(request, ApiScope.CHECKOUT)
 
     def handler() -> tuple[int, Any]:
-        member = member_selectors.member_get(
-            shop=shop, external_id=external_id, field="external_id"
-        )
+        member = member_selectors.member_of_path(shop=shop, external_id=external_id)
         coupon = services.coupon_claim(
             shop=shop, member=member, template_code=payload.template, public_code=payload.code
         )
@@ -122,9 +120,7 @@ def flash_sale_claim(request: HttpRequest, external_id: str, sale_id: int) -> Ht
     shop = shop_for(request, ApiScope.CHECKOUT)
 
     def handler() -> tuple[int, Any]:
-        member = member_selectors.member_get(
-            shop=shop, external_id=external_id, field="external_id"
-        )
+        member = member_selectors.member_of_path(shop=shop, external_id=external_id)
         sale = selectors.flash_sale_get(shop_id=shop.pk, sale_id=sale_id)
         if sale is None:
             raise PatronError(ErrorCode.NOT_FOUND, "no such flash sale", field="sale_id")
@@ -147,11 +143,12 @@ def evaluate(request: HttpRequest, payload: CartPayload) -> HttpResponse:
 
 @checkout_router.post("/reserve", summary="Hold coupons and points for an order")
 def reserve(request: HttpRequest, payload: ReservePayload) -> HttpResponse:
-    """Idempotent per order_id. The hold is captured by order.paid, released by
-    order.cancelled or after the time-out."""
+    """Idempotent per order_id: the same request for the same order answers 201
+    and the live hold again, with ``Idempotent-Replayed: true``. The hold is
+    captured by order.paid, released by order.cancelled or after the time-out."""
     shop = shop_for(request, ApiScope.CHECKOUT)
 
-    def handler() -> tuple[int, Any]:
+    def handler() -> Answer:
         member = member_selectors.member_get(shop=shop, external_id=payload.member)
         hold, created = holds.checkout_reserve(
             shop=shop, member=member, order_id=payload.order_id, cart=payload.cart()
@@ -166,7 +163,7 @@ def reserve(request: HttpRequest, payload: ReservePayload) -> HttpResponse:
             "total": hold.total,
             "evaluation": hold.answer,
         }
-        return (201 if created else 200), body
+        return 201, body, not created
 
     return with_idempotency(request, shop, handler)
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
-from patron.core.api import json_response, shop_for, with_idempotency
+from patron.core.api import Answer, json_response, shop_for, with_idempotency
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
 from patron.members import selectors as member_selectors
@@ -50,12 +50,12 @@ def rewards_list(request: HttpRequest, member: str | None = None) -> HttpRespons
 
 @members_router.post("/{external_id}/redemptions", summary="Redeem points for a reward")
 def redemption_create(request: HttpRequest, external_id: str, payload: RedeemIn) -> HttpResponse:
+    """201 with the redemption. The same ``request_id`` again answers 201 and the
+    redemption it placed, with ``Idempotent-Replayed: true``."""
     shop = shop_for(request, ApiScope.REWARDS)
 
-    def handler() -> tuple[int, Any]:
-        member = member_selectors.member_get(
-            shop=shop, external_id=external_id, field="external_id"
-        )
+    def handler() -> Answer:
+        member = member_selectors.member_of_path(shop=shop, external_id=external_id)
         reward = selectors.reward_get(shop=shop, reward_id=payload.reward_id)
         if reward is None:
             raise PatronError(ErrorCode.NOT_FOUND, "no such reward", field="reward_id")
@@ -66,7 +66,7 @@ def redemption_create(request: HttpRequest, external_id: str, payload: RedeemIn)
             request_id=payload.request_id,
             shipping_address=payload.shipping_address,
         )
-        return (201 if created else 200), selectors.redemption_out(redemption)
+        return 201, selectors.redemption_out(redemption), not created
 
     return with_idempotency(request, shop, handler)
 
@@ -80,9 +80,7 @@ def redemption_cancel(
     shop = shop_for(request, ApiScope.REWARDS)
 
     def handler() -> tuple[int, Any]:
-        member = member_selectors.member_get(
-            shop=shop, external_id=external_id, field="external_id"
-        )
+        member = member_selectors.member_of_path(shop=shop, external_id=external_id)
         redemption = Redemption.objects.filter(shop=shop, member=member, pk=redemption_id).first()
         if redemption is None:
             raise PatronError(ErrorCode.NOT_FOUND, "no such redemption", field="redemption_id")

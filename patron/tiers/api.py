@@ -83,5 +83,5 @@ def tier_list(request: HttpRequest) -> HttpResponse:
 )
 def member_tier(request: HttpRequest, external_id: str) -> HttpResponse:
     shop = shop_for(request, ApiScope.MEMBERS_READ)
-    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
     return json_response(200, selectors.member_tier_status(member))
