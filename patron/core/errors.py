@@ -15,6 +15,7 @@ class ErrorCode(enum.StrEnum):
     MALFORMED_JSON = "malformed_json"
     VALIDATION_ERROR = "validation_error"
     BODY_TOO_LARGE = "body_too_large"
+    LENGTH_REQUIRED = "length_required"
     UNKNOWN_EVENT_TYPE = "unknown_event_type"
     UNKNOWN_MEMBER = "unknown_member"
     UNKNOWN_ORDER = "unknown_order"
@@ -37,6 +38,7 @@ _DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.MALFORMED_JSON: 400,
     ErrorCode.VALIDATION_ERROR: 422,
     ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.LENGTH_REQUIRED: 411,
     ErrorCode.UNKNOWN_EVENT_TYPE: 422,
     ErrorCode.UNKNOWN_MEMBER: 422,
     ErrorCode.UNKNOWN_ORDER: 422,
@@ -57,6 +59,7 @@ _TITLES: dict[ErrorCode, str] = {
     ErrorCode.MALFORMED_JSON: "Malformed JSON",
     ErrorCode.VALIDATION_ERROR: "Invalid input",
     ErrorCode.BODY_TOO_LARGE: "Request body too large",
+    ErrorCode.LENGTH_REQUIRED: "Content-Length required",
     ErrorCode.UNKNOWN_EVENT_TYPE: "Unknown event type",
     ErrorCode.UNKNOWN_MEMBER: "Unknown member",
     ErrorCode.UNKNOWN_ORDER: "Unknown order",

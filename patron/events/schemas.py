@@ -144,4 +144,5 @@ class CustomData(BaseModel):
 
 
 class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     events: Annotated[list[Any], Field(min_length=1, max_length=1000)]

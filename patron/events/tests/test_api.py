@@ -1072,3 +1072,12 @@ def test_stored_event_keeps_the_normalised_payload(api: Any, member: Member):
         "data": {"k": "v"},
     }
     assert stored.member_external_id == "M1"
+
+
+def test_batch_refuses_an_unknown_top_level_field_naming_it(api: Any, member: Member):
+    before = row_counts()
+    response = api.post(BATCH, {"events": [event("custom.x")], "dry_run": True})
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    assert (response.json()["code"], response.json()["field"]) == ("validation_error", "dry_run")
+    assert row_counts() == before
