@@ -51,10 +51,12 @@ def redemption_place(
             return _same_or_conflict(existing, member, reward), False
         if reward.shop_id != shop.pk:
             raise _refuse(ErrorCode.NOT_FOUND, "no such reward")
-        if not reward.active or (reward.ends_at is not None and now >= reward.ends_at):
-            raise _refuse(ErrorCode.CONFLICT, "this reward is no longer offered")
+        if not reward.active:
+            raise _refuse(ErrorCode.INACTIVE, "this reward is no longer offered")
+        if reward.ends_at is not None and now >= reward.ends_at:
+            raise _refuse(ErrorCode.ENDED, "this reward is no longer offered")
         if reward.starts_at is not None and now < reward.starts_at:
-            raise _refuse(ErrorCode.CONFLICT, "this reward is not offered yet")
+            raise _refuse(ErrorCode.NOT_STARTED, "this reward is not offered yet")
         if reward.kind == RewardKind.PHYSICAL and not shipping_address.strip():
             raise _refuse(
                 ErrorCode.VALIDATION_ERROR, "a gift needs a shipping address", "shipping_address"

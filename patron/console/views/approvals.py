@@ -119,7 +119,7 @@ def override_tier_view(request: HttpRequest, member_id: int) -> HttpResponse:
         except PatronError as exc:
             if exc.code == ErrorCode.FORBIDDEN:
                 return forbidden(request)
-            if exc.code == ErrorCode.CONFLICT:
+            if exc.code == ErrorCode.OVERRIDE_OPEN:
                 # Shown beside the tier choice: the refusal is about the member's tier.
                 form.add_error(
                     "tier",

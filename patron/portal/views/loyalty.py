@@ -32,12 +32,18 @@ def friendly(exc: PatronError) -> str:
         ErrorCode.INSUFFICIENT_POINTS: _("You do not have enough points for this."),
         ErrorCode.SOLD_OUT: _("Sorry, this is sold out."),
         ErrorCode.LIMIT_REACHED: _("You have reached the limit for this."),
-        ErrorCode.FORBIDDEN: _("This offer is not available to your tier."),
+        ErrorCode.TIER: _("This offer is not available to your tier."),
         ErrorCode.RATE_LIMITED: _("Too many attempts. Please wait a moment and try again."),
     }
     if exc.code in messages_by_code:
         return messages_by_code[exc.code]
-    if exc.code == ErrorCode.CONFLICT:
+    if exc.code in {
+        ErrorCode.NOT_STARTED,
+        ErrorCode.ENDED,
+        ErrorCode.INACTIVE,
+        ErrorCode.NOT_CLAIMABLE,
+        ErrorCode.CONFLICT,
+    }:
         return _("This offer is not available at the moment.")
     return _("That did not work: %(detail)s") % {"detail": exc.detail}
 
