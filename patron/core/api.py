@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 
 from patron.core import clock, services
@@ -15,6 +16,7 @@ from patron.core.conflicts import run_retrying
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.middleware import encode_json
 from patron.core.models import ApiKey, ApiScope, Shop
+from patron.core.validation import field_path
 
 
 class ApiKeyAuth(HttpBearer):
@@ -39,6 +41,28 @@ def shop_for(request: HttpRequest, scope: ApiScope) -> Shop:
             ErrorCode.FORBIDDEN, f"this API key lacks the scope {scope.value!r}", status=403
         )
     return key.shop
+
+
+def validation_problem(exc: ValidationError) -> PatronError:
+    """ninja's refusal of a body, query or path parameter as one problem naming
+    the field (for the shop API and the console API alike)."""
+    errors = []
+    for err in exc.errors:
+        loc = list(err.get("loc", []))
+        # ninja prefixes the location with where the value came from and the
+        # parameter name ("body", "payload", ...); the client knows neither.
+        if loc and loc[0] in {"body", "query", "path", "header", "form"}:
+            loc = loc[1:]
+            if loc and loc[0] == "payload":
+                loc = loc[1:]
+        errors.append({"field": field_path(loc) or "body", "message": err.get("msg", "invalid")})
+    first = errors[0] if errors else {"field": "", "message": "invalid input"}
+    return PatronError(
+        ErrorCode.VALIDATION_ERROR,
+        f"{first['field']}: {first['message']}",
+        field=first["field"],
+        errors=errors,
+    )
 
 
 def json_response(status: int, body: Any, *, replayed: bool = False) -> HttpResponse:

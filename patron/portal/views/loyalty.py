@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -53,10 +54,15 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
+_TOKEN = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
 def run_once(
     request: HttpRequest, member: Member, handler: Callable[[], tuple[int, Any]]
 ) -> tuple[int, Any, bool]:
-    token = (request.POST.get("idem") or "")[:64] or new_token()
+    token = request.POST.get("idem") or ""
+    if not _TOKEN.fullmatch(token):
+        token = new_token()  # absent or tampered with: this submit stands alone
     fields = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
     return core_services.idempotent_call(
         shop=member.shop,
@@ -156,8 +162,13 @@ def reward_view(request: HttpRequest, reward_id: int) -> HttpResponse:
                 lambda: actions.redeem(member=member, reward=reward, request=request),
             )
         except PatronError as exc:
-            if exc.field == "shipping_address":
+            if (
+                exc.field == "shipping_address"
+                and not request.POST.get("shipping_address", "").strip()
+            ):
                 address_error = _("Please enter the address the gift should be sent to.")
+            elif exc.field == "shipping_address":
+                address_error = _("Remove the control characters (such as NUL).")
             else:
                 error = friendly(exc)
             status = 409 if exc.status == 409 else 422
