@@ -12,10 +12,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from patron.core.api import ApiKeyAuth
+from patron.core.api import ApiKeyAuth, validation_problem
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.middleware import problem_response
-from patron.core.validation import field_path
 from patron.events.api import router as events_router
 from patron.members.api import router as members_router
 from patron.points.api import router as points_router
@@ -56,26 +55,7 @@ def _patron_error(request: HttpRequest, exc: PatronError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = []
-    for err in exc.errors:
-        loc = list(err.get("loc", []))
-        # ninja prefixes the location with where the value came from and the
-        # parameter name ("body", "payload", ...); the client knows neither.
-        if loc and loc[0] in {"body", "query", "path", "header", "form"}:
-            loc = loc[1:]
-            if loc and loc[0] == "payload":
-                loc = loc[1:]
-        errors.append({"field": field_path(loc) or "body", "message": err.get("msg", "invalid")})
-    first = errors[0] if errors else {"field": "", "message": "invalid input"}
-    return problem_response(
-        PatronError(
-            ErrorCode.VALIDATION_ERROR,
-            f"{first['field']}: {first['message']}",
-            field=first["field"],
-            errors=errors,
-        ),
-        request.path,
-    )
+    return problem_response(validation_problem(exc), request.path)
 
 
 @api.exception_handler(AuthenticationError)

@@ -9,12 +9,15 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
+from pydantic import ConfigDict
 
 from patron.console import selectors
+from patron.core.api import validation_problem
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.middleware import problem_response
+from patron.core.validation import MultilineText, Text
 from patron.members.models import Member
 
 api = NinjaAPI(
@@ -35,6 +38,11 @@ def require(request: HttpRequest, perm: str) -> None:
 @api.exception_handler(PatronError)
 def _patron_error(request: HttpRequest, exc: PatronError) -> HttpResponse:
     return problem_response(exc, request.path)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return problem_response(validation_problem(exc), request.path)
 
 
 @api.exception_handler(AuthenticationError)
@@ -63,8 +71,9 @@ def member_get(request: HttpRequest, member_id: int) -> dict[str, Any]:
 
 
 class AdjustmentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
     points: int
-    reason: str
+    reason: MultilineText
 
 
 @api.post("/members/{member_id}/points-adjustments")
@@ -121,11 +130,12 @@ def approvals_list(request: HttpRequest) -> dict[str, Any]:
 class CouponTemplateIn(Schema):
     """Checked by the promotions service (``template_validate``), which names the field."""
 
+    model_config = ConfigDict(extra="forbid")
     shop_id: int
-    code: str
-    name: str
-    description: str = ""
-    type: str
+    code: Text
+    name: Text
+    description: MultilineText = ""
+    type: Text
     amount: int = 0
     threshold: int = 0
     percent: int = 0
@@ -133,7 +143,7 @@ class CouponTemplateIn(Schema):
     per_member_limit: int = 1
     total_limit: int = 0
     claimable: bool = False
-    stacking_group: str = ""  # empty: the type's default (free shipping: "shipping")
+    stacking_group: Text = ""  # empty: the type's default (free shipping: "shipping")
 
 
 @api.post("/coupon-templates")
@@ -154,7 +164,7 @@ def coupon_template_create(request: HttpRequest, payload: CouponTemplateIn) -> A
 
 
 @api.get("/audit")
-def audit_list(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
+def audit_list(request: HttpRequest, q: Text = "") -> list[dict[str, Any]]:
     require(request, "core.view_auditlog")
     return [
         {

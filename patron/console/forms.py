@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from patron.core.errors import PatronError
 from patron.core.models import Shop
+from patron.core.validation import TextForm
 from patron.portal.integrations import installed
 
 
@@ -24,7 +25,7 @@ def yuan_to_fen(value: Decimal | None) -> int:
     return int(value * 100)
 
 
-class CouponTemplateForm(forms.Form):
+class CouponTemplateForm(TextForm):
     TYPE_CHOICES = [
         ("fixed", gettext_lazy("Fixed amount off")),
         ("threshold", gettext_lazy("Threshold discount (spend X, get Y off)")),
@@ -120,7 +121,7 @@ def coupon_template_create(request: HttpRequest, form: CouponTemplateForm) -> Ht
     return redirect("console:coupon_templates")
 
 
-class RulePreviewForm(forms.Form):
+class RulePreviewForm(TextForm):
     condition = forms.CharField(
         label=gettext_lazy("Condition (CEL expression; empty = always)"),
         required=False,

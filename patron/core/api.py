@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 
 from patron.core import clock, services
@@ -15,6 +16,7 @@ from patron.core.conflicts import run_retrying
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.middleware import encode_json
 from patron.core.models import ApiKey, ApiScope, Shop
+from patron.core.validation import field_path
 
 
 class ApiKeyAuth(HttpBearer):
@@ -41,6 +43,28 @@ def shop_for(request: HttpRequest, scope: ApiScope) -> Shop:
     return key.shop
 
 
+def validation_problem(exc: ValidationError) -> PatronError:
+    """ninja's refusal of a body, query or path parameter as one problem naming
+    the field (for the shop API and the console API alike)."""
+    errors = []
+    for err in exc.errors:
+        loc = list(err.get("loc", []))
+        # ninja prefixes the location with where the value came from and the
+        # parameter name ("body", "payload", ...); the client knows neither.
+        if loc and loc[0] in {"body", "query", "path", "header", "form"}:
+            loc = loc[1:]
+            if loc and loc[0] == "payload":
+                loc = loc[1:]
+        errors.append({"field": field_path(loc) or "body", "message": err.get("msg", "invalid")})
+    first = errors[0] if errors else {"field": "", "message": "invalid input"}
+    return PatronError(
+        ErrorCode.VALIDATION_ERROR,
+        f"{first['field']}: {first['message']}",
+        field=first["field"],
+        errors=errors,
+    )
+
+
 def json_response(status: int, body: Any, *, replayed: bool = False) -> HttpResponse:
     response = HttpResponse(encode_json(body), status=status, content_type="application/json")
     if replayed:
@@ -48,15 +72,33 @@ def json_response(status: int, body: Any, *, replayed: bool = False) -> HttpResp
     return response
 
 
+# A handler's answer: (status, body), or (status, body, replayed) when the
+# handler itself recognised a retry by the request's own key (an event id, a
+# reserve's order id, a redemption's request id) and answers the first result.
+Answer = tuple[int, Any] | tuple[int, Any, bool]
+
+
 def with_idempotency(
-    request: HttpRequest, shop: Shop, handler: Callable[[], tuple[int, Any]]
+    request: HttpRequest, shop: Shop, handler: Callable[[], Answer]
 ) -> HttpResponse:
     """Run a state-changing handler, once per Idempotency-Key when one is sent,
-    again if the database aborted it to break a deadlock (``core.conflicts``)."""
+    again if the database aborted it to break a deadlock (``core.conflicts``).
+
+    Every replay answers alike, whether it was recognised by the
+    Idempotency-Key or by the request's own key: the first status code and
+    body, with ``Idempotent-Replayed: true``."""
+    recognised = False
+
+    def run() -> tuple[int, Any]:
+        nonlocal recognised
+        answer = handler()
+        recognised = len(answer) == 3 and bool(answer[2])
+        return answer[0], answer[1]
+
     key = request.headers.get("Idempotency-Key")
     if key is None:
-        status, body = run_retrying(handler)
-        return json_response(status, body)
+        status, body = run_retrying(run)
+        return json_response(status, body, replayed=recognised)
     status, body, replayed = run_retrying(
         lambda: services.idempotent_call(
             shop=shop,
@@ -64,7 +106,7 @@ def with_idempotency(
             method=request.method or "POST",
             path=request.path,
             body=request.body,
-            handler=handler,
+            handler=run,
         )
     )
-    return json_response(status, body, replayed=replayed)
+    return json_response(status, body, replayed=replayed or recognised)

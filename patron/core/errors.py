@@ -11,10 +11,15 @@ from typing import Any
 
 
 class ErrorCode(enum.StrEnum):
+    """Every ``code`` a problem document may carry; README "Error codes" lists
+    them with their meaning. A refusal names its specific reason here, never
+    the generic ``conflict``."""
+
     # 400-range input problems
     MALFORMED_JSON = "malformed_json"
     VALIDATION_ERROR = "validation_error"
     BODY_TOO_LARGE = "body_too_large"
+    LENGTH_REQUIRED = "length_required"
     UNKNOWN_EVENT_TYPE = "unknown_event_type"
     UNKNOWN_MEMBER = "unknown_member"
     UNKNOWN_ORDER = "unknown_order"
@@ -25,31 +30,57 @@ class ErrorCode(enum.StrEnum):
     # auth
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
-    # business refusals
+    # business refusals (409)
     INSUFFICIENT_POINTS = "insufficient_points"
     LIMIT_REACHED = "limit_reached"
     SOLD_OUT = "sold_out"
+    NOT_STARTED = "not_started"
+    ENDED = "ended"
+    INACTIVE = "inactive"
+    NOT_CLAIMABLE = "not_claimable"
+    TIER = "tier"
+    ORDER_PAID = "order_paid"
+    HOLD_EXISTS = "hold_exists"
+    HOLD_EXPIRED = "hold_expired"
+    ALREADY_IN_TIER = "already_in_tier"
+    OVERRIDE_OPEN = "override_open"
+    # why a coupon or points cannot be used (promotions.reasons; 409 at reserve,
+    # and the ``reason.code`` of each coupon in a checkout evaluation)
+    NOT_YOURS = "not_yours"
+    USED = "used"
+    HELD = "held"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NEW_MEMBERS_ONLY = "new_members_only"
+    SCOPE = "scope"
+    THRESHOLD = "threshold"
+    NO_SHIPPING = "no_shipping"
+    NOTHING_LEFT = "nothing_left"
+    BUDGET = "budget"
+    NOT_COMBINABLE = "not_combinable"
+    POINTS_NOT_WITH_COUPONS = "points_not_with_coupons"
+    POINTS_BELOW_MINIMUM = "points_below_minimum"
+    POINTS_CAPPED = "points_capped"
+    POINTS_TRIMMED = "points_trimmed"
+    POINTS_DISABLED = "points_disabled"
+    # the request kept colliding with concurrent ones (or a server fault): send it again
     CONFLICT = "conflict"
     RATE_LIMITED = "rate_limited"
 
 
+# Codes not listed answer 409.
 _DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.MALFORMED_JSON: 400,
     ErrorCode.VALIDATION_ERROR: 422,
     ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.LENGTH_REQUIRED: 411,
     ErrorCode.UNKNOWN_EVENT_TYPE: 422,
     ErrorCode.UNKNOWN_MEMBER: 422,
     ErrorCode.UNKNOWN_ORDER: 422,
-    ErrorCode.INVALID_TRANSITION: 409,
-    ErrorCode.DUPLICATE: 409,
     ErrorCode.IDEMPOTENCY_MISMATCH: 422,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.FORBIDDEN: 403,
-    ErrorCode.INSUFFICIENT_POINTS: 409,
-    ErrorCode.LIMIT_REACHED: 409,
-    ErrorCode.SOLD_OUT: 409,
-    ErrorCode.CONFLICT: 409,
     ErrorCode.RATE_LIMITED: 429,
 }
 
@@ -57,6 +88,7 @@ _TITLES: dict[ErrorCode, str] = {
     ErrorCode.MALFORMED_JSON: "Malformed JSON",
     ErrorCode.VALIDATION_ERROR: "Invalid input",
     ErrorCode.BODY_TOO_LARGE: "Request body too large",
+    ErrorCode.LENGTH_REQUIRED: "Content-Length required",
     ErrorCode.UNKNOWN_EVENT_TYPE: "Unknown event type",
     ErrorCode.UNKNOWN_MEMBER: "Unknown member",
     ErrorCode.UNKNOWN_ORDER: "Unknown order",
@@ -69,6 +101,33 @@ _TITLES: dict[ErrorCode, str] = {
     ErrorCode.INSUFFICIENT_POINTS: "Insufficient points",
     ErrorCode.LIMIT_REACHED: "Limit reached",
     ErrorCode.SOLD_OUT: "Sold out",
+    ErrorCode.NOT_STARTED: "Not started yet",
+    ErrorCode.ENDED: "Ended",
+    ErrorCode.INACTIVE: "No longer offered",
+    ErrorCode.NOT_CLAIMABLE: "Not claimable",
+    ErrorCode.TIER: "Not for this member's tier",
+    ErrorCode.ORDER_PAID: "Order already paid",
+    ErrorCode.HOLD_EXISTS: "Order already held for another cart",
+    ErrorCode.HOLD_EXPIRED: "Hold expired or released",
+    ErrorCode.ALREADY_IN_TIER: "Already in this tier",
+    ErrorCode.OVERRIDE_OPEN: "Tier override already open",
+    ErrorCode.NOT_YOURS: "Belongs to another member",
+    ErrorCode.USED: "Coupon already used",
+    ErrorCode.HELD: "Coupon held by another order",
+    ErrorCode.REVOKED: "Coupon withdrawn",
+    ErrorCode.EXPIRED: "Coupon expired",
+    ErrorCode.NEW_MEMBERS_ONLY: "Only for a new member's first order",
+    ErrorCode.SCOPE: "No eligible items",
+    ErrorCode.THRESHOLD: "Minimum spend not reached",
+    ErrorCode.NO_SHIPPING: "No shipping fee",
+    ErrorCode.NOTHING_LEFT: "Nothing left to discount",
+    ErrorCode.BUDGET: "Promotion budget used up",
+    ErrorCode.NOT_COMBINABLE: "Cannot be combined",
+    ErrorCode.POINTS_NOT_WITH_COUPONS: "Points cannot be used with coupons",
+    ErrorCode.POINTS_BELOW_MINIMUM: "Below the points minimum",
+    ErrorCode.POINTS_CAPPED: "Above the points cap",
+    ErrorCode.POINTS_TRIMMED: "Fewer points buy the same",
+    ErrorCode.POINTS_DISABLED: "Paying with points is off",
     ErrorCode.CONFLICT: "Conflict",
     ErrorCode.RATE_LIMITED: "Too many requests",
 }
@@ -90,7 +149,7 @@ class PatronError(Exception):
         self.code = code
         self.detail = detail
         self.field = field
-        self.status = status or _DEFAULT_STATUS[code]
+        self.status = status or _DEFAULT_STATUS.get(code, 409)
         self.errors = errors or ([{"field": field, "message": detail}] if field else [])
 
     def as_problem(self, instance: str | None = None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiKey, ApiScope, AuditLog, IdempotencyRecord, Shop
 from patron.core.pii import mask_email, mask_phone
 from patron.core.roles import ROLE_PERMISSIONS
+from patron.core.validation import text_problem
 
 TOKEN_PREFIX = "ptn"  # noqa: S105 - a public marker, not a secret
 
@@ -190,10 +191,10 @@ def idempotent_call(
     until the first commits, then reads its answer. A handler that raises
     rolls back the record too, so a refused request may be retried.
     """
-    if not key or len(key) > 255:
+    if not key or len(key) > 255 or text_problem(key):
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
-            "Idempotency-Key must be 1 to 255 characters",
+            "Idempotency-Key must be 1 to 255 characters, none of them a control character",
             field="Idempotency-Key",
             status=400,
         )

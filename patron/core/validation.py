@@ -1,5 +1,5 @@
 """Turn pydantic validation errors into one PatronError naming the field, and
-the input types every API schema shares."""
+the input types every API schema and form shares."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Any
 
+from django import forms
+from django.core.exceptions import ValidationError as FormValidationError
+from django.utils.translation import gettext_lazy
 from pydantic import AfterValidator, BeforeValidator, ValidationError
 
 from patron.core.errors import ErrorCode, PatronError
@@ -53,6 +56,77 @@ def _iso_date(value: Any) -> Any:
 
 AwareDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterValidator(check_aware)]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+# Text: every text field of the API and of the forms. Control characters (C0,
+# DEL, C1) are never part of a name, an id or an address: NUL cannot be stored
+# by PostgreSQL, and the others corrupt logs, exports and what a member is
+# shown. Unpaired surrogates cannot be stored in any database encoding.
+# Multi-line text (an address, a reason, a note) keeps newline, carriage
+# return (browsers send CRLF) and tab.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+TEXT_MESSAGE = "must not contain control characters (such as NUL, tab or newline)"
+MULTILINE_TEXT_MESSAGE = (
+    "must not contain control characters other than newline and tab (such as NUL)"
+)
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """Why ``value`` cannot be a text field's value, or None."""
+    if (_CONTROL_MULTILINE if multiline else _CONTROL).search(value):
+        return MULTILINE_TEXT_MESSAGE if multiline else TEXT_MESSAGE
+    return None
+
+
+def _check_text(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _check_multiline_text(value: str) -> str:
+    problem = text_problem(value, multiline=True)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# The one string type of every API schema (ids, names, codes, query and path
+# parameters), and its multi-line variant for free text.
+Text = Annotated[str, AfterValidator(_check_text)]
+MultilineText = Annotated[str, AfterValidator(_check_multiline_text)]
+
+
+def validate_form_text(value: str) -> None:
+    if text_problem(value):
+        raise FormValidationError(
+            gettext_lazy("Remove the control characters (such as tabs or line breaks)."),
+            code="control_characters",
+        )
+
+
+def validate_form_multiline_text(value: str) -> None:
+    if text_problem(value, multiline=True):
+        raise FormValidationError(
+            gettext_lazy("Remove the control characters (such as NUL)."),
+            code="control_characters",
+        )
+
+
+class TextForm(forms.Form):
+    """A form whose text fields refuse control characters as the API does:
+    a Textarea keeps newlines and tabs, every other text field refuses them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                multiline = isinstance(field.widget, forms.Textarea)
+                field.validators.append(
+                    validate_form_multiline_text if multiline else validate_form_text
+                )
 
 
 # NUL and lone surrogates: PostgreSQL text and jsonb cannot store the first,

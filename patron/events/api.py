@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Body, Router, Schema
 from pydantic import Field
 
-from patron.core.api import shop_for, with_idempotency
+from patron.core.api import Answer, shop_for, with_idempotency
 from patron.core.models import ApiScope
 from patron.events import services
 from patron.events.schemas import BatchIn
@@ -29,17 +29,22 @@ class EventDoc(Schema):
 
 
 class EventResult(Schema):
-    status: str
+    status: str = Field(description="always `applied`: refused events are answered as problems")
     result: dict[str, Any]
 
 
 class BatchResult(Schema):
-    results: list[dict[str, Any]]
+    results: list[dict[str, Any]] = Field(
+        description="one per event, in order: `index`, `id`, `status` (`applied` or "
+        "`rejected`), for an applied event `replayed` (true when the id was applied "
+        "before and this is the first result again) and `result`, for a rejected one "
+        "`problem` (a problem+json document)"
+    )
 
 
 @router.post(
     "",
-    response={200: EventResult, 201: EventResult},
+    response={201: EventResult},
     summary="Send one event",
     openapi_extra={
         "requestBody": {
@@ -49,13 +54,14 @@ class BatchResult(Schema):
     },
 )
 def event_post(request: HttpRequest, payload: Body[dict[str, Any]]) -> HttpResponse:
-    """Apply one event. 201 when applied, 200 with the first result on a replay."""
+    """Apply one event: 201. The same event id again answers what the first
+    did (201 and the same body) with the header ``Idempotent-Replayed: true``,
+    as a reused ``Idempotency-Key`` does; it is not applied twice."""
     shop = shop_for(request, ApiScope.EVENTS_WRITE)
 
-    def handler() -> tuple[int, Any]:
+    def handler() -> Answer:
         outcome = services.event_ingest(shop=shop, raw=payload)
-        status = "replayed" if outcome.replayed else "applied"
-        return (200 if outcome.replayed else 201), {"status": status, "result": outcome.result}
+        return 201, {"status": "applied", "result": outcome.result}, outcome.replayed
 
     return with_idempotency(request, shop, handler)
 
@@ -66,7 +72,11 @@ def event_post(request: HttpRequest, payload: Body[dict[str, Any]]) -> HttpRespo
     summary="Send up to 1,000 events; one result per event",
 )
 def event_batch(request: HttpRequest, payload: BatchIn) -> HttpResponse:
-    """Each event is applied or rejected on its own; the answer lists them in order."""
+    """Each event is applied or rejected on its own; the answer lists them in
+    order. An event whose id was applied before is not applied again: its entry
+    is the first result, ``"status": "applied"``, with ``"replayed": true``
+    (the batch's own status stays 200; a reused Idempotency-Key replays the
+    whole answer with ``Idempotent-Replayed: true``)."""
     shop = shop_for(request, ApiScope.EVENTS_WRITE)
 
     def handler() -> tuple[int, Any]:

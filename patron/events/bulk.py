@@ -233,6 +233,7 @@ def _apply(
             "index": p.index,
             "id": p.envelope.id,
             "status": "applied",
+            "replayed": False,
             "result": event.result,
         }
     bulk_set(events, ["result"])

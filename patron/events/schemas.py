@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from patron.core.validation import AwareDateTime, IsoDate
+from patron.core.validation import AwareDateTime, IsoDate, MultilineText, Text
 
-Id = Annotated[str, Field(min_length=1, max_length=64)]
+Id = Annotated[Text, Field(min_length=1, max_length=64)]
 Fen = Annotated[int, Field(ge=0, le=10**12, strict=True)]
 Points = Annotated[int, Field(ge=0, le=10**12, strict=True)]
 Quantity = Annotated[int, Field(gt=0, le=100_000, strict=True)]
@@ -32,8 +32,8 @@ class Strict(BaseModel):
 
 
 class EventIn(Strict):
-    id: Annotated[str, Field(min_length=1, max_length=100)]
-    type: Annotated[str, Field(min_length=1, max_length=100)]
+    id: Annotated[Text, Field(min_length=1, max_length=100)]
+    type: Annotated[Text, Field(min_length=1, max_length=100)]
     member: Id
     occurred_at: AwareDateTime
     data: dict[str, Any] = Field(default_factory=dict)
@@ -56,9 +56,9 @@ class Consents(Strict):
 
 
 class MemberRegisteredData(Strict):
-    name: Annotated[str, Field(max_length=100)] | None = None
-    phone: Annotated[str, Field(max_length=30)] | None = None
-    email: Annotated[str, Field(max_length=254)] | None = None
+    name: Annotated[Text, Field(max_length=100)] | None = None
+    phone: Annotated[Text, Field(max_length=30)] | None = None
+    email: Annotated[Text, Field(max_length=254)] | None = None
     birthday: IsoDate | None = None
     gender: Literal["female", "male", "other", ""] | None = None
     channel: Literal["web", "app", "mini_program", "store", "other"] | None = None
@@ -69,8 +69,8 @@ class MemberRegisteredData(Strict):
 class OrderLineData(Strict):
     line_id: Id
     sku: Id
-    name: Annotated[str, Field(max_length=200)] = ""
-    category: Annotated[str, Field(max_length=100)] = ""
+    name: Annotated[Text, Field(max_length=200)] = ""
+    category: Annotated[Text, Field(max_length=100)] = ""
     quantity: Quantity
     unit_price: Fen
 
@@ -84,18 +84,18 @@ class OrderPaidData(Strict):
     points_used: Points = 0
     points_amount: Fen = 0
     coupon_codes: Annotated[list[Id], Field(max_length=20)] = Field(default_factory=list)
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
+    currency: Annotated[Text, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
     placed_at: AwareDateTime | None = None
 
 
 class OrderRef(Strict):
     order_id: Id
-    note: Annotated[str, Field(max_length=200)] = ""
+    note: Annotated[MultilineText, Field(max_length=200)] = ""
 
 
 class OrderShippedData(OrderRef):
-    carrier: Annotated[str, Field(max_length=50)] = ""
-    tracking_number: Annotated[str, Field(max_length=64)] = ""
+    carrier: Annotated[Text, Field(max_length=50)] = ""
+    tracking_number: Annotated[Text, Field(max_length=64)] = ""
 
 
 class RefundLineData(Strict):
@@ -108,7 +108,7 @@ class OrderRefundedData(Strict):
     refund_id: Id
     # Absent: the whole remaining order is refunded.
     lines: Annotated[list[RefundLineData], Field(min_length=1, max_length=500)] | None = None
-    reason: Annotated[str, Field(max_length=200)] = ""
+    reason: Annotated[MultilineText, Field(max_length=200)] = ""
 
 
 class ReviewPostedData(Strict):
@@ -121,8 +121,8 @@ class ReviewPostedData(Strict):
 
 
 class LinkSharedData(Strict):
-    url: Annotated[str, Field(max_length=2000)] = ""
-    target: Annotated[str, Field(max_length=50)] = ""  # wechat, weibo, ...
+    url: Annotated[Text, Field(max_length=2000)] = ""
+    target: Annotated[Text, Field(max_length=50)] = ""  # wechat, weibo, ...
 
 
 DATA_SCHEMAS: dict[str, type[BaseModel]] = {
@@ -144,4 +144,5 @@ class CustomData(BaseModel):
 
 
 class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     events: Annotated[list[Any], Field(min_length=1, max_length=1000)]

@@ -190,7 +190,8 @@ def event_ingest_batch(*, shop: Shop, raws: list[Any]) -> list[dict[str, Any]]:
                 {
                     "index": index,
                     "id": event_id,
-                    "status": "replayed" if outcome.replayed else "applied",
+                    "status": "applied",
+                    "replayed": outcome.replayed,
                     "result": outcome.result,
                 }
             )

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, StrictBool
 
 from patron.core.api import json_response, shop_for, with_idempotency
 from patron.core.models import ApiScope
-from patron.core.validation import AwareDateTime, IsoDate
+from patron.core.validation import AwareDateTime, IsoDate, Text
 from patron.members import selectors, services
 from patron.members.models import Member
 
@@ -25,12 +25,12 @@ class ConsentsIn(Schema):
 
 class MemberIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    external_id: Annotated[str, Field(min_length=1, max_length=64)]
-    name: Annotated[str, Field(max_length=100)] | None = None
-    phone: Annotated[str, Field(max_length=30)] | None = Field(
+    external_id: Annotated[Text, Field(min_length=1, max_length=64)]
+    name: Annotated[Text, Field(max_length=100)] | None = None
+    phone: Annotated[Text, Field(max_length=30)] | None = Field(
         None, description="mainland China mobile (13812345678) or E.164 (+447911123456)"
     )
-    email: Annotated[str, Field(max_length=254)] | None = None
+    email: Annotated[Text, Field(max_length=254)] | None = None
     birthday: IsoDate | None = None
     gender: Literal["female", "male", "other", ""] | None = None
     registered_at: AwareDateTime | None = None
@@ -100,7 +100,7 @@ def member_upsert(request: HttpRequest, payload: MemberIn) -> HttpResponse:
 
 
 @router.get("/{external_id}", response=MemberOut, summary="A member's profile")
-def member_detail(request: HttpRequest, external_id: str) -> HttpResponse:
+def member_detail(request: HttpRequest, external_id: Text) -> HttpResponse:
     shop = shop_for(request, ApiScope.MEMBERS_READ)
-    member = selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = selectors.member_of_path(shop=shop, external_id=external_id)
     return json_response(200, member_out(member))

@@ -12,7 +12,7 @@ from pydantic import Field
 from patron.core import clock
 from patron.core.api import json_response, shop_for, with_idempotency
 from patron.core.models import ApiScope
-from patron.core.validation import AwareDateTime
+from patron.core.validation import AwareDateTime, Text
 from patron.events.handlers import paid_order_input
 from patron.events.schemas import OrderPaidData
 from patron.members import selectors as member_selectors
@@ -21,7 +21,7 @@ from patron.points import selectors, services
 
 router = Router(tags=["points"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64)]
+Id = Annotated[Text, Field(min_length=1, max_length=64)]
 Fen = Annotated[int, Field(ge=0, le=10**12, strict=True)]
 
 
@@ -63,7 +63,7 @@ class EntriesOut(Schema):
 class EntriesQuery(Schema):
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     before: int | None = None
-    lang: str | None = None
+    lang: Annotated[Text, Field(max_length=35)] | None = None
 
 
 def _language(request: HttpRequest, explicit: str | None, member_language: str) -> str:
@@ -80,9 +80,9 @@ def _language(request: HttpRequest, explicit: str | None, member_language: str) 
     response=BalanceOut,
     summary="A member's points: available, pending, debt, lifetime, what expires when",
 )
-def points_balance(request: HttpRequest, external_id: str) -> HttpResponse:
+def points_balance(request: HttpRequest, external_id: Text) -> HttpResponse:
     shop = shop_for(request, ApiScope.POINTS_READ)
-    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
     return json_response(200, selectors.balance(member=member))
 
 
@@ -92,10 +92,10 @@ def points_balance(request: HttpRequest, external_id: str) -> HttpResponse:
     summary="A member's points history, newest first, with reasons",
 )
 def points_entries(
-    request: HttpRequest, external_id: str, query: Query[EntriesQuery]
+    request: HttpRequest, external_id: Text, query: Query[EntriesQuery]
 ) -> HttpResponse:
     shop = shop_for(request, ApiScope.POINTS_READ)
-    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
     page = selectors.entries_page(
         member=member,
         limit=query.limit,
@@ -118,9 +118,9 @@ class CheckinOut(Schema):
     response={201: CheckinOut},
     summary="Daily check-in (once a day; streak bonuses by the check-in rules)",
 )
-def points_checkin(request: HttpRequest, external_id: str) -> HttpResponse:
+def points_checkin(request: HttpRequest, external_id: Text) -> HttpResponse:
     shop = shop_for(request, ApiScope.POINTS_WRITE)
-    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
 
     def handler() -> tuple[int, Any]:
         return 201, services.checkin_record(member=member)
@@ -131,7 +131,7 @@ def points_checkin(request: HttpRequest, external_id: str) -> HttpResponse:
 class PreviewIn(OrderPaidData):
     """An order.paid event's data (the order id optional), for whom, and when."""
 
-    order_id: Annotated[str, Field(max_length=64)] = ""
+    order_id: Annotated[Text, Field(max_length=64)] = ""
     member: Id | None = None
     paid_at: AwareDateTime | None = None
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, QueryDict
 
 from patron.core.errors import ErrorCode, PatronError
+from patron.core.validation import text_problem
 from patron.members.models import Member
 
 
@@ -24,6 +25,9 @@ def claim(*, member: Member, post: QueryDict) -> tuple[int, dict[str, Any]]:
 
     sale_id = post.get("sale", "")
     template_code = post.get("template", "")
+    problem = text_problem(template_code)
+    if problem:
+        raise PatronError(ErrorCode.VALIDATION_ERROR, problem, field="template")
     if sale_id.isdigit():
         sale = FlashSale.objects.filter(pk=int(sale_id), shop=member.shop).first()
         if sale is None:

@@ -5,10 +5,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from patron.core.validation import TextForm
 from patron.members.models import Gender, Language
 
 
-class SignInForm(forms.Form):
+class SignInForm(TextForm):
     identifier = forms.CharField(
         label=_("Phone or e-mail"),
         max_length=254,
@@ -22,13 +23,13 @@ class SignInForm(forms.Form):
     )
 
 
-class PasswordResetRequestForm(forms.Form):
+class PasswordResetRequestForm(TextForm):
     email = forms.EmailField(
         label=_("E-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
 
-class SetPasswordForm(forms.Form):
+class SetPasswordForm(TextForm):
     password1 = forms.CharField(
         label=_("New password"),
         strip=False,
@@ -47,7 +48,7 @@ class SetPasswordForm(forms.Form):
         return data
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(TextForm):
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     birthday = forms.DateField(
@@ -58,11 +59,11 @@ class ProfileForm(forms.Form):
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(TextForm):
     consent_email = forms.BooleanField(label=_("E-mail"), required=False)
     consent_sms = forms.BooleanField(label=_("SMS"), required=False)
     consent_in_app = forms.BooleanField(label=_("In-app messages"), required=False)
 
 
-class LanguageForm(forms.Form):
+class LanguageForm(TextForm):
     language = forms.ChoiceField(choices=Language.choices)

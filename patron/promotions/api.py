@@ -8,9 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, model_validator
 
-from patron.core.api import json_response, shop_for, with_idempotency
+from patron.core.api import Answer, json_response, shop_for, with_idempotency
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
+from patron.core.validation import Text
 from patron.members import selectors as member_selectors
 from patron.promotions import engine, holds, selectors, services
 from patron.promotions.checkout import CartIn, checkout_evaluate
@@ -18,7 +19,7 @@ from patron.promotions.checkout import CartIn, checkout_evaluate
 members_router = Router(tags=["coupons"])
 checkout_router = Router(tags=["checkout"])
 
-Id = Annotated[str, Field(min_length=1, max_length=64)]
+Id = Annotated[Text, Field(min_length=1, max_length=64)]
 Fen = Annotated[int, Field(ge=0, le=10**11, strict=True)]
 
 
@@ -29,7 +30,7 @@ class Strict(Schema):
 class CartLineIn(Strict):
     line_id: Id
     sku: Id
-    category: Annotated[str, Field(max_length=100)] = ""
+    category: Annotated[Text, Field(max_length=100)] = ""
     quantity: Annotated[int, Field(gt=0, le=100_000, strict=True)]
     unit_price: Fen
 
@@ -39,7 +40,7 @@ class CartPayload(Strict):
     lines: Annotated[list[CartLineIn], Field(min_length=1, max_length=500)]
     shipping_fee: Fen = 0
     coupon_codes: (
-        Annotated[list[Annotated[str, Field(max_length=30)]], Field(max_length=20)] | None
+        Annotated[list[Annotated[Text, Field(max_length=30)]], Field(max_length=20)] | None
     ) = Field(None, description="the coupons the member chose; absent: the best combination")
     points: Annotated[int, Field(ge=0, le=10**12, strict=True)] = Field(
         0, description="points the member wants to pay with"
@@ -79,20 +80,20 @@ class ReleaseIn(Strict):
 
 
 class ClaimIn(Strict):
-    template: Annotated[str, Field(max_length=64)] = Field(
+    template: Annotated[Text, Field(max_length=64)] = Field(
         "", description="a claimable template's code"
     )
-    code: Annotated[str, Field(max_length=30)] = Field("", description="a public coupon code")
+    code: Annotated[Text, Field(max_length=30)] = Field("", description="a public coupon code")
 
 
 @members_router.get("/{external_id}/coupons", summary="A member's coupons (优惠券)")
 def coupons_list(
     request: HttpRequest,
-    external_id: str,
+    external_id: Text,
     status: Literal["available", "held", "used", "expired", "revoked"] | None = None,
 ) -> HttpResponse:
     shop = shop_for(request, ApiScope.CHECKOUT)
-    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
     coupons = selectors.member_coupons(member=member, status=status)
     return json_response(200, {"coupons": [selectors.coupon_out(c) for c in coupons]})
 
@@ -100,13 +101,11 @@ def coupons_list(
 @members_router.post(
     "/{external_id}/coupons/claim", summary="Claim a coupon by template or public code"
 )
-def coupon_claim(request: HttpRequest, external_id: str, payload: ClaimIn) -> HttpResponse:
+def coupon_claim(request: HttpRequest, external_id: Text, payload: ClaimIn) -> HttpResponse:
     shop = shop_for(request, ApiScope.CHECKOUT)
 
     def handler() -> tuple[int, Any]:
-        member = member_selectors.member_get(
-            shop=shop, external_id=external_id, field="external_id"
-        )
+        member = member_selectors.member_of_path(shop=shop, external_id=external_id)
         coupon = services.coupon_claim(
             shop=shop, member=member, template_code=payload.template, public_code=payload.code
         )
@@ -118,13 +117,11 @@ def coupon_claim(request: HttpRequest, external_id: str, payload: ClaimIn) -> Ht
 @members_router.post(
     "/{external_id}/flash-sales/{sale_id}/claim", summary="Claim a coupon from a flash sale"
 )
-def flash_sale_claim(request: HttpRequest, external_id: str, sale_id: int) -> HttpResponse:
+def flash_sale_claim(request: HttpRequest, external_id: Text, sale_id: int) -> HttpResponse:
     shop = shop_for(request, ApiScope.CHECKOUT)
 
     def handler() -> tuple[int, Any]:
-        member = member_selectors.member_get(
-            shop=shop, external_id=external_id, field="external_id"
-        )
+        member = member_selectors.member_of_path(shop=shop, external_id=external_id)
         sale = selectors.flash_sale_get(shop_id=shop.pk, sale_id=sale_id)
         if sale is None:
             raise PatronError(ErrorCode.NOT_FOUND, "no such flash sale", field="sale_id")
@@ -147,11 +144,12 @@ def evaluate(request: HttpRequest, payload: CartPayload) -> HttpResponse:
 
 @checkout_router.post("/reserve", summary="Hold coupons and points for an order")
 def reserve(request: HttpRequest, payload: ReservePayload) -> HttpResponse:
-    """Idempotent per order_id. The hold is captured by order.paid, released by
-    order.cancelled or after the time-out."""
+    """Idempotent per order_id: the same request for the same order answers 201
+    and the live hold again, with ``Idempotent-Replayed: true``. The hold is
+    captured by order.paid, released by order.cancelled or after the time-out."""
     shop = shop_for(request, ApiScope.CHECKOUT)
 
-    def handler() -> tuple[int, Any]:
+    def handler() -> Answer:
         member = member_selectors.member_get(shop=shop, external_id=payload.member)
         hold, created = holds.checkout_reserve(
             shop=shop, member=member, order_id=payload.order_id, cart=payload.cart()
@@ -166,7 +164,7 @@ def reserve(request: HttpRequest, payload: ReservePayload) -> HttpResponse:
             "total": hold.total,
             "evaluation": hold.answer,
         }
-        return (201 if created else 200), body
+        return 201, body, not created
 
     return with_idempotency(request, shop, handler)
 

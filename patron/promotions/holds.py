@@ -66,10 +66,12 @@ def _refuse_unmet(evaluation: Evaluation, cart: CartIn) -> None:
             view = views.get(code)
             reason = (view.reason or view.selection_reason) if view else None
             message = reason.en if reason else "this coupon cannot be used"
+            # The top-level code is the reason itself (held, expired, threshold, ...).
             raise PatronError(
-                ErrorCode.CONFLICT,
+                reason.code if reason else ErrorCode.NOT_FOUND,
                 f"coupon {code}: {message}",
                 field=f"coupon_codes[{i}]",
+                status=409,
                 errors=[
                     {
                         "field": f"coupon_codes[{i}]",
@@ -80,13 +82,22 @@ def _refuse_unmet(evaluation: Evaluation, cart: CartIn) -> None:
             )
     if cart.points != evaluation.points.used:
         reason = evaluation.points_reason
+        message = reason.en if reason else f"at most {evaluation.points.max_points}"
+        if cart.points > evaluation.points_balance:
+            code = ErrorCode.INSUFFICIENT_POINTS
+        else:
+            code = reason.code if reason else ErrorCode.POINTS_CAPPED
         raise PatronError(
-            ErrorCode.INSUFFICIENT_POINTS
-            if cart.points > evaluation.points_balance
-            else ErrorCode.CONFLICT,
-            f"{cart.points} points cannot be used: "
-            + (reason.en if reason else f"at most {evaluation.points.max_points}"),
+            code,
+            f"{cart.points} points cannot be used: {message}",
             field="points",
+            errors=[
+                {
+                    "field": "points",
+                    "message": message,
+                    **({"reason": reason.as_dict()} if reason else {}),
+                }
+            ],
         )
 
 
@@ -125,7 +136,7 @@ def checkout_reserve(
         )
         if status is not None:
             raise PatronError(
-                ErrorCode.CONFLICT,
+                ErrorCode.ORDER_PAID,
                 f"order {order_id!r} is already {status}: coupons and points are held "
                 "only for an order not yet paid",
                 field="order_id",
@@ -199,11 +210,23 @@ def _timed_out(hold: CheckoutHold, now: dt.datetime) -> bool:
 def _same_or_conflict(hold: CheckoutHold, member: Member, digest: str) -> CheckoutHold:
     if hold.member_id != member.pk or hold.request_hash != digest:
         raise PatronError(
-            ErrorCode.CONFLICT,
+            ErrorCode.HOLD_EXISTS,
             f"order {hold.order_id!r} already has a {hold.status} hold for a different cart",
             field="order_id",
         )
     return hold
+
+
+def _taken_by(coupon_pk: int) -> ErrorCode:
+    """Why a coupon the evaluation found usable could not be held a moment
+    later: what another request did to it meanwhile."""
+    status = Coupon.objects.filter(pk=coupon_pk).values_list("status", flat=True).first()
+    codes_by_status: dict[str | None, ErrorCode] = {
+        CouponStatus.HELD: ErrorCode.HELD,
+        CouponStatus.USED: ErrorCode.USED,
+        CouponStatus.REVOKED: ErrorCode.REVOKED,
+    }
+    return codes_by_status.get(status, ErrorCode.EXPIRED)
 
 
 def _hold_coupons(hold: CheckoutHold, evaluation: Evaluation) -> None:
@@ -221,7 +244,7 @@ def _hold_coupons(hold: CheckoutHold, evaluation: Evaluation) -> None:
         ).update(status=CouponStatus.HELD, hold=hold, discount_amount=applied.total)
         if not taken:
             raise PatronError(
-                ErrorCode.CONFLICT,
+                _taken_by(coupon.pk),
                 f"coupon {coupon.code} is no longer available (used or held by another order)",
                 field="coupon_codes",
             )
@@ -234,7 +257,7 @@ def _hold_coupons(hold: CheckoutHold, evaluation: Evaluation) -> None:
         ).update(budget_used=F("budget_used") + amount)
         if not ok:
             raise PatronError(
-                ErrorCode.CONFLICT,
+                ErrorCode.BUDGET,
                 "a coupon's promotion has run out of budget",
                 field="coupon_codes",
             )
@@ -275,14 +298,14 @@ def hold_capture(
         return hold
     if hold.status != HoldStatus.HELD or hold.expires_at <= now:
         raise PatronError(
-            ErrorCode.CONFLICT,
+            ErrorCode.HOLD_EXPIRED,
             f"the hold for order {order_id!r} expired or was released "
             f"({hold.expires_at.isoformat()}); reserve the checkout again",
             field="data.order_id",
         )
     if hold.member_id != member.pk:
         raise PatronError(
-            ErrorCode.CONFLICT,
+            ErrorCode.NOT_YOURS,
             f"order {order_id!r} was reserved for another member",
             field="member",
         )
@@ -483,7 +506,7 @@ def hold_cancel_unpaid(*, shop: Shop, order_id: str, member: Member) -> Checkout
         return None
     if hold.member_id != member.pk:
         raise PatronError(
-            ErrorCode.CONFLICT,
+            ErrorCode.NOT_YOURS,
             f"order {order_id!r} was reserved for another member",
             field="member",
         )

@@ -60,12 +60,7 @@ def check_tier(*, shop: Shop, member: Member, tier_codes: list[str]) -> None:
     tier = tiering.member_tier(member)
     if tier.code not in tier_codes:
         _, names = tiering.tier_names(shop.pk, tier_codes)
-        raise PatronError(
-            ErrorCode.FORBIDDEN,
-            f"only for {', '.join(names)} members",
-            field="member",
-            status=409,
-        )
+        raise PatronError(ErrorCode.TIER, f"only for {', '.join(names)} members", field="member")
 
 
 def coupon_issue(
@@ -86,10 +81,10 @@ def coupon_issue(
     if template.shop_id != member.shop_id:
         raise PatronError(ErrorCode.NOT_FOUND, "no such coupon template", field="template")
     if not template.active:
-        raise PatronError(ErrorCode.CONFLICT, "this coupon is no longer offered", field="template")
+        raise PatronError(ErrorCode.INACTIVE, "this coupon is no longer offered", field="template")
     valid_from, valid_until = _validity(template, now)
     if valid_until <= now:
-        raise PatronError(ErrorCode.CONFLICT, "this coupon offer has ended", field="template")
+        raise PatronError(ErrorCode.ENDED, "this coupon offer has ended", field="template")
     with transaction.atomic():
         if check_member_limit and template.per_member_limit:
             _lock_member(member)
@@ -273,7 +268,7 @@ def coupon_claim(
         template = template_get(shop=shop, code=template_code)
         if not template.claimable:
             raise PatronError(
-                ErrorCode.FORBIDDEN, "this coupon cannot be claimed", field="template", status=409
+                ErrorCode.NOT_CLAIMABLE, "this coupon cannot be claimed", field="template"
             )
         source = CouponSource.CLAIM
     check_tier(shop=shop, member=member, tier_codes=list(template.tier_codes or []))
@@ -325,10 +320,12 @@ def flash_sale_claim(*, sale: FlashSale, member: Member) -> Coupon:
     now = clock.now()
     if sale.shop_id != member.shop_id:
         raise PatronError(ErrorCode.NOT_FOUND, "no such flash sale", field="sale")
-    if not sale.active or now >= sale.ends_at:
-        raise PatronError(ErrorCode.CONFLICT, "this flash sale has ended", field="sale")
+    if not sale.active:
+        raise PatronError(ErrorCode.INACTIVE, "this flash sale is no longer offered", field="sale")
+    if now >= sale.ends_at:
+        raise PatronError(ErrorCode.ENDED, "this flash sale has ended", field="sale")
     if now < sale.starts_at:
-        raise PatronError(ErrorCode.CONFLICT, "this flash sale has not started", field="sale")
+        raise PatronError(ErrorCode.NOT_STARTED, "this flash sale has not started", field="sale")
     check_tier(shop=member.shop, member=member, tier_codes=list(sale.tier_codes or []))
     # Once sold out, the crowd is turned away without taking any lock; while units
     # are left, the conditional update below is what decides.

@@ -8,9 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
-from patron.core.api import json_response, shop_for, with_idempotency
+from patron.core.api import Answer, json_response, shop_for, with_idempotency
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
+from patron.core.validation import MultilineText, Text
 from patron.members import selectors as member_selectors
 from patron.rewards import selectors, services
 from patron.rewards.models import Redemption
@@ -22,19 +23,19 @@ members_router = Router(tags=["rewards"])
 class RedeemIn(Schema):
     model_config = ConfigDict(extra="forbid")
     reward_id: int
-    request_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+    request_id: Annotated[Text, Field(min_length=1, max_length=64)] = Field(
         description="the shop's id for this redemption; a retry with it returns the first"
     )
-    shipping_address: Annotated[str, Field(max_length=500)] = ""
+    shipping_address: Annotated[MultilineText, Field(max_length=500)] = ""
 
 
 class CancelIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    reason: Annotated[str, Field(max_length=200)] = ""
+    reason: Annotated[MultilineText, Field(max_length=200)] = ""
 
 
 @rewards_router.get("", summary="The rewards catalogue (积分商城)")
-def rewards_list(request: HttpRequest, member: str | None = None) -> HttpResponse:
+def rewards_list(request: HttpRequest, member: Text | None = None) -> HttpResponse:
     """Active rewards; with ``member`` (external_id), only those their tier may redeem."""
     shop = shop_for(request, ApiScope.REWARDS)
     tier_code = None
@@ -49,13 +50,13 @@ def rewards_list(request: HttpRequest, member: str | None = None) -> HttpRespons
 
 
 @members_router.post("/{external_id}/redemptions", summary="Redeem points for a reward")
-def redemption_create(request: HttpRequest, external_id: str, payload: RedeemIn) -> HttpResponse:
+def redemption_create(request: HttpRequest, external_id: Text, payload: RedeemIn) -> HttpResponse:
+    """201 with the redemption. The same ``request_id`` again answers 201 and the
+    redemption it placed, with ``Idempotent-Replayed: true``."""
     shop = shop_for(request, ApiScope.REWARDS)
 
-    def handler() -> tuple[int, Any]:
-        member = member_selectors.member_get(
-            shop=shop, external_id=external_id, field="external_id"
-        )
+    def handler() -> Answer:
+        member = member_selectors.member_of_path(shop=shop, external_id=external_id)
         reward = selectors.reward_get(shop=shop, reward_id=payload.reward_id)
         if reward is None:
             raise PatronError(ErrorCode.NOT_FOUND, "no such reward", field="reward_id")
@@ -66,7 +67,7 @@ def redemption_create(request: HttpRequest, external_id: str, payload: RedeemIn)
             request_id=payload.request_id,
             shipping_address=payload.shipping_address,
         )
-        return (201 if created else 200), selectors.redemption_out(redemption)
+        return 201, selectors.redemption_out(redemption), not created
 
     return with_idempotency(request, shop, handler)
 
@@ -75,14 +76,12 @@ def redemption_create(request: HttpRequest, external_id: str, payload: RedeemIn)
     "/{external_id}/redemptions/{redemption_id}/cancel", summary="Cancel a redemption"
 )
 def redemption_cancel(
-    request: HttpRequest, external_id: str, redemption_id: int, payload: CancelIn
+    request: HttpRequest, external_id: Text, redemption_id: int, payload: CancelIn
 ) -> HttpResponse:
     shop = shop_for(request, ApiScope.REWARDS)
 
     def handler() -> tuple[int, Any]:
-        member = member_selectors.member_get(
-            shop=shop, external_id=external_id, field="external_id"
-        )
+        member = member_selectors.member_of_path(shop=shop, external_id=external_id)
         redemption = Redemption.objects.filter(shop=shop, member=member, pk=redemption_id).first()
         if redemption is None:
             raise PatronError(ErrorCode.NOT_FOUND, "no such redemption", field="redemption_id")

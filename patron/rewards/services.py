@@ -15,6 +15,7 @@ from django.db.models import F
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
+from patron.core.validation import text_problem
 from patron.members.models import Member
 from patron.rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
 
@@ -44,6 +45,14 @@ def redemption_place(
 
     if not request_id or len(request_id) > 64:
         raise _refuse(ErrorCode.VALIDATION_ERROR, "1 to 64 characters", "request_id")
+    # The API's schema checks these too; the portal's form posts reach here directly.
+    for field, value, multiline in (
+        ("request_id", request_id, False),
+        ("shipping_address", shipping_address, True),
+    ):
+        problem = text_problem(value, multiline=multiline)
+        if problem:
+            raise _refuse(ErrorCode.VALIDATION_ERROR, problem, field)
     now = clock.now()
     with transaction.atomic():
         existing = Redemption.objects.filter(shop=shop, request_id=request_id).first()
@@ -51,10 +60,12 @@ def redemption_place(
             return _same_or_conflict(existing, member, reward), False
         if reward.shop_id != shop.pk:
             raise _refuse(ErrorCode.NOT_FOUND, "no such reward")
-        if not reward.active or (reward.ends_at is not None and now >= reward.ends_at):
-            raise _refuse(ErrorCode.CONFLICT, "this reward is no longer offered")
+        if not reward.active:
+            raise _refuse(ErrorCode.INACTIVE, "this reward is no longer offered")
+        if reward.ends_at is not None and now >= reward.ends_at:
+            raise _refuse(ErrorCode.ENDED, "this reward is no longer offered")
         if reward.starts_at is not None and now < reward.starts_at:
-            raise _refuse(ErrorCode.CONFLICT, "this reward is not offered yet")
+            raise _refuse(ErrorCode.NOT_STARTED, "this reward is not offered yet")
         if reward.kind == RewardKind.PHYSICAL and not shipping_address.strip():
             raise _refuse(
                 ErrorCode.VALIDATION_ERROR, "a gift needs a shipping address", "shipping_address"

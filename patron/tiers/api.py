@@ -7,6 +7,7 @@ from ninja import Router, Schema
 
 from patron.core.api import json_response, shop_for
 from patron.core.models import ApiScope
+from patron.core.validation import Text
 from patron.members import selectors as member_selectors
 from patron.tiers import selectors
 
@@ -81,7 +82,7 @@ def tier_list(request: HttpRequest) -> HttpResponse:
     summary="A member's tier, growth value, what the next tier needs and until when the tier "
     "is kept",
 )
-def member_tier(request: HttpRequest, external_id: str) -> HttpResponse:
+def member_tier(request: HttpRequest, external_id: Text) -> HttpResponse:
     shop = shop_for(request, ApiScope.MEMBERS_READ)
-    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
     return json_response(200, selectors.member_tier_status(member))

@@ -20,12 +20,13 @@ from django.views.decorators.http import require_POST
 from patron.console import selectors
 from patron.console.auth import forbidden, operator_required
 from patron.core.errors import ErrorCode, PatronError
+from patron.core.validation import TextForm, text_problem
 from patron.members.models import Member
 
 APPROVE_PERMS = ("points.approve_adjustment", "tiers.approve_tieroverride")
 
 
-class AdjustPointsForm(forms.Form):
+class AdjustPointsForm(TextForm):
     points = forms.IntegerField(
         label=gettext_lazy("Points (+ grant, − deduct)"),
         min_value=-10_000_000,
@@ -44,7 +45,7 @@ class AdjustPointsForm(forms.Form):
         return value
 
 
-class OverrideTierForm(forms.Form):
+class OverrideTierForm(TextForm):
     tier = forms.ChoiceField(label=gettext_lazy("Tier"))
     reason = forms.CharField(
         label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
@@ -119,7 +120,7 @@ def override_tier_view(request: HttpRequest, member_id: int) -> HttpResponse:
         except PatronError as exc:
             if exc.code == ErrorCode.FORBIDDEN:
                 return forbidden(request)
-            if exc.code == ErrorCode.CONFLICT:
+            if exc.code == ErrorCode.OVERRIDE_OPEN:
                 # Shown beside the tier choice: the refusal is about the member's tier.
                 form.add_error(
                     "tier",
@@ -145,6 +146,9 @@ def decide_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if decision not in {"approve", "reject"}:
         raise Http404
     note = request.POST.get("note", "").strip()
+    if text_problem(note, multiline=True):
+        messages.error(request, _("Remove the control characters (such as NUL)."))
+        return redirect("console:approvals")
     try:
         if kind == "adjustment" and not request.user.has_perm("points.approve_adjustment"):
             return forbidden(request)

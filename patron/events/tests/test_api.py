@@ -39,11 +39,14 @@ def paid_order(api: Any, member: Member) -> Order:
     return Order.objects.get(external_id="O1")
 
 
-def _applied(response: Any, status: int = 201) -> dict[str, Any]:
-    assert response.status_code == status, response.content
+def _applied(response: Any, *, replayed: bool = False) -> dict[str, Any]:
+    """The result of an applied event; a replay answers exactly as the first
+    (201, ``applied``), marked by the header."""
+    assert response.status_code == 201, response.content
     assert response["Content-Type"] == "application/json"
+    assert response.get("Idempotent-Replayed") == ("true" if replayed else None)
     body = response.json()
-    assert body["status"] == ("applied" if status == 201 else "replayed")
+    assert body["status"] == "applied"
     return body["result"]  # type: ignore[no-any-return]
 
 
@@ -864,7 +867,7 @@ def test_same_event_id_twice_returns_the_first_result_and_changes_nothing(api: A
     body = event("order.paid", paid_data("O1"), id="pay-1")
     first = _applied(api.post(URL, body))
     before = row_counts()
-    again = _applied(api.post(URL, body), status=200)
+    again = _applied(api.post(URL, body), replayed=True)
     assert again == first
     assert row_counts() == before
 
@@ -874,7 +877,7 @@ def test_replay_matches_on_the_normalised_payload(api: Any, member: Member):
     first = _applied(api.post(URL, body))
     # Same event: whitespace around strings is stripped, key order does not matter.
     reordered = {k: body[k] for k in reversed(list(body))} | {"id": "evt-ws"}
-    assert _applied(api.post(URL, reordered), status=200) == first
+    assert _applied(api.post(URL, reordered), replayed=True) == first
 
 
 def test_same_event_id_with_a_different_payload_is_refused(api: Any, paid_order: Order):
@@ -985,20 +988,21 @@ def test_batch_applies_good_events_and_rejects_bad_ones_in_order(api: Any, membe
             r["index"],
             r["id"],
             r["status"],
+            r.get("replayed"),
             r.get("problem", {}).get("code"),
             r.get("problem", {}).get("field"),
         )
         for r in results
     ]
     assert summary == [
-        (0, "b-0", "applied", None, None),
-        (1, "b-1", "rejected", "unknown_order", "data.order_id"),
-        (2, "b-2", "applied", None, None),
-        (3, "b-3", "rejected", "validation_error", "data.paid_amount"),
-        (4, None, "rejected", "validation_error", "body"),
-        (5, "b-5", "rejected", "invalid_transition", "type"),
-        (6, "b-6", "applied", None, None),
-        (7, "b-0", "replayed", None, None),
+        (0, "b-0", "applied", False, None, None),
+        (1, "b-1", "rejected", None, "unknown_order", "data.order_id"),
+        (2, "b-2", "applied", False, None, None),
+        (3, "b-3", "rejected", None, "validation_error", "data.paid_amount"),
+        (4, None, "rejected", None, "validation_error", "body"),
+        (5, "b-5", "rejected", None, "invalid_transition", "type"),
+        (6, "b-6", "applied", False, None, None),
+        (7, "b-0", "applied", True, None, None),
     ]
     assert results[7]["result"] == results[0]["result"]
     assert set(Event.objects.values_list("external_id", flat=True)) == {"b-0", "b-2", "b-6"}
@@ -1068,3 +1072,12 @@ def test_stored_event_keeps_the_normalised_payload(api: Any, member: Member):
         "data": {"k": "v"},
     }
     assert stored.member_external_id == "M1"
+
+
+def test_batch_refuses_an_unknown_top_level_field_naming_it(api: Any, member: Member):
+    before = row_counts()
+    response = api.post(BATCH, {"events": [event("custom.x")], "dry_run": True})
+    assert response.status_code == 422
+    assert response["Content-Type"] == PROBLEM
+    assert (response.json()["code"], response.json()["field"]) == ("validation_error", "dry_run")
+    assert row_counts() == before

@@ -112,7 +112,7 @@ def test_get_returns_the_member(api: Any):
 
 def test_get_unknown_member_is_a_problem(api: Any):
     response = api.get(f"{URL}/NOBODY")
-    assert response.status_code == 422
+    assert response.status_code == 404
     assert response["Content-Type"] == PROBLEM
     assert (response.json()["code"], response.json()["field"]) == ("unknown_member", "external_id")
 

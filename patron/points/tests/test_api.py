@@ -107,7 +107,7 @@ def test_expiry_schedule_covers_exactly_the_next_twelve_calendar_months(api, mem
 
 
 def test_unknown_member_and_scope(api, make_api, member):
-    assert api.get("/api/v1/members/nobody/points").status_code == 422
+    assert api.get("/api/v1/members/nobody/points").status_code == 404
     reader = make_api("members:read")
     assert reader.get("/api/v1/members/M1/points").status_code == 403
 

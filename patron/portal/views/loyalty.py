@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -32,12 +33,18 @@ def friendly(exc: PatronError) -> str:
         ErrorCode.INSUFFICIENT_POINTS: _("You do not have enough points for this."),
         ErrorCode.SOLD_OUT: _("Sorry, this is sold out."),
         ErrorCode.LIMIT_REACHED: _("You have reached the limit for this."),
-        ErrorCode.FORBIDDEN: _("This offer is not available to your tier."),
+        ErrorCode.TIER: _("This offer is not available to your tier."),
         ErrorCode.RATE_LIMITED: _("Too many attempts. Please wait a moment and try again."),
     }
     if exc.code in messages_by_code:
         return messages_by_code[exc.code]
-    if exc.code == ErrorCode.CONFLICT:
+    if exc.code in {
+        ErrorCode.NOT_STARTED,
+        ErrorCode.ENDED,
+        ErrorCode.INACTIVE,
+        ErrorCode.NOT_CLAIMABLE,
+        ErrorCode.CONFLICT,
+    }:
         return _("This offer is not available at the moment.")
     return _("That did not work: %(detail)s") % {"detail": exc.detail}
 
@@ -47,10 +54,15 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
+_TOKEN = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
 def run_once(
     request: HttpRequest, member: Member, handler: Callable[[], tuple[int, Any]]
 ) -> tuple[int, Any, bool]:
-    token = (request.POST.get("idem") or "")[:64] or new_token()
+    token = request.POST.get("idem") or ""
+    if not _TOKEN.fullmatch(token):
+        token = new_token()  # absent or tampered with: this submit stands alone
     fields = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
     return core_services.idempotent_call(
         shop=member.shop,
@@ -150,8 +162,13 @@ def reward_view(request: HttpRequest, reward_id: int) -> HttpResponse:
                 lambda: actions.redeem(member=member, reward=reward, request=request),
             )
         except PatronError as exc:
-            if exc.field == "shipping_address":
+            if (
+                exc.field == "shipping_address"
+                and not request.POST.get("shipping_address", "").strip()
+            ):
                 address_error = _("Please enter the address the gift should be sent to.")
+            elif exc.field == "shipping_address":
+                address_error = _("Remove the control characters (such as NUL).")
             else:
                 error = friendly(exc)
             status = 409 if exc.status == 409 else 422

@@ -61,7 +61,8 @@ def test_reserve_is_idempotent_and_conflicts_on_another_cart(
     assert first.status_code == 201, first.content
     assert first.json()["coupons"] == [c.code]
     again = api.post("/api/v1/checkout/reserve", {**CART, "order_id": "O-9"})
-    assert again.status_code == 200 and again.json()["total"] == first.json()["total"]
+    assert (again.status_code, again["Idempotent-Replayed"]) == (201, "true")
+    assert again.json() == first.json()
     other = api.post("/api/v1/checkout/reserve", {**CART, "order_id": "O-9", "shipping_fee": 0})
     assert other.status_code == 409 and other.json()["field"] == "order_id"
     released = api.post("/api/v1/checkout/release", {"order_id": "O-9"})
@@ -102,7 +103,9 @@ def test_rewards_and_redemptions(api, shop: Shop, member: Member) -> None:
     body = {"reward_id": reward.pk, "request_id": "r-1", "shipping_address": "北京市"}
     placed = api.post("/api/v1/members/M1/redemptions", body)
     assert placed.status_code == 201, placed.content
-    assert api.post("/api/v1/members/M1/redemptions", body).status_code == 200
+    again = api.post("/api/v1/members/M1/redemptions", body)
+    assert (again.status_code, again["Idempotent-Replayed"]) == (201, "true")
+    assert again.json() == placed.json()
     sold_out = api.post("/api/v1/members/M1/redemptions", {**body, "request_id": "r-2"})
     assert sold_out.status_code == 409 and sold_out.json()["code"] == "sold_out"
     rid = placed.json()["id"]

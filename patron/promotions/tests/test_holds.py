@@ -168,7 +168,7 @@ def test_an_order_already_paid_cannot_be_reserved_again(
     assert (again.pk, again.status, created) == (hold.pk, HoldStatus.CAPTURED, False)
     with pytest.raises(PatronError) as exc:
         reserve(shop, member, points=1000)
-    assert (exc.value.code, exc.value.field) == ("conflict", "order_id")
+    assert (exc.value.code, exc.value.field) == ("hold_exists", "order_id")
     assert CheckoutHold.objects.filter(order_id="O-1").count() == 1
     assert available_points(member) == 5000
     # Nor a reserve for a paid order that never had a hold.
@@ -179,7 +179,7 @@ def test_an_order_already_paid_cannot_be_reserved_again(
     )
     with pytest.raises(PatronError) as exc:
         reserve(shop, member, order_id="O-9")
-    assert (exc.value.code, exc.value.field) == ("conflict", "order_id")
+    assert (exc.value.code, exc.value.field) == ("order_paid", "order_id")
     assert "already paid" in exc.value.detail
     assert not CheckoutHold.objects.filter(order_id="O-9").exists()
     assert Coupon.objects.filter(status="held").count() == 0

@@ -102,7 +102,7 @@ def test_the_same_coupon_on_two_orders(shop_pg: Shop) -> None:
 
     wins, losses = race(6, reserve)
     assert len(wins) == 1 and len(losses) == 5
-    assert all(isinstance(e, PatronError) and e.code == "conflict" for e in losses)
+    assert all(isinstance(e, PatronError) and e.code == "held" for e in losses)
     coupon.refresh_from_db()
     assert coupon.status == "held" and coupon.hold_id == wins[0].pk
     assert CheckoutHold.objects.count() == 1

@@ -104,7 +104,7 @@ def test_hold_capture_and_refund_move_the_trimmed_points(
     assert (evaluation.points.used, evaluation.points.value) == (1500, 1000)
     with pytest.raises(PatronError) as exc:
         reserve(shop, member, 1501)
-    assert (exc.value.code, exc.value.field) == (ErrorCode.CONFLICT, "points")
+    assert (exc.value.code, exc.value.field) == (ErrorCode.POINTS_TRIMMED, "points")
     assert exc.value.detail == (
         "1501 points cannot be used: 1501 points are worth no more than 1500 at this rate: use 1500"
     )

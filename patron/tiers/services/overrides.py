@@ -53,14 +53,16 @@ def override_request_problem(
     current = selectors.current_tier(member)
     if current is not None and current.pk == tier.pk:
         return PatronError(
-            ErrorCode.CONFLICT, f"the member is already in the tier {tier.code!r}", field="tier"
+            ErrorCode.ALREADY_IN_TIER,
+            f"the member is already in the tier {tier.code!r}",
+            field="tier",
         )
     return None
 
 
 def _already_open() -> PatronError:
     return PatronError(
-        ErrorCode.CONFLICT,
+        ErrorCode.OVERRIDE_OPEN,
         "this member already has an override pending or in force",
         field="member",
     )
@@ -123,7 +125,7 @@ def override_approve(*, override: TierOverride, actor: User, note: str = "") -> 
         tier = Tier.objects.select_for_update().get(pk=o.tier_id)
         if not tier.is_active or tier.shop_id != member.shop_id:
             raise PatronError(
-                ErrorCode.CONFLICT,
+                ErrorCode.INACTIVE,
                 f"tier {tier.code!r} is no longer an active tier of this shop; "
                 "reject this override and request another tier",
                 field="tier",

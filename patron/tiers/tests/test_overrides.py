@@ -100,7 +100,7 @@ def test_reason_is_required_and_one_open_override_per_member(
     overrides.override_request(member=member, tier=gold, reason="one", actor=alice)
     with pytest.raises(PatronError) as second:
         overrides.override_request(member=member, tier=gold, reason="two", actor=bob)
-    assert second.value.code == "conflict"
+    assert second.value.code == "override_open"
 
 
 def test_rejected_override_changes_nothing(

@@ -148,7 +148,7 @@ def test_approving_an_override_to_a_retired_tier_is_refused_and_changes_nothing(
         overrides.override_approve(override=o, actor=bob)
 
     assert (refused.value.code, refused.value.status, refused.value.field) == (
-        "conflict",
+        "inactive",
         409,
         "tier",
     )
@@ -168,5 +168,5 @@ def test_an_override_into_the_members_current_tier_is_refused(
     assert here is not None
     with pytest.raises(PatronError) as caught:
         overrides.override_request(member=member, tier=here, reason="vip", actor=alice)
-    assert (caught.value.code, caught.value.field) == ("conflict", "tier")
+    assert (caught.value.code, caught.value.field) == ("already_in_tier", "tier")
     assert not TierOverride.objects.filter(member=member).exists()

@@ -62,8 +62,8 @@ def test_one_event_jumps_from_silver_over_gold_to_diamond(
     ]
     # A replay changes nothing and answers the same.
     replay = api.post("/api/v1/events", paid("e2", "O2", 1900000))
-    assert replay.status_code == 200
-    assert replay.json()["result"] == second.json()["result"]
+    assert (replay.status_code, replay["Idempotent-Replayed"]) == (201, "true")
+    assert replay.json() == second.json()
     assert TierChange.objects.count() == 2
 
 
@@ -111,7 +111,7 @@ def test_member_tier_endpoint_shows_progress(
 def test_unknown_member_is_a_problem_document(api: Any, program: TierProgram) -> None:
     response = api.get("/api/v1/members/nobody/tier")
 
-    assert response.status_code == 422
+    assert response.status_code == 404
     assert response.json()["code"] == "unknown_member"
 
 
