@@ -39,7 +39,7 @@ from patron.points.services.ledger import (
     accounts_lock,
     do_credit,
     entry_row,
-    expiry_for,
+    lot_expiry,
     lot_row,
     program_for,
 )
@@ -167,6 +167,7 @@ def order_earn(*, order: Order, member: Member, event: Event | None = None) -> l
     account = account_lock(member=member)
     program = program_for(order.shop)
     now = clock.now()
+    earned_at = _earned_at(order)
     by_line_id = {ln.line_id: ln for ln in lines}
     effects: list[dict[str, Any]] = []
     for e in earned:
@@ -179,13 +180,22 @@ def order_earn(*, order: Order, member: Member, event: Event | None = None) -> l
             points=points,
             kind=EntryKind.EARN,
             pending=True,
-            expires_at=expiry_for(program, now),
+            expires_at=lot_expiry(program, earned_at=earned_at, available_at=None),
+            earned_at=earned_at,
             order_id=order.pk,
             refs=_order_earn_refs(order, e, event),
         )
         LineEarning.objects.bulk_create(_line_earnings(lot, by_line_id, line_points))
         effects.append(_order_earned_effect(entry, e, points))
     return effects
+
+
+def _earned_at(order: Order) -> dt.datetime:
+    """When an order's points were earned: when it was paid (the order.paid
+    event's own time, however late the event arrived)."""
+    at = order.paid_at or order.placed_at
+    assert at is not None
+    return at
 
 
 def _order_earnings(
@@ -287,12 +297,14 @@ def order_earn_many(*, shop: Shop, items: list[OrderToEarn]) -> dict[int, list[d
         return {}
     accounts = accounts_lock(shop_id=shop.pk, member_ids=[it.member.pk for it, _, _ in plans])
     now = clock.now()
-    expires_at = expiry_for(program_for(shop), now)
+    program = program_for(shop)
     lots: list[PointsLot] = []
     entries: list[tuple[int, earning.RuleEarning, LedgerEntry]] = []
     attribution: list[tuple[PointsLot, dict[str, OrderLine], dict[str, int]]] = []
     for it, lines, earned in plans:
         account = accounts[it.member.pk]
+        earned_at = _earned_at(it.order)
+        expires_at = lot_expiry(program, earned_at=earned_at, available_at=None)
         for e in earned:
             refs = _order_earn_refs(it.order, e, it.event)
             lot = lot_row(
@@ -303,6 +315,7 @@ def order_earn_many(*, shop: Shop, items: list[OrderToEarn]) -> dict[int, list[d
                 expires_at=expires_at,
                 refs=refs,
                 order_id=it.order.pk,
+                earned_at=earned_at,
             )
             entry = entry_row(
                 account,
@@ -390,7 +403,9 @@ def action_earn(
             account,
             points=points,
             kind=EntryKind.EARN,
-            expires_at=expiry_for(program, now),
+            # Earned, and available, when the action happened.
+            expires_at=lot_expiry(program, earned_at=at, available_at=at),
+            earned_at=at,
             refs=Refs(
                 reason_code=reason_code,
                 reason_params=params,
