@@ -11,6 +11,7 @@ from pydantic import Field
 
 from patron.core import clock
 from patron.core.api import json_response, shop_for, with_idempotency
+from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
 from patron.core.validation import AwareDateTime
 from patron.events.handlers import paid_order_input
@@ -26,7 +27,7 @@ Fen = Annotated[int, Field(ge=0, le=10**12, strict=True)]
 
 
 class ExpiryOut(Schema):
-    date: dt.date
+    date: dt.date = Field(description="The last day on which these points can be used.")
     points: int
 
 
@@ -36,7 +37,32 @@ class BalanceOut(Schema):
     pending: int
     debt: int
     lifetime_earned: int
-    expiring: list[ExpiryOut]
+    expiring: list[ExpiryOut] = Field(
+        description="Available points by the last day they can be used, from today through "
+        "`expiring_until`, earliest first."
+    )
+    expiring_until: dt.date = Field(
+        description="The last day `expiring` covers (shop time zone): "
+        "`expiry_until` if given, else today plus `expiry_horizon_months`."
+    )
+
+
+class BalanceQuery(Schema):
+    expiry_horizon_months: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=1200,
+            description="How far ahead `expiring` looks, in calendar months from today "
+            "(shop time zone): points last usable on or before the same day that many "
+            "months on. Default 12.",
+        ),
+    ] = 12
+    expiry_until: dt.date | None = Field(
+        None,
+        description="The last day `expiring` covers, instead of `expiry_horizon_months` "
+        "(not both). `9999-12-31` shows the whole expiry schedule.",
+    )
 
 
 class EntryOut(Schema):
@@ -80,10 +106,29 @@ def _language(request: HttpRequest, explicit: str | None, member_language: str) 
     response=BalanceOut,
     summary="A member's points: available, pending, debt, lifetime, what expires when",
 )
-def points_balance(request: HttpRequest, external_id: str) -> HttpResponse:
+def points_balance(
+    request: HttpRequest, external_id: str, query: Query[BalanceQuery]
+) -> HttpResponse:
     shop = shop_for(request, ApiScope.POINTS_READ)
     member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
-    return json_response(200, selectors.balance(member=member))
+    until = query.expiry_until
+    if until is not None:
+        if "expiry_horizon_months" in request.GET:
+            raise PatronError(
+                ErrorCode.VALIDATION_ERROR,
+                "give expiry_until or expiry_horizon_months, not both",
+                field="expiry_until",
+            )
+        if until < clock.today():
+            raise PatronError(
+                ErrorCode.VALIDATION_ERROR,
+                f"expiry_until {until.isoformat()} is before today",
+                field="expiry_until",
+            )
+    balance = selectors.balance(
+        member=member, expiry_months=query.expiry_horizon_months, expiry_until=until
+    )
+    return json_response(200, balance)
 
 
 @router.get(

@@ -70,6 +70,7 @@ def test_balance_and_history(api, shop, member, program, t0):
         "debt": 0,
         "lifetime_earned": 90,
         "expiring": [],  # end of 2027: beyond 12 months
+        "expiring_until": "2027-03-10",
     }
     clock.freeze(dt.datetime(2027, 3, 1, tzinfo=dt.UTC))
     balance = api.get("/api/v1/members/M1/points").json()
@@ -221,3 +222,66 @@ def test_order_earn_query_count_is_pinned(shop, member, program, django_assert_n
     with django_assert_num_queries(8):
         fx = order_earn(order=order, member=member)
     assert fx[0]["points"] == 201  # ¥201.90 -> 201
+
+
+def test_balance_shows_the_whole_expiry_schedule_on_request(api, member, program):
+    """Twelve months by default; a longer horizon in months, or a last day,
+    shows the rest (backdated lots and long rolling expiries alike)."""
+    from django.db import transaction
+
+    from patron.points.models import EntryKind
+    from patron.points.services.ledger import Refs, account_lock, do_credit, local_midnight
+
+    clock.freeze(dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    with transaction.atomic():
+        account = account_lock(member=member)
+        for points, last_day in [
+            (10, dt.date(2026, 12, 31)),
+            (20, dt.date(2027, 12, 31)),
+            (30, dt.date(2031, 3, 9)),
+        ]:
+            do_credit(
+                account,
+                points=points,
+                kind=EntryKind.ADJUST,
+                refs=Refs(reason_code="adjust", reason_params={"note": "t"}),
+                expires_at=local_midnight(last_day + dt.timedelta(days=1)),
+            )
+    path = "/api/v1/members/M1/points"
+    default = api.get(path).json()
+    assert default["expiring"] == [{"date": "2026-12-31", "points": 10}]
+    assert default["expiring_until"] == "2027-03-10"
+    two_years = api.get(path, expiry_horizon_months=24).json()
+    assert [e["points"] for e in two_years["expiring"]] == [10, 20]
+    assert two_years["expiring_until"] == "2028-03-10"
+    everything = api.get(path, expiry_until="9999-12-31").json()
+    assert everything["expiring"] == [
+        {"date": "2026-12-31", "points": 10},
+        {"date": "2027-12-31", "points": 20},
+        {"date": "2031-03-09", "points": 30},
+    ]
+    through = api.get(path, expiry_until="2031-03-08").json()
+    assert [e["points"] for e in through["expiring"]] == [10, 20]
+    # Bad horizons are refused, naming the parameter
+    for params, field in [
+        ({"expiry_horizon_months": 0}, "expiry_horizon_months"),
+        ({"expiry_horizon_months": "x"}, "expiry_horizon_months"),
+        ({"expiry_until": "2026-03-09"}, "expiry_until"),
+        ({"expiry_until": "soon"}, "expiry_until"),
+        ({"expiry_until": "2027-01-01", "expiry_horizon_months": 3}, "expiry_until"),
+    ]:
+        response = api.get(path, **params)
+        assert response.status_code == 422, params
+        assert response.headers["Content-Type"].startswith("application/problem+json")
+        assert response.json()["field"] == field, params
+
+
+def test_the_expiry_horizon_is_documented(api):
+    from django.test import Client
+
+    document = Client().get("/api/openapi.json").json()
+    operation = document["paths"]["/api/v1/members/{external_id}/points"]["get"]
+    params = {p["name"]: p for p in operation["parameters"]}
+    assert "calendar months" in params["expiry_horizon_months"]["description"]
+    assert params["expiry_horizon_months"]["schema"]["default"] == 12
+    assert "whole expiry schedule" in params["expiry_until"]["description"]
