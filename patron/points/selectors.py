@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Sum
-from django.utils import timezone
 
 from patron.core import clock
 from patron.members.models import Member
@@ -54,16 +53,9 @@ def expiry_schedule(
     for row in rows:
         expires_at = row["expires_at"]
         assert expires_at is not None
-        day = last_usable_day(expires_at)
+        day = clock.last_day(expires_at)
         by_day[day] = by_day.get(day, 0) + int(row["points"])
     return [{"date": day.isoformat(), "points": pts} for day, pts in sorted(by_day.items())]
-
-
-def last_usable_day(expires_at: dt.datetime) -> dt.date:
-    """The last day (shop time zone) on which points expiring at ``expires_at``
-    can still be used: expiry is an exclusive instant, usually a local midnight,
-    so points expiring at 2027-01-01 00:00 are last usable on 2026-12-31."""
-    return timezone.localtime(expires_at - dt.timedelta(microseconds=1)).date()
 
 
 def balance(
