@@ -13,7 +13,7 @@ from patron.core import clock
 from patron.core.api import json_response, shop_for, with_idempotency
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
-from patron.core.validation import AwareDateTime
+from patron.core.validation import AwareDateTime, IsoDate
 from patron.events.handlers import paid_order_input
 from patron.events.schemas import OrderPaidData
 from patron.members import selectors as member_selectors
@@ -58,7 +58,7 @@ class BalanceQuery(Schema):
             "months on. Default 12.",
         ),
     ] = 12
-    expiry_until: dt.date | None = Field(
+    expiry_until: IsoDate | None = Field(
         None,
         description="The last day `expiring` covers, instead of `expiry_horizon_months` "
         "(not both). `9999-12-31` shows the whole expiry schedule.",
@@ -179,6 +179,11 @@ class PreviewIn(OrderPaidData):
     order_id: Annotated[str, Field(max_length=64)] = ""
     member: Id | None = None
     paid_at: AwareDateTime | None = None
+    completed_at: AwareDateTime | None = Field(
+        None,
+        description="When the order was or will be completed, if known (a till sale "
+        "completes when it is paid); gives `pending_until`. Not before `paid_at`.",
+    )
 
 
 class PreviewRuleOut(Schema):
@@ -191,9 +196,24 @@ class PreviewRuleOut(Schema):
     capped_from: int | None = None
 
 
+class PendingRuleOut(Schema):
+    after: str = Field(
+        description="The order event that starts the return window: `order.completed`."
+    )
+    days: int = Field(description="The return window in days (points programme setting).")
+
+
 class PreviewOut(Schema):
     points: int
-    pending_until: str
+    pending_until: dt.datetime | None = Field(
+        description="When the points become available: the order's completion "
+        "(`completed_at`) plus the return window. Null when the completion is not "
+        "known yet (the usual case at checkout) or the order earns nothing."
+    )
+    pending_rule: PendingRuleOut = Field(
+        description="How the points become available: pending until the return window "
+        "after the `after` event has passed (e.g. order completed + 7 days)."
+    )
     rules: list[PreviewRuleOut]
     not_applied: list[dict[str, Any]]
 
@@ -218,14 +238,22 @@ def points_preview(request: HttpRequest, payload: PreviewIn) -> HttpResponse:
     if problem is not None:
         problem.field = (problem.field or "").removeprefix("data.") or None
         raise problem
+    paid_at = payload.paid_at or clock.now()
+    if payload.completed_at is not None and payload.completed_at < paid_at:
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR,
+            f"completed_at {payload.completed_at.isoformat()} is before the payment "
+            f"({paid_at.isoformat()})",
+            field="completed_at",
+        )
     rules, skipped = services.order_preview(
         shop=shop,
         member=member,
         data=data,
-        at=payload.paid_at or clock.now(),
+        at=paid_at,
         # What the event would carry as its data: what was sent, as sent.
         event_data=payload.model_dump(
-            mode="json", exclude_unset=True, exclude={"member", "paid_at"}
+            mode="json", exclude_unset=True, exclude={"member", "paid_at", "completed_at"}
         ),
     )
     answer = [
@@ -240,12 +268,19 @@ def points_preview(request: HttpRequest, payload: PreviewIn) -> HttpResponse:
         }
         for r in rules
     ]
-    window = services.program_for(shop).return_window_days
+    program = services.program_for(shop)
+    points = sum(r.points for r in rules)
+    pending_until = (
+        services.available_after_completion(program, payload.completed_at)
+        if payload.completed_at is not None and points > 0
+        else None
+    )
     return json_response(
         200,
         {
-            "points": sum(r.points for r in rules),
-            "pending_until": f"order completed + {window} days",
+            "points": points,
+            "pending_until": pending_until.isoformat() if pending_until else None,
+            "pending_rule": {"after": "order.completed", "days": program.return_window_days},
             "rules": answer,
             "not_applied": [
                 {"rule_id": s.version.rule_id, "rule": s.version.rule.name, "why": s.why}

@@ -54,6 +54,7 @@ def points_summary(member: Member) -> dict[str, Any]:
         expires_at__lte=horizon,
     ).values_list("expires_at", "remaining")
     for expires_at, remaining in lots:
+        assert expires_at is not None  # filtered above
         # By the last day they can be used (expiry is an exclusive midnight).
         by_day[clock.last_day(expires_at)] += remaining
     expiring = sorted(by_day.items())

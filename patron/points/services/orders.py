@@ -91,11 +91,17 @@ def _activation_refs(lot: PointsLot, order_external_id: str, event: Event | None
     )
 
 
+def available_after_completion(program: PointsProgram, completed_at: dt.datetime) -> dt.datetime:
+    """When an order's pending points become available: its completion plus
+    the return window (the points preview gives the same date)."""
+    return completed_at + dt.timedelta(days=program.return_window_days)
+
+
 def order_completed(*, order: Order, event: Event | None = None) -> list[dict[str, Any]]:
     """Pending points of the order become available after the return window."""
     program = program_for(order.shop)
     completed_at = order.completed_at or clock.now()
-    available_at = completed_at + dt.timedelta(days=program.return_window_days)
+    available_at = available_after_completion(program, completed_at)
     pending = PointsLot.objects.filter(order=order, state=LotState.PENDING)
     pending.update(available_at=available_at)
     total = sum(pending.values_list("remaining", flat=True))

@@ -4,6 +4,7 @@ and the points effects in event results."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from patron.core import clock
 from patron.points.models import LedgerEntry, PointsAccount
@@ -263,13 +264,14 @@ def test_balance_shows_the_whole_expiry_schedule_on_request(api, member, program
     through = api.get(path, expiry_until="2031-03-08").json()
     assert [e["points"] for e in through["expiring"]] == [10, 20]
     # Bad horizons are refused, naming the parameter
-    for params, field in [
+    refusals: list[tuple[dict[str, Any], str]] = [
         ({"expiry_horizon_months": 0}, "expiry_horizon_months"),
         ({"expiry_horizon_months": "x"}, "expiry_horizon_months"),
         ({"expiry_until": "2026-03-09"}, "expiry_until"),
         ({"expiry_until": "soon"}, "expiry_until"),
         ({"expiry_until": "2027-01-01", "expiry_horizon_months": 3}, "expiry_until"),
-    ]:
+    ]
+    for params, field in refusals:
         response = api.get(path, **params)
         assert response.status_code == 422, params
         assert response.headers["Content-Type"].startswith("application/problem+json")
@@ -285,3 +287,42 @@ def test_the_expiry_horizon_is_documented(api):
     assert "calendar months" in params["expiry_horizon_months"]["description"]
     assert params["expiry_horizon_months"]["schema"]["default"] == 12
     assert "whole expiry schedule" in params["expiry_until"]["description"]
+
+
+def test_preview_gives_when_the_points_become_available_as_a_date_and_the_rule_apart(
+    api, shop, member, program, t0
+):
+    make_rule(shop, name="Base", points_per_yuan=1)
+    line = {"line_id": "a", "sku": "S1", "quantity": 1, "unit_price": 10000}
+    order: dict[str, Any] = {"member": "M1", "lines": [line], "paid_amount": 10000}
+    # At checkout nobody knows when the order will complete: no date, the rule
+    unknown = api.post("/api/v1/points/preview", order).json()
+    assert unknown["points"] == 100
+    assert unknown["pending_until"] is None
+    assert unknown["pending_rule"] == {"after": "order.completed", "days": 7}
+    # A till sale completes when it is paid: the date is known
+    completed_at = "2026-03-10T18:00:00+08:00"
+    known = api.post("/api/v1/points/preview", {**order, "completed_at": completed_at}).json()
+    assert known["pending_until"] == "2026-03-17T18:00:00+08:00"
+    assert known["pending_rule"] == {"after": "order.completed", "days": 7}
+    # Nothing earned, nothing pending
+    small = {**order, "lines": [{**line, "unit_price": 50}], "paid_amount": 50}
+    nothing = api.post("/api/v1/points/preview", {**small, "completed_at": completed_at}).json()
+    assert (nothing["points"], nothing["pending_until"]) == (0, None)
+    # A completion before the payment is refused, naming the field
+    early = api.post(
+        "/api/v1/points/preview",
+        {**order, "paid_at": completed_at, "completed_at": "2026-03-09T18:00:00+08:00"},
+    )
+    assert early.status_code == 422 and early.json()["field"] == "completed_at"
+
+
+def test_preview_pending_fields_are_documented(api):
+    from django.test import Client
+
+    schemas = Client().get("/api/openapi.json").json()["components"]["schemas"]
+    out = schemas["PreviewOut"]["properties"]
+    assert out["pending_until"]["anyOf"][0]["format"] == "date-time"
+    assert "completed_at" in out["pending_until"]["description"]
+    assert "return window" in out["pending_rule"]["description"]
+    assert "completed_at" in schemas["PreviewIn"]["properties"]

@@ -90,7 +90,10 @@ def test_earliest_expiring_first_between_backdated_lots(shop, member, send, prog
     send("order.completed", data={"order_id": "OLDER"}, at=at(2025, 6, 5))
     with transaction.atomic():
         entry = do_debit(account_lock(member=member), points=150, kind="redeem", refs=Refs("test"))
-    drawn = {d.lot.order.external_id: d.points for d in entry.draws.select_related("lot__order")}
+    drawn = {
+        d.lot.order.external_id if d.lot.order else "": d.points
+        for d in entry.draws.select_related("lot__order")
+    }
     assert drawn == {"OLDER": 150}
 
 
