@@ -27,6 +27,13 @@ def today() -> dt.date:
     return timezone.localtime(now()).date()
 
 
+def last_day(end: dt.datetime) -> dt.date:
+    """The last day (shop time zone) before ``end``, an exclusive end instant
+    such as an expiry: points that expire at 2027-01-01 00:00 can last be used
+    on 2026-12-31, which is the date to show people."""
+    return timezone.localtime(end - dt.timedelta(microseconds=1)).date()
+
+
 def freeze(at: dt.datetime) -> None:
     """Stop the clock at ``at`` (an aware datetime)."""
     global _frozen

@@ -11,8 +11,9 @@ from pydantic import Field
 
 from patron.core import clock
 from patron.core.api import json_response, shop_for, with_idempotency
+from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
-from patron.core.validation import AwareDateTime, Text
+from patron.core.validation import AwareDateTime, IsoDate, Text
 from patron.events.handlers import paid_order_input
 from patron.events.schemas import OrderPaidData
 from patron.members import selectors as member_selectors
@@ -26,7 +27,7 @@ Fen = Annotated[int, Field(ge=0, le=10**12, strict=True)]
 
 
 class ExpiryOut(Schema):
-    date: dt.date
+    date: dt.date = Field(description="The last day on which these points can be used.")
     points: int
 
 
@@ -36,7 +37,32 @@ class BalanceOut(Schema):
     pending: int
     debt: int
     lifetime_earned: int
-    expiring: list[ExpiryOut]
+    expiring: list[ExpiryOut] = Field(
+        description="Available points by the last day they can be used, from today through "
+        "`expiring_until`, earliest first."
+    )
+    expiring_until: dt.date = Field(
+        description="The last day `expiring` covers (shop time zone): "
+        "`expiry_until` if given, else today plus `expiry_horizon_months`."
+    )
+
+
+class BalanceQuery(Schema):
+    expiry_horizon_months: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=1200,
+            description="How far ahead `expiring` looks, in calendar months from today "
+            "(shop time zone): points last usable on or before the same day that many "
+            "months on. Default 12.",
+        ),
+    ] = 12
+    expiry_until: IsoDate | None = Field(
+        None,
+        description="The last day `expiring` covers, instead of `expiry_horizon_months` "
+        "(not both). `9999-12-31` shows the whole expiry schedule.",
+    )
 
 
 class EntryOut(Schema):
@@ -80,10 +106,29 @@ def _language(request: HttpRequest, explicit: str | None, member_language: str) 
     response=BalanceOut,
     summary="A member's points: available, pending, debt, lifetime, what expires when",
 )
-def points_balance(request: HttpRequest, external_id: Text) -> HttpResponse:
+def points_balance(
+    request: HttpRequest, external_id: Text, query: Query[BalanceQuery]
+) -> HttpResponse:
     shop = shop_for(request, ApiScope.POINTS_READ)
     member = member_selectors.member_of_path(shop=shop, external_id=external_id)
-    return json_response(200, selectors.balance(member=member))
+    until = query.expiry_until
+    if until is not None:
+        if "expiry_horizon_months" in request.GET:
+            raise PatronError(
+                ErrorCode.VALIDATION_ERROR,
+                "give expiry_until or expiry_horizon_months, not both",
+                field="expiry_until",
+            )
+        if until < clock.today():
+            raise PatronError(
+                ErrorCode.VALIDATION_ERROR,
+                f"expiry_until {until.isoformat()} is before today",
+                field="expiry_until",
+            )
+    balance = selectors.balance(
+        member=member, expiry_months=query.expiry_horizon_months, expiry_until=until
+    )
+    return json_response(200, balance)
 
 
 @router.get(
@@ -134,6 +179,11 @@ class PreviewIn(OrderPaidData):
     order_id: Annotated[Text, Field(max_length=64)] = ""
     member: Id | None = None
     paid_at: AwareDateTime | None = None
+    completed_at: AwareDateTime | None = Field(
+        None,
+        description="When the order was or will be completed, if known (a till sale "
+        "completes when it is paid); gives `pending_until`. Not before `paid_at`.",
+    )
 
 
 class PreviewRuleOut(Schema):
@@ -146,9 +196,24 @@ class PreviewRuleOut(Schema):
     capped_from: int | None = None
 
 
+class PendingRuleOut(Schema):
+    after: str = Field(
+        description="The order event that starts the return window: `order.completed`."
+    )
+    days: int = Field(description="The return window in days (points programme setting).")
+
+
 class PreviewOut(Schema):
     points: int
-    pending_until: str
+    pending_until: dt.datetime | None = Field(
+        description="When the points become available: the order's completion "
+        "(`completed_at`) plus the return window. Null when the completion is not "
+        "known yet (the usual case at checkout) or the order earns nothing."
+    )
+    pending_rule: PendingRuleOut = Field(
+        description="How the points become available: pending until the return window "
+        "after the `after` event has passed (e.g. order completed + 7 days)."
+    )
     rules: list[PreviewRuleOut]
     not_applied: list[dict[str, Any]]
 
@@ -173,14 +238,22 @@ def points_preview(request: HttpRequest, payload: PreviewIn) -> HttpResponse:
     if problem is not None:
         problem.field = (problem.field or "").removeprefix("data.") or None
         raise problem
+    paid_at = payload.paid_at or clock.now()
+    if payload.completed_at is not None and payload.completed_at < paid_at:
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR,
+            f"completed_at {payload.completed_at.isoformat()} is before the payment "
+            f"({paid_at.isoformat()})",
+            field="completed_at",
+        )
     rules, skipped = services.order_preview(
         shop=shop,
         member=member,
         data=data,
-        at=payload.paid_at or clock.now(),
+        at=paid_at,
         # What the event would carry as its data: what was sent, as sent.
         event_data=payload.model_dump(
-            mode="json", exclude_unset=True, exclude={"member", "paid_at"}
+            mode="json", exclude_unset=True, exclude={"member", "paid_at", "completed_at"}
         ),
     )
     answer = [
@@ -195,12 +268,19 @@ def points_preview(request: HttpRequest, payload: PreviewIn) -> HttpResponse:
         }
         for r in rules
     ]
-    window = services.program_for(shop).return_window_days
+    program = services.program_for(shop)
+    points = sum(r.points for r in rules)
+    pending_until = (
+        services.available_after_completion(program, payload.completed_at)
+        if payload.completed_at is not None and points > 0
+        else None
+    )
     return json_response(
         200,
         {
-            "points": sum(r.points for r in rules),
-            "pending_until": f"order completed + {window} days",
+            "points": points,
+            "pending_until": pending_until.isoformat() if pending_until else None,
+            "pending_rule": {"after": "order.completed", "days": program.return_window_days},
             "rules": answer,
             "not_applied": [
                 {"rule_id": s.version.rule_id, "rule": s.version.rule.name, "why": s.why}

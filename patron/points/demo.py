@@ -28,7 +28,7 @@ from patron.points.models import (
     PointsLot,
     PointsProgram,
 )
-from patron.points.services.ledger import expiry_for
+from patron.points.services.ledger import lot_expiry
 from patron.rules import services as rule_services
 from patron.rules.models import EarningRule, Trigger
 
@@ -87,7 +87,9 @@ def step_points(ctx: Any) -> None:
                 state=LotState.AVAILABLE,
                 earned_at=m.registered_at,
                 available_at=m.registered_at,
-                expires_at=expiry_for(program, m.registered_at),
+                expires_at=lot_expiry(
+                    program, earned_at=m.registered_at, available_at=m.registered_at
+                ),
             )
         )
         meta.append(
@@ -139,7 +141,8 @@ def step_points(ctx: Any) -> None:
         points = sum(le.points - le.reversed_points for le in earned)
         if points <= 0:
             continue
-        done = o.completed_at is not None and o.completed_at + window <= now
+        available_at = o.completed_at + window if o.completed_at is not None else None
+        done = available_at is not None and available_at <= now
         attributions.append((len(lots), earned))
         lots.append(
             PointsLot(
@@ -148,8 +151,12 @@ def step_points(ctx: Any) -> None:
                 remaining=points,
                 state=LotState.AVAILABLE if done else LotState.PENDING,
                 earned_at=paid_at,
-                available_at=o.completed_at + window if done and o.completed_at else None,
-                expires_at=expiry_for(program, paid_at),
+                # As order_completed schedules it: completion plus the window
+                # (the activation job makes the pending ones available then).
+                available_at=available_at,
+                expires_at=lot_expiry(
+                    program, earned_at=paid_at, available_at=available_at if done else None
+                ),
                 order_id=o.pk,
                 rule_version_id=order_rule.current_version_id,
             )

@@ -188,7 +188,9 @@ class LedgerEntry(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "-id"]),
-            # The caps' "earned from this rule today / this month" (rule set).
+            # The caps' "earned from this rule on that day / in that month"
+            # (rule set): narrows to the account's entries of the rule, whose
+            # lots' earned_at then decide the day (points.services.earn.cap_room).
             models.Index(
                 fields=["account", "rule", "created_at"],
                 name="ledger_account_rule_time_idx",

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Sum
-from django.utils import timezone
 
 from patron.core import clock
 from patron.members.models import Member
@@ -21,38 +20,49 @@ def account_get(*, member: Member) -> PointsAccount | None:
     return PointsAccount.objects.filter(member_id=member.pk).first()
 
 
-def expiry_schedule(*, account: PointsAccount | None, months: int = 12) -> list[dict[str, Any]]:
-    """(date, points) of available points expiring in the next ``months`` months:
-    whose last usable day is at most the same day ``months`` calendar months
-    from today (shop time zone), the date being that last day.
+def expiry_horizon(*, months: int = 12, until: dt.date | None = None) -> dt.date:
+    """The last day an expiry schedule covers: ``until`` when given, else the
+    same day ``months`` calendar months from today (shop time zone)."""
+    if until is not None:
+        return until
+    return add_months(clock.today(), months)
+
+
+def expiry_schedule(
+    *, account: PointsAccount | None, months: int = 12, until: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """(date, points) of available points expiring from now through the last
+    day of the horizon (``expiry_horizon``): points whose last usable day is at
+    most that day, the date being that last day (shop time zone). Points
+    already past due wait for the expiry job and are not listed.
     """
     if account is None:
         return []
     now = clock.now()
-    last_day = add_months(timezone.localtime(now).date(), months)
-    horizon = local_midnight(last_day + dt.timedelta(days=1))
-    rows = (
-        PointsLot.objects.filter(
-            account=account,
-            state=LotState.AVAILABLE,
-            remaining__gt=0,
-            expires_at__gt=now,
-            expires_at__lte=horizon,
-        )
-        .values("expires_at")
-        .annotate(points=Sum("remaining"))
-        .order_by("expires_at")
+    last_day = expiry_horizon(months=months, until=until)
+    lots = PointsLot.objects.filter(
+        account=account,
+        state=LotState.AVAILABLE,
+        remaining__gt=0,
+        expires_at__gt=now,
     )
+    if last_day < dt.date.max:
+        lots = lots.filter(expires_at__lte=local_midnight(last_day + dt.timedelta(days=1)))
+    rows = lots.values("expires_at").annotate(points=Sum("remaining")).order_by("expires_at")
     by_day: dict[dt.date, int] = {}
     for row in rows:
         expires_at = row["expires_at"]
         assert expires_at is not None
-        last_day = timezone.localtime(expires_at - dt.timedelta(microseconds=1)).date()
-        by_day[last_day] = by_day.get(last_day, 0) + int(row["points"])
+        day = clock.last_day(expires_at)
+        by_day[day] = by_day.get(day, 0) + int(row["points"])
     return [{"date": day.isoformat(), "points": pts} for day, pts in sorted(by_day.items())]
 
 
-def balance(*, member: Member) -> dict[str, Any]:
+def balance(
+    *, member: Member, expiry_months: int = 12, expiry_until: dt.date | None = None
+) -> dict[str, Any]:
+    """The member's balances and what expires when, through the horizon
+    (``expiry_horizon``: 12 months by default)."""
     account = account_get(member=member)
     return {
         "member": member.external_id,
@@ -60,7 +70,8 @@ def balance(*, member: Member) -> dict[str, Any]:
         "pending": account.pending if account else 0,
         "debt": account.debt if account else 0,
         "lifetime_earned": account.lifetime_earned if account else 0,
-        "expiring": expiry_schedule(account=account),
+        "expiring": expiry_schedule(account=account, months=expiry_months, until=expiry_until),
+        "expiring_until": expiry_horizon(months=expiry_months, until=expiry_until).isoformat(),
     }
 
 

@@ -12,7 +12,6 @@ from collections import defaultdict
 from typing import Any
 
 from django.apps import apps
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -55,7 +54,9 @@ def points_summary(member: Member) -> dict[str, Any]:
         expires_at__lte=horizon,
     ).values_list("expires_at", "remaining")
     for expires_at, remaining in lots:
-        by_day[timezone.localtime(expires_at).date()] += remaining
+        assert expires_at is not None  # filtered above
+        # By the last day they can be used (expiry is an exclusive midnight).
+        by_day[clock.last_day(expires_at)] += remaining
     expiring = sorted(by_day.items())
     return {
         "available": account.available,

@@ -156,6 +156,7 @@ class TierProgramAdmin(AuditedModelAdmin):
         "shop",
         "qualifying_measure",
         "growth_per_yuan",
+        "growth_includes_shipping",
         "growth_per_order",
         "growth_per_review",
         "growth_per_activity",

@@ -44,6 +44,14 @@ class TierProgram(models.Model):
         default=QualifyingMeasure.GROWTH,
     )
     growth_per_yuan = models.PositiveIntegerField(_("growth per yuan paid"), default=1)
+    growth_includes_shipping = models.BooleanField(
+        _("shipping counts towards growth value"),
+        default=False,
+        help_text=_(
+            "Off: growth per yuan counts what was paid for the goods, the same base "
+            "order points are earned on. On: the shipping fee paid counts too."
+        ),
+    )
     growth_per_order = models.PositiveIntegerField(_("growth per order"), default=10)
     growth_per_review = models.PositiveIntegerField(_("growth per review"), default=5)
     growth_per_activity = models.PositiveIntegerField(_("growth per activity"), default=2)

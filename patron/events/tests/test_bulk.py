@@ -16,7 +16,7 @@ from django.test import override_settings
 from patron.core.models import Shop
 from patron.events import bulk, services
 from patron.events.models import Event
-from patron.events.tests.factories import event
+from patron.events.tests.factories import OCCURRED_AT, event
 from patron.members.tests.factories import MemberFactory
 from patron.orders.models import Order, OrderStatusChange
 from patron.points.models import LedgerEntry, LineEarning, PointsAccount, PointsLot, PointsProgram
@@ -27,6 +27,16 @@ from patron.tiers.services.definitions import tiers_seed_defaults
 pytestmark = pytest.mark.django_db
 
 MEMBERS = [f"M{i}" for i in range(1, 61)]
+# When the batch's paid orders happened: mostly on the later events' day, some
+# backdated (a till's yesterday, a backfill of earlier years), whose points
+# expire by their own year.
+PAID_AT = [
+    OCCURRED_AT,
+    OCCURRED_AT,
+    "2024-05-01T09:30:00+08:00",
+    "2025-12-31T23:30:00+08:00",
+    "2026-01-01T00:10:00+08:00",
+]
 
 
 def _configure(name: str) -> Shop:
@@ -82,6 +92,7 @@ def _paid(order_id: str, lines: list[tuple[str, str, str, int, int]], shipping: 
 
 def _batch(seed: int, size: int = 60) -> list[Any]:
     rnd = random.Random(seed)
+    when = random.Random(-seed)  # apart, so the batches are otherwise as before
     raws: list[Any] = []
     paid: list[tuple[str, str, int]] = []  # member, order id, lines
     for n in range(size):
@@ -132,7 +143,8 @@ def _batch(seed: int, size: int = 60) -> list[Any]:
             continue
         if rnd.random() < 0.08:
             member = f" {member}"  # the same member, as validation strips ids
-        raws.append(event("order.paid", paid_data, member=member, id=f"e{n}"))
+        paid_at = when.choice(PAID_AT)
+        raws.append(event("order.paid", paid_data, member=member, id=f"e{n}", occurred_at=paid_at))
         paid.append((member, paid_data["order_id"], len(lines)))
     return raws
 
@@ -172,6 +184,8 @@ def _state(shop: Shop) -> dict[str, Any]:
             "points",
             "remaining",
             "state",
+            "earned_at",
+            "available_at",
             "expires_at",
             "rule_version__rule__name",
         ),

@@ -16,6 +16,7 @@ from patron.points.services.earn import (
 from patron.points.services.expiry import lots_expire_due
 from patron.points.services.ledger import account_lock, program_for
 from patron.points.services.orders import (
+    available_after_completion,
     order_cancelled,
     order_completed,
     order_redeem,
@@ -30,6 +31,7 @@ __all__ = [
     "adjustment_problem",
     "adjustment_reject",
     "adjustment_request",
+    "available_after_completion",
     "birthday_grant_due",
     "checkin_record",
     "lots_expire_due",

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from patron.core import clock
@@ -37,9 +38,11 @@ from patron.points.services.ledger import (
     Refs,
     account_lock,
     accounts_lock,
+    add_months,
     do_credit,
     entry_row,
-    expiry_for,
+    local_midnight,
+    lot_expiry,
     lot_row,
     program_for,
 )
@@ -48,28 +51,42 @@ from patron.rules.models import EarningRuleVersion, Trigger
 from patron.rules.selectors import versions_in_force
 
 
-def _day_and_month_start(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    local = timezone.localtime(now)
-    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return day, day.replace(day=1)
+def _day_and_month(at: dt.datetime) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """[start, end) of the local day and of the local month of ``at``."""
+    day = timezone.localtime(at).date()
+    first = day.replace(day=1)
+    return (
+        (local_midnight(day), local_midnight(day + dt.timedelta(days=1))),
+        (local_midnight(first), local_midnight(add_months(first, 1))),
+    )
 
 
 def cap_room(
-    account: PointsAccount | None, version: EarningRuleVersion, now: dt.datetime
+    account: PointsAccount | None, version: EarningRuleVersion, at: dt.datetime
 ) -> int | None:
-    """Points this rule may still give the account today and this month (None: no cap)."""
+    """Points this rule may still give the account on the day and in the
+    month of ``at`` (None: no cap). ``at`` is when the earning happened (the
+    event's time), and what counts against it is what the rule earned on that
+    day and in that month by the same measure (each entry's lot's
+    ``earned_at``), so late and backdated events fill their own day's cap."""
     if not (version.daily_cap or version.monthly_cap):
         return None
     if account is None or account.pk is None:
         used_day = used_month = 0
     else:
-        day_start, month_start = _day_and_month_start(now)
-        used = LedgerEntry.objects.filter(
-            account=account,
-            rule_id=version.rule_id,
-            kind=EntryKind.EARN,
-            created_at__gte=month_start,
-        ).aggregate(day=Sum("points", filter=Q(created_at__gte=day_start)), month=Sum("points"))
+        (day_start, day_end), (month_start, month_end) = _day_and_month(at)
+        used = (
+            LedgerEntry.objects.filter(
+                account=account, rule_id=version.rule_id, kind=EntryKind.EARN
+            )
+            # Entries written without a lot (demo seeding) count by their own time.
+            .annotate(earned=Coalesce(F("lot__earned_at"), F("created_at")))
+            .filter(earned__gte=month_start, earned__lt=month_end)
+            .aggregate(
+                day=Sum("points", filter=Q(earned__gte=day_start, earned__lt=day_end)),
+                month=Sum("points"),
+            )
+        )
         used_day, used_month = used["day"] or 0, used["month"] or 0
     room: int | None = None
     if version.daily_cap:
@@ -106,8 +123,8 @@ def order_preview(
     event_data: dict[str, Any],
 ) -> tuple[list[PreviewedRule], list[earning.Skipped]]:
     """What ``order_earn`` would credit, rule by rule and line by line, if
-    this order were paid at ``at`` and its event arrived now; and the rules
-    that would give nothing. Writes nothing: the order and its lines are
+    this order were paid at ``at`` (its caps those of that day and month); and
+    the rules that would give nothing. Writes nothing: the order and its lines are
     built as ``order_record_paid`` would build them, and the rules, caps and
     splits are the ones ``order_earn`` applies."""
     order, lines = order_services.paid_order_draft(shop, member, data, at)
@@ -115,10 +132,9 @@ def order_preview(
     facts = order_facts(order, lines, event_data)
     earned, skipped = earning.order_earnings(facts=facts, member=member, versions=versions)
     account = selectors.account_get(member=member) if member else None
-    now = clock.now()
     rules = []
     for e in earned:
-        points, line_points = capped(e, cap_room(account, e.version, now))
+        points, line_points = capped(e, cap_room(account, e.version, at))
         rules.append(PreviewedRule(e, points, line_points))
     return rules, skipped
 
@@ -166,11 +182,11 @@ def order_earn(*, order: Order, member: Member, event: Event | None = None) -> l
         return []
     account = account_lock(member=member)
     program = program_for(order.shop)
-    now = clock.now()
+    earned_at = _earned_at(order)
     by_line_id = {ln.line_id: ln for ln in lines}
     effects: list[dict[str, Any]] = []
     for e in earned:
-        points, line_points = capped(e, cap_room(account, e.version, now))
+        points, line_points = capped(e, cap_room(account, e.version, earned_at))
         if points <= 0:
             effects.append({"type": "points.capped", **_rule_effect(e.version, 0)})
             continue
@@ -179,13 +195,22 @@ def order_earn(*, order: Order, member: Member, event: Event | None = None) -> l
             points=points,
             kind=EntryKind.EARN,
             pending=True,
-            expires_at=expiry_for(program, now),
+            expires_at=lot_expiry(program, earned_at=earned_at, available_at=None),
+            earned_at=earned_at,
             order_id=order.pk,
             refs=_order_earn_refs(order, e, event),
         )
         LineEarning.objects.bulk_create(_line_earnings(lot, by_line_id, line_points))
         effects.append(_order_earned_effect(entry, e, points))
     return effects
+
+
+def _earned_at(order: Order) -> dt.datetime:
+    """When an order's points were earned: when it was paid (the order.paid
+    event's own time, however late the event arrived)."""
+    at = order.paid_at or order.placed_at
+    assert at is not None
+    return at
 
 
 def _order_earnings(
@@ -287,12 +312,14 @@ def order_earn_many(*, shop: Shop, items: list[OrderToEarn]) -> dict[int, list[d
         return {}
     accounts = accounts_lock(shop_id=shop.pk, member_ids=[it.member.pk for it, _, _ in plans])
     now = clock.now()
-    expires_at = expiry_for(program_for(shop), now)
+    program = program_for(shop)
     lots: list[PointsLot] = []
     entries: list[tuple[int, earning.RuleEarning, LedgerEntry]] = []
     attribution: list[tuple[PointsLot, dict[str, OrderLine], dict[str, int]]] = []
     for it, lines, earned in plans:
         account = accounts[it.member.pk]
+        earned_at = _earned_at(it.order)
+        expires_at = lot_expiry(program, earned_at=earned_at, available_at=None)
         for e in earned:
             refs = _order_earn_refs(it.order, e, it.event)
             lot = lot_row(
@@ -303,6 +330,7 @@ def order_earn_many(*, shop: Shop, items: list[OrderToEarn]) -> dict[int, list[d
                 expires_at=expires_at,
                 refs=refs,
                 order_id=it.order.pk,
+                earned_at=earned_at,
             )
             entry = entry_row(
                 account,
@@ -364,7 +392,6 @@ def action_earn(
     }
     account = account or account_lock(member=member)
     program = program_for(member.shop)
-    now = clock.now()
     effects: list[dict[str, Any]] = []
     for v in versions:
         if not cel.evaluate(v.pk, v.condition, activation):
@@ -376,7 +403,7 @@ def action_earn(
         if key and LedgerEntry.objects.filter(account=account, idempotency_key=key).exists():
             effects.append({"type": "points.already_earned", **_rule_effect(v, 0)})
             continue
-        room = cap_room(account, v, now)
+        room = cap_room(account, v, at)
         capped_from = None
         if room is not None and room < points:
             capped_from, points = points, room
@@ -390,7 +417,9 @@ def action_earn(
             account,
             points=points,
             kind=EntryKind.EARN,
-            expires_at=expiry_for(program, now),
+            # Earned, and available, when the action happened.
+            expires_at=lot_expiry(program, earned_at=at, available_at=at),
+            earned_at=at,
             refs=Refs(
                 reason_code=reason_code,
                 reason_params=params,

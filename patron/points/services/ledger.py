@@ -64,7 +64,11 @@ def local_midnight(day: dt.date) -> dt.datetime:
 
 
 def expiry_for(program: PointsProgram, earned_at: dt.datetime) -> dt.datetime | None:
-    """When points earned at ``earned_at`` expire (they are gone from that instant on)."""
+    """When points earned (and available) at ``earned_at`` expire: they are
+    gone from that instant on, an exclusive local midnight.
+
+    Points that may still be pending use ``lot_expiry``, which knows which of
+    the lot's times each policy counts from."""
     from django.utils import timezone
 
     earned_day = timezone.localtime(earned_at).date()
@@ -75,6 +79,26 @@ def expiry_for(program: PointsProgram, earned_at: dt.datetime) -> dt.datetime | 
         return local_midnight(add_months(earned_day, program.expiry_months) + dt.timedelta(days=1))
     # YEAR_END_NEXT: valid through 31 December of the following year.
     return local_midnight(dt.date(earned_day.year + 2, 1, 1))
+
+
+def lot_expiry(
+    program: PointsProgram, *, earned_at: dt.datetime, available_at: dt.datetime | None
+) -> dt.datetime | None:
+    """When a lot expires, from the times of the events behind it (not when
+    they arrived). The calendar rule counts from when the points were earned
+    (an order paid in 2024 keeps its points through 2025, however late its
+    event came); the rolling "N months" rule counts from when they became
+    available, so a long delivery does not eat into them, and is not known
+    while the lot is pending (None until ``do_activate`` sets it)."""
+    if program.expiry_policy == ExpiryPolicy.MONTHS:
+        return None if available_at is None else expiry_for(program, available_at)
+    return expiry_for(program, earned_at)
+
+
+def program_of_shop(shop_id: int) -> PointsProgram:
+    """``program_for`` by shop id, for jobs that go over many shops' lots."""
+    program = PointsProgram.objects.filter(shop_id=shop_id).first()
+    return program if program is not None else PointsProgram(shop_id=shop_id)
 
 
 def accounts_lock(
@@ -180,15 +204,19 @@ def lot_row(
     refs: Refs,
     order_id: int | None = None,
     repay: int = 0,
+    earned_at: dt.datetime | None = None,
 ) -> PointsLot:
-    """An unsaved lot of ``points``, ``repay`` of them already gone to debt."""
+    """An unsaved lot of ``points``, ``repay`` of them already gone to debt,
+    earned at ``earned_at`` (the event's time; default ``now``) and, unless
+    pending, available from then."""
+    earned_at = earned_at or now
     return PointsLot(
         account=account,
         points=points,
         remaining=points - repay,
         state=LotState.PENDING if pending else LotState.AVAILABLE,
-        earned_at=now,
-        available_at=None if pending else now,
+        earned_at=earned_at,
+        available_at=None if pending else earned_at,
         expires_at=expires_at,
         order_id=order_id,
         rule_version_id=refs.rule_version_id,
@@ -246,8 +274,12 @@ def do_credit(
     pending: bool = False,
     lifetime: bool = True,
     order_id: int | None = None,
+    earned_at: dt.datetime | None = None,
 ) -> tuple[LedgerEntry, PointsLot]:
-    """Credit a new lot. Available credits repay debt first (recorded as a draw)."""
+    """Credit a new lot. Available credits repay debt first (recorded as a draw).
+
+    ``earned_at`` is when the points were earned (the event's time, which may
+    be in the past); the entry is dated when it is written."""
     assert points > 0
     now = clock.now()
     repay = 0 if pending else min(account.debt, points)
@@ -260,6 +292,7 @@ def do_credit(
         refs=refs,
         order_id=order_id,
         repay=repay,
+        earned_at=earned_at,
     )
     lot.save(force_insert=True)
     if repay:
@@ -412,8 +445,12 @@ def _reversed_after_expiry(lot: PointsLot) -> int:
     )
 
 
-def do_activate(account: PointsAccount, *, lot: PointsLot, refs: Refs) -> LedgerEntry | None:
-    """A pending lot becomes available (repaying any debt first)."""
+def do_activate(
+    account: PointsAccount, *, lot: PointsLot, refs: Refs, program: PointsProgram
+) -> LedgerEntry | None:
+    """A pending lot becomes available (repaying any debt first), as of its
+    ``available_at`` (the completion's time plus the return window, however
+    late the job or the event runs); a rolling expiry counts from then."""
     if lot.state != LotState.PENDING:
         return None
     points = lot.remaining
@@ -421,7 +458,9 @@ def do_activate(account: PointsAccount, *, lot: PointsLot, refs: Refs) -> Ledger
     lot.state = LotState.AVAILABLE if points else LotState.CANCELLED
     lot.remaining = points - repay
     lot.available_at = lot.available_at or clock.now()
-    lot.save(update_fields=["state", "remaining", "available_at"])
+    if program.expiry_policy == ExpiryPolicy.MONTHS or lot.expires_at is None:
+        lot.expires_at = lot_expiry(program, earned_at=lot.earned_at, available_at=lot.available_at)
+    lot.save(update_fields=["state", "remaining", "available_at", "expires_at"])
     if points == 0:
         return None
     if repay:

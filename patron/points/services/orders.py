@@ -24,6 +24,7 @@ from patron.points.models import (
     LotState,
     PointsAccount,
     PointsLot,
+    PointsProgram,
 )
 from patron.points.services.ledger import (
     Refs,
@@ -32,8 +33,9 @@ from patron.points.services.ledger import (
     do_credit,
     do_debit,
     do_reverse_earning,
-    expiry_for,
+    lot_expiry,
     program_for,
+    program_of_shop,
 )
 
 
@@ -89,11 +91,17 @@ def _activation_refs(lot: PointsLot, order_external_id: str, event: Event | None
     )
 
 
+def available_after_completion(program: PointsProgram, completed_at: dt.datetime) -> dt.datetime:
+    """When an order's pending points become available: its completion plus
+    the return window (the points preview gives the same date)."""
+    return completed_at + dt.timedelta(days=program.return_window_days)
+
+
 def order_completed(*, order: Order, event: Event | None = None) -> list[dict[str, Any]]:
     """Pending points of the order become available after the return window."""
     program = program_for(order.shop)
     completed_at = order.completed_at or clock.now()
-    available_at = completed_at + dt.timedelta(days=program.return_window_days)
+    available_at = available_after_completion(program, completed_at)
     pending = PointsLot.objects.filter(order=order, state=LotState.PENDING)
     pending.update(available_at=available_at)
     total = sum(pending.values_list("remaining", flat=True))
@@ -107,7 +115,7 @@ def order_completed(*, order: Order, event: Event | None = None) -> list[dict[st
         pending_lots = PointsLot.objects.filter(order=order, state=LotState.PENDING)
         for lot in _with_rule(pending_lots).order_by("pk"):
             refs = _activation_refs(lot, order.external_id, event)
-            entry = do_activate(account, lot=lot, refs=refs)
+            entry = do_activate(account, lot=lot, refs=refs, program=program)
             if entry is not None:
                 effects.append(
                     {"type": "points.activated", "points": entry.points, "entry_id": entry.pk}
@@ -205,6 +213,8 @@ def _reverse_and_return(
                 }
             )
     if order.points_used > 0 and not _paid_by_checkout_hold(order):
+        # Given back when the refund or cancellation happened, by its own time.
+        at = event.occurred_at if event is not None else clock.now()
         all_lines = list(order.lines.order_by("pk"))
         used = _points_used_by_line(order, all_lines)
         back = sum(
@@ -219,7 +229,8 @@ def _reverse_and_return(
                 points=back,
                 kind=EntryKind.REVERSE,
                 lifetime=False,
-                expires_at=expiry_for(program, clock.now()),
+                expires_at=lot_expiry(program, earned_at=at, available_at=at),
+                earned_at=at,
                 refs=Refs(
                     reason_code="points_returned",
                     reason_params=params,
@@ -277,6 +288,7 @@ def pending_activate_due(*, now: dt.datetime | None = None, batch: int = 500) ->
     """
     now = now or clock.now()
     activated = 0
+    programs: dict[int, PointsProgram] = {}
     while True:
         account_ids = list(
             PointsLot.objects.filter(state=LotState.PENDING, available_at__lte=now)
@@ -289,6 +301,9 @@ def pending_activate_due(*, now: dt.datetime | None = None, batch: int = 500) ->
         for account_id in account_ids:
             with transaction.atomic():
                 account = PointsAccount.objects.select_for_update().get(pk=account_id)
+                if account.shop_id not in programs:
+                    programs[account.shop_id] = program_of_shop(account.shop_id)
+                program = programs[account.shop_id]
                 due = (
                     _with_rule(
                         PointsLot.objects.filter(
@@ -300,5 +315,6 @@ def pending_activate_due(*, now: dt.datetime | None = None, batch: int = 500) ->
                 )
                 for lot in due:
                     ext = getattr(lot, "order_external_id", "") or ""
-                    if do_activate(account, lot=lot, refs=_activation_refs(lot, ext)):
+                    refs = _activation_refs(lot, ext)
+                    if do_activate(account, lot=lot, refs=refs, program=program):
                         activated += 1

@@ -4,6 +4,7 @@ and the points effects in event results."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from patron.core import clock
 from patron.points.models import LedgerEntry, PointsAccount
@@ -70,6 +71,7 @@ def test_balance_and_history(api, shop, member, program, t0):
         "debt": 0,
         "lifetime_earned": 90,
         "expiring": [],  # end of 2027: beyond 12 months
+        "expiring_until": "2027-03-10",
     }
     clock.freeze(dt.datetime(2027, 3, 1, tzinfo=dt.UTC))
     balance = api.get("/api/v1/members/M1/points").json()
@@ -221,3 +223,106 @@ def test_order_earn_query_count_is_pinned(shop, member, program, django_assert_n
     with django_assert_num_queries(8):
         fx = order_earn(order=order, member=member)
     assert fx[0]["points"] == 201  # ¥201.90 -> 201
+
+
+def test_balance_shows_the_whole_expiry_schedule_on_request(api, member, program):
+    """Twelve months by default; a longer horizon in months, or a last day,
+    shows the rest (backdated lots and long rolling expiries alike)."""
+    from django.db import transaction
+
+    from patron.points.models import EntryKind
+    from patron.points.services.ledger import Refs, account_lock, do_credit, local_midnight
+
+    clock.freeze(dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    with transaction.atomic():
+        account = account_lock(member=member)
+        for points, last_day in [
+            (10, dt.date(2026, 12, 31)),
+            (20, dt.date(2027, 12, 31)),
+            (30, dt.date(2031, 3, 9)),
+        ]:
+            do_credit(
+                account,
+                points=points,
+                kind=EntryKind.ADJUST,
+                refs=Refs(reason_code="adjust", reason_params={"note": "t"}),
+                expires_at=local_midnight(last_day + dt.timedelta(days=1)),
+            )
+    path = "/api/v1/members/M1/points"
+    default = api.get(path).json()
+    assert default["expiring"] == [{"date": "2026-12-31", "points": 10}]
+    assert default["expiring_until"] == "2027-03-10"
+    two_years = api.get(path, expiry_horizon_months=24).json()
+    assert [e["points"] for e in two_years["expiring"]] == [10, 20]
+    assert two_years["expiring_until"] == "2028-03-10"
+    everything = api.get(path, expiry_until="9999-12-31").json()
+    assert everything["expiring"] == [
+        {"date": "2026-12-31", "points": 10},
+        {"date": "2027-12-31", "points": 20},
+        {"date": "2031-03-09", "points": 30},
+    ]
+    through = api.get(path, expiry_until="2031-03-08").json()
+    assert [e["points"] for e in through["expiring"]] == [10, 20]
+    # Bad horizons are refused, naming the parameter
+    refusals: list[tuple[dict[str, Any], str]] = [
+        ({"expiry_horizon_months": 0}, "expiry_horizon_months"),
+        ({"expiry_horizon_months": "x"}, "expiry_horizon_months"),
+        ({"expiry_until": "2026-03-09"}, "expiry_until"),
+        ({"expiry_until": "soon"}, "expiry_until"),
+        ({"expiry_until": "2027-01-01", "expiry_horizon_months": 3}, "expiry_until"),
+    ]
+    for params, field in refusals:
+        response = api.get(path, **params)
+        assert response.status_code == 422, params
+        assert response.headers["Content-Type"].startswith("application/problem+json")
+        assert response.json()["field"] == field, params
+
+
+def test_the_expiry_horizon_is_documented(api):
+    from django.test import Client
+
+    document = Client().get("/api/openapi.json").json()
+    operation = document["paths"]["/api/v1/members/{external_id}/points"]["get"]
+    params = {p["name"]: p for p in operation["parameters"]}
+    assert "calendar months" in params["expiry_horizon_months"]["description"]
+    assert params["expiry_horizon_months"]["schema"]["default"] == 12
+    assert "whole expiry schedule" in params["expiry_until"]["description"]
+
+
+def test_preview_gives_when_the_points_become_available_as_a_date_and_the_rule_apart(
+    api, shop, member, program, t0
+):
+    make_rule(shop, name="Base", points_per_yuan=1)
+    line = {"line_id": "a", "sku": "S1", "quantity": 1, "unit_price": 10000}
+    order: dict[str, Any] = {"member": "M1", "lines": [line], "paid_amount": 10000}
+    # At checkout nobody knows when the order will complete: no date, the rule
+    unknown = api.post("/api/v1/points/preview", order).json()
+    assert unknown["points"] == 100
+    assert unknown["pending_until"] is None
+    assert unknown["pending_rule"] == {"after": "order.completed", "days": 7}
+    # A till sale completes when it is paid: the date is known
+    completed_at = "2026-03-10T18:00:00+08:00"
+    known = api.post("/api/v1/points/preview", {**order, "completed_at": completed_at}).json()
+    assert known["pending_until"] == "2026-03-17T18:00:00+08:00"
+    assert known["pending_rule"] == {"after": "order.completed", "days": 7}
+    # Nothing earned, nothing pending
+    small = {**order, "lines": [{**line, "unit_price": 50}], "paid_amount": 50}
+    nothing = api.post("/api/v1/points/preview", {**small, "completed_at": completed_at}).json()
+    assert (nothing["points"], nothing["pending_until"]) == (0, None)
+    # A completion before the payment is refused, naming the field
+    early = api.post(
+        "/api/v1/points/preview",
+        {**order, "paid_at": completed_at, "completed_at": "2026-03-09T18:00:00+08:00"},
+    )
+    assert early.status_code == 422 and early.json()["field"] == "completed_at"
+
+
+def test_preview_pending_fields_are_documented(api):
+    from django.test import Client
+
+    schemas = Client().get("/api/openapi.json").json()["components"]["schemas"]
+    out = schemas["PreviewOut"]["properties"]
+    assert out["pending_until"]["anyOf"][0]["format"] == "date-time"
+    assert "completed_at" in out["pending_until"]["description"]
+    assert "return window" in out["pending_rule"]["description"]
+    assert "completed_at" in schemas["PreviewIn"]["properties"]

@@ -213,6 +213,20 @@ def test_custom_event_caps_reset_at_shop_midnight_and_month(shop, member, send, 
     assert balances(other) == (7, 0, 0, 7)
 
 
+def test_caps_count_the_day_and_month_an_action_happened_not_its_arrival(shop, member, send, t0):
+    """A till sending yesterday's quizzes: they count against yesterday's cap,
+    and today's own cap is untouched by them."""
+    make_rule(shop, "custom.quiz_done", points=7, daily_cap=20, monthly_cap=30)
+    yesterday = dt.datetime(2026, 3, 9, 15, 0, tzinfo=SHANGHAI)
+    late = [earned(send("custom.quiz_done", at=yesterday)) for _ in range(4)]
+    assert late == [[7], [7], [6], []]
+    # Today (10 March, 18:00) has its own day; the month has 10 left
+    assert [earned(send("custom.quiz_done")) for _ in range(3)] == [[7], [3], []]
+    # A quiz from February counts in February's month
+    assert earned(send("custom.quiz_done", at=dt.datetime(2026, 2, 27, 9, tzinfo=SHANGHAI))) == [7]
+    assert balances(member) == (37, 0, 0, 37)
+
+
 # --- preview -------------------------------------------------------------
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
 
+from patron.core import clock
 from patron.core.money import format_money
 
 register = template.Library()
@@ -33,6 +35,16 @@ def signed_points(value: Any) -> str:
     if value is None or value == "":
         return ""
     return f"{int(value):+,}"
+
+
+@register.filter
+def last_day(end: Any) -> Any:
+    """An exclusive end instant (an expiry, a coupon's valid_until) as the last
+    day it still allows, shop time zone: show people the day they can last use
+    something, not the midnight after it. Empty stays empty."""
+    if not isinstance(end, dt.datetime):
+        return end
+    return clock.last_day(end)
 
 
 @register.filter

@@ -124,10 +124,21 @@ def spend_growth(paid_fen: int, weight_per_yuan: int) -> int:
     return divide(paid_fen * weight_per_yuan, 100, Rounding.DOWN)
 
 
+def spend_basis(order: Order, program: TierProgram) -> int:
+    """What an order's spend growth counts, in fen: what was paid for the
+    goods, the base order points are earned on (shipping excluded), unless the
+    programme counts shipping too (``growth_includes_shipping``)."""
+    if program.growth_includes_shipping:
+        return order.paid_amount
+    return max(0, order.paid_amount - order.shipping_fee)
+
+
 def order_paid_entries(
     *, member: Member, order: Order, program: TierProgram, event_id: str
 ) -> list[GrowthEntry]:
-    """The growth entries of a paid order: its spend and its count."""
+    """The growth entries of a paid order: its spend and its count. Dated
+    when the order was paid (the event's own time), in that month."""
+    basis = spend_basis(order, program)
     at = order.paid_at or order.placed_at
     common = {
         "member": member,
@@ -139,8 +150,8 @@ def order_paid_entries(
     return [
         GrowthEntry(
             kind=GrowthKind.SPEND,
-            value=spend_growth(order.paid_amount, program.growth_per_yuan),
-            basis=order.paid_amount,
+            value=spend_growth(basis, program.growth_per_yuan),
+            basis=basis,
             weight=program.growth_per_yuan,
             **common,
         ),
@@ -164,14 +175,15 @@ def growth_order_paid(*, member: Member, order: Order, program: TierProgram, eve
 
 def growth_order_reversed(*, member: Member, order: Order, at: dt.datetime, event_id: str) -> int:
     """Bring an order's growth in line with what is left of it after a refund
-    or cancellation. Uses the weights the order earned with, and counts the
-    reversal in the order's month; cumulative, so partial refunds add up to
-    exactly what the order earned. Returns the (negative) change."""
+    or cancellation. Uses the weights and the base (with or without shipping)
+    the order earned with, and counts the reversal in the order's month;
+    cumulative, so partial refunds add up to exactly what the order earned.
+    Returns the (negative) change."""
     entries: dict[str, dict[str, Any]] = {
         row["kind"]: dict(row)
         for row in GrowthEntry.objects.filter(order=order)
         .values("kind")
-        .annotate(total=Sum("value"), weight=Max("weight"), month=Min("month"))
+        .annotate(total=Sum("value"), weight=Max("weight"), month=Min("month"), basis=Max("basis"))
         .order_by()
     }
     spend = entries.get(GrowthKind.SPEND)
@@ -183,7 +195,10 @@ def growth_order_reversed(*, member: Member, order: Order, at: dt.datetime, even
     change = 0
     if spend is not None:
         weight = int(spend["weight"])
-        remaining_paid = 0 if gone else order.paid_amount - order.refunded_amount
+        # Partial refunds give back goods only (shipping goes with the last
+        # refund, which leaves the order gone), so what is left of the base is
+        # the base less what was refunded, whether the base counted shipping.
+        remaining_paid = 0 if gone else max(0, int(spend["basis"]) - order.refunded_amount)
         target = -(int(spend["total"]) - spend_growth(remaining_paid, weight))
         done = int(entries.get(GrowthKind.SPEND_REVERSAL, {}).get("total") or 0)
         delta = target - done

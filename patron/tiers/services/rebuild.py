@@ -27,7 +27,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Greatest, TruncMonth
 
 from patron.core import clock
 from patron.core.models import Shop
@@ -103,13 +103,25 @@ def growth_rebuild(*, shop: Shop) -> dict[str, int]:
         GrowthMonth.objects.filter(shop=shop).delete()
         GrowthEntry.objects.filter(shop=shop).delete()
         paid = Order.objects.filter(shop=shop, paid_at__isnull=False)
-        spend = F("paid_amount") * w_yuan / 100
-        left = (F("paid_amount") - F("refunded_amount")) * w_yuan / 100
+        # As growth.spend_basis: the goods paid, or with shipping if counted.
+        basis: Any = (
+            F("paid_amount")
+            if program.growth_includes_shipping
+            else Greatest(
+                F("paid_amount") - F("shipping_fee"), _int(0), output_field=BigIntegerField()
+            )
+        )
+        spend = basis * w_yuan / 100
+        left = (
+            Greatest(basis - F("refunded_amount"), _int(0), output_field=BigIntegerField())
+            * w_yuan
+            / 100
+        )
         if w_yuan:
             counts["spend"] = sql.insert_select(
                 GrowthEntry,
                 ENTRY_COLUMNS,
-                _order_rows(paid, GrowthKind.SPEND, spend, F("paid_amount"), w_yuan),
+                _order_rows(paid, GrowthKind.SPEND, spend, basis, w_yuan),
             )
             counts["spend_reversal"] = sql.insert_select(
                 GrowthEntry,

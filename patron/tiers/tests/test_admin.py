@@ -170,3 +170,34 @@ def test_admin_actions_and_messages_are_translated() -> None:
             % {"tier": "gold", "moved": 3}
             == "gold 已停用；3 位会员已调整等级"
         )
+
+
+def test_the_programme_page_shows_and_saves_whether_shipping_counts_towards_growth(
+    shop: Shop, program: TierProgram
+) -> None:
+    client = _admin()
+    url = f"/admin/tiers/tierprogram/{program.pk}/change/"
+    with translation.override("zh-hans"):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'name="growth_includes_shipping"' in page
+    assert "运费计入成长值" in page
+    form = {
+        name: getattr(program, name)
+        for name in (
+            "qualifying_measure",
+            "growth_per_yuan",
+            "growth_per_order",
+            "growth_per_review",
+            "growth_per_activity",
+            "window_months",
+            "period",
+            "grace_periods",
+            "downgrade_mode",
+            "birthday_days_before",
+            "birthday_days_after",
+        )
+    }
+    response = client.post(url, {**form, "shop": shop.pk, "growth_includes_shipping": "on"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    program.refresh_from_db()
+    assert program.growth_includes_shipping is True

@@ -127,3 +127,91 @@ def test_refund_uses_the_weight_the_order_earned_with(
     send.refund("O1", "R1")
 
     assert selectors.growth_value(member, program) == 0
+
+
+def _pay_with_shipping(send: Sender, order_id: str, shipping: int) -> dict:
+    """¥99 and ¥100 of goods plus ``shipping``."""
+    lines = [
+        {"line_id": "L1", "sku": "S1", "quantity": 1, "unit_price": 9900},
+        {"line_id": "L2", "sku": "S2", "quantity": 1, "unit_price": 10000},
+    ]
+    return send(
+        "order.paid",
+        {
+            "order_id": order_id,
+            "lines": lines,
+            "paid_amount": 19900 + shipping,
+            "shipping_fee": shipping,
+        },
+    )
+
+
+def test_growth_counts_what_points_count_goods_without_shipping(
+    program: TierProgram, member: Member, send: Sender
+) -> None:
+    from patron.points.models import PointsAccount
+    from patron.points.tests.conftest import make_rule
+
+    make_rule(member.shop, points_per_yuan=1)
+    # defaults: 1 growth per yuan, 10 per order
+    result = _pay_with_shipping(send, "O1", 1000)
+
+    assert PointsAccount.objects.get(member=member).pending == 199
+    assert selectors.growth_value(member, program) == 199 + 10
+    spend = GrowthEntry.objects.get(member=member, kind="spend")
+    assert (spend.value, spend.basis) == (199, 19900)
+    assert effects_of(result, "growth.changed")[0]["delta"] == 209
+
+    # A refund of one line leaves the other's goods; the last refund, all
+    send.refund("O1", "R1", ["L1"])
+    assert selectors.growth_value(member, program) == 100 + 10
+    send.refund("O1", "R2")
+    assert selectors.growth_value(member, program) == 0
+
+
+def test_a_programme_may_count_shipping_towards_growth(
+    program: TierProgram, member: Member, send: Sender
+) -> None:
+    set_program(program, growth_includes_shipping=True)
+
+    _pay_with_shipping(send, "O1", 1000)
+
+    assert selectors.growth_value(member, program) == 209 + 10
+    send.refund("O1", "R1", ["L1"])
+    assert selectors.growth_value(member, program) == 110 + 10
+    # The order keeps the base it earned on when the setting changes
+    set_program(program, growth_includes_shipping=False)
+    send.refund("O1", "R2")
+    assert selectors.growth_value(member, program) == 0
+
+
+def test_a_backdated_order_counts_in_the_month_it_was_paid(
+    program: TierProgram, member: Member, shop
+) -> None:
+    import datetime as dt
+
+    from patron.events import services as event_services
+    from patron.tiers.tests.conftest import SH
+
+    paid_at = dt.datetime(2024, 5, 1, 9, 0, tzinfo=SH)
+    event_services.event_ingest(
+        shop=shop,
+        raw={
+            "id": "late-1",
+            "type": "order.paid",
+            "member": "M1",
+            "occurred_at": paid_at.isoformat(),
+            "data": {
+                "order_id": "OLD",
+                "lines": [{"line_id": "L1", "sku": "S", "quantity": 1, "unit_price": 500000}],
+                "paid_amount": 500000,
+            },
+        },
+    )
+    entry = GrowthEntry.objects.get(member=member, kind="spend")
+    assert (entry.month, entry.occurred_at) == (dt.date(2024, 5, 1), paid_at)
+    assert list(GrowthMonth.objects.values_list("month", "value")) == [
+        (dt.date(2024, 5, 1), 5000 + 10)
+    ]
+    # Long out of the twelve-month window: it lifts no tier today
+    assert selectors.growth_value(member, program) == 0

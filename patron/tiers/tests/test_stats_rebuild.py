@@ -82,6 +82,38 @@ def test_rebuild_from_orders_matches_what_the_events_accrued(
     assert counts["review"] == 2
 
 
+@pytest.mark.parametrize("with_shipping", [False, True])
+def test_rebuild_counts_shipping_as_the_events_did(
+    shop: Shop, program: TierProgram, member: Member, send: Sender, with_shipping: bool
+) -> None:
+    from patron.tiers.models import GrowthEntry
+
+    program.growth_includes_shipping = with_shipping
+    program.save()
+    lines = [
+        {"line_id": "L1", "sku": "S1", "quantity": 1, "unit_price": 9900},
+        {"line_id": "L2", "sku": "S2", "quantity": 1, "unit_price": 10000},
+    ]
+    for order_id in ("A", "B", "C"):
+        data = {"order_id": order_id, "lines": lines, "paid_amount": 20900, "shipping_fee": 1000}
+        send("order.paid", data)
+    send.refund("A", "R1", ["L1"])
+    send.refund("B", "R2")
+
+    def entries() -> list[tuple[str, int, int]]:
+        return sorted(GrowthEntry.objects.values_list("kind", "value", "basis"))
+
+    accrued, accrued_months = entries(), sorted(GrowthMonth.objects.values_list("value"))
+
+    growth_rebuild(shop=shop)
+
+    assert entries() == accrued
+    assert sorted(GrowthMonth.objects.values_list("value")) == accrued_months
+    goods = 209 if with_shipping else 199
+    left = 110 if with_shipping else 100  # A after L1's ¥99 came back
+    assert selectors.growth_value(member, program) == left + 10 + goods + 10
+
+
 def test_backfill_gives_tiers_from_history(
     shop: Shop, program: TierProgram, member: Member, send: Sender
 ) -> None:
