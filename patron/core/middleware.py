@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, code_for_status
 
 
 def encode_json(body: Any) -> bytes:
@@ -53,3 +53,48 @@ class ApiBodySizeMiddleware:
                     request.path,
                 )
         return self.get_response(request)
+
+
+PROBLEM_JSON = "application/problem+json"
+_GENERIC_DETAIL = {
+    400: "the request could not be read",
+    403: "forbidden",
+    404: "no such resource; see /api/docs",
+    405: "this resource does not take that method",
+    500: "internal error; it has been logged",
+}
+
+
+class ApiProblemMiddleware:
+    """Every error under /api/ leaves as problem+json.
+
+    Patron's own errors are problem documents already (``patron.api``); this
+    catches the rest, which Django or django-ninja answer before any Patron
+    code runs: an unknown path (Django's HTML 404), a wrong method (ninja's
+    plain-text 405), an unreadable request (Django's 400 handler) and a crash
+    in a middleware (Django's 500 handler). Outermost, so it sees them all.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path.startswith("/api/")
+            or str(response.get("Content-Type", "")).startswith(PROBLEM_JSON)
+        ):
+            return response
+        status = response.status_code
+        detail = _GENERIC_DETAIL.get(status, "the request was refused")
+        allowed = response.get("Allow")
+        if status == 405 and allowed:
+            detail = f"{detail}; allowed: {allowed}"
+        problem = problem_response(
+            PatronError(code_for_status(status), detail, status=status), request.path
+        )
+        for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+            if header in response:
+                problem[header] = response[header]
+        return problem

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Body, Router, Schema
 from pydantic import Field
 
-from patron.core.api import shop_for, with_idempotency
+from patron.core.api import ApiKeyAuth, shop_for, with_idempotency
 from patron.core.models import ApiScope
 from patron.events import services
 from patron.events.schemas import BatchIn
@@ -47,6 +47,7 @@ class BatchResult(Schema):
             "required": True,
         }
     },
+    auth=ApiKeyAuth(ApiScope.EVENTS_WRITE),
 )
 def event_post(request: HttpRequest, payload: Body[dict[str, Any]]) -> HttpResponse:
     """Apply one event. 201 when applied, 200 with the first result on a replay."""
@@ -64,6 +65,7 @@ def event_post(request: HttpRequest, payload: Body[dict[str, Any]]) -> HttpRespo
     "/batch",
     response=BatchResult,
     summary="Send up to 1,000 events; one result per event",
+    auth=ApiKeyAuth(ApiScope.EVENTS_WRITE),
 )
 def event_batch(request: HttpRequest, payload: BatchIn) -> HttpResponse:
     """Each event is applied or rejected on its own; the answer lists them in order."""

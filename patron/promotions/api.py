@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, model_validator
 
-from patron.core.api import json_response, shop_for, with_idempotency
+from patron.core.api import ApiKeyAuth, json_response, shop_for, with_idempotency
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
 from patron.members import selectors as member_selectors
@@ -85,7 +85,11 @@ class ClaimIn(Strict):
     code: Annotated[str, Field(max_length=30)] = Field("", description="a public coupon code")
 
 
-@members_router.get("/{external_id}/coupons", summary="A member's coupons (优惠券)")
+@members_router.get(
+    "/{external_id}/coupons",
+    summary="A member's coupons (优惠券)",
+    auth=ApiKeyAuth(ApiScope.CHECKOUT),
+)
 def coupons_list(
     request: HttpRequest,
     external_id: str,
@@ -98,7 +102,9 @@ def coupons_list(
 
 
 @members_router.post(
-    "/{external_id}/coupons/claim", summary="Claim a coupon by template or public code"
+    "/{external_id}/coupons/claim",
+    summary="Claim a coupon by template or public code",
+    auth=ApiKeyAuth(ApiScope.CHECKOUT),
 )
 def coupon_claim(request: HttpRequest, external_id: str, payload: ClaimIn) -> HttpResponse:
     shop = shop_for(request, ApiScope.CHECKOUT)
@@ -116,7 +122,9 @@ def coupon_claim(request: HttpRequest, external_id: str, payload: ClaimIn) -> Ht
 
 
 @members_router.post(
-    "/{external_id}/flash-sales/{sale_id}/claim", summary="Claim a coupon from a flash sale"
+    "/{external_id}/flash-sales/{sale_id}/claim",
+    summary="Claim a coupon from a flash sale",
+    auth=ApiKeyAuth(ApiScope.CHECKOUT),
 )
 def flash_sale_claim(request: HttpRequest, external_id: str, sale_id: int) -> HttpResponse:
     shop = shop_for(request, ApiScope.CHECKOUT)
@@ -134,7 +142,11 @@ def flash_sale_claim(request: HttpRequest, external_id: str, sale_id: int) -> Ht
     return with_idempotency(request, shop, handler)
 
 
-@checkout_router.post("/evaluate", summary="Price a cart: member price, coupons, points")
+@checkout_router.post(
+    "/evaluate",
+    summary="Price a cart: member price, coupons, points",
+    auth=ApiKeyAuth(ApiScope.CHECKOUT),
+)
 def evaluate(request: HttpRequest, payload: CartPayload) -> HttpResponse:
     """Writes nothing. Lists every coupon the member holds with whether it applies
     and why not (zh-Hans and en), the best combination, the points usable, and
@@ -145,7 +157,9 @@ def evaluate(request: HttpRequest, payload: CartPayload) -> HttpResponse:
     return json_response(200, evaluation.answer())
 
 
-@checkout_router.post("/reserve", summary="Hold coupons and points for an order")
+@checkout_router.post(
+    "/reserve", summary="Hold coupons and points for an order", auth=ApiKeyAuth(ApiScope.CHECKOUT)
+)
 def reserve(request: HttpRequest, payload: ReservePayload) -> HttpResponse:
     """Idempotent per order_id. The hold is captured by order.paid, released by
     order.cancelled or after the time-out."""
@@ -171,7 +185,9 @@ def reserve(request: HttpRequest, payload: ReservePayload) -> HttpResponse:
     return with_idempotency(request, shop, handler)
 
 
-@checkout_router.post("/release", summary="Release the hold of an unpaid order")
+@checkout_router.post(
+    "/release", summary="Release the hold of an unpaid order", auth=ApiKeyAuth(ApiScope.CHECKOUT)
+)
 def release(request: HttpRequest, payload: ReleaseIn) -> HttpResponse:
     """For a checkout abandoned before payment (Patron only mirrors paid orders, so
     there is no order.cancelled to send). Paid orders settle through their events."""

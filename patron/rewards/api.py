@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
-from patron.core.api import json_response, shop_for, with_idempotency
+from patron.core.api import ApiKeyAuth, json_response, shop_for, with_idempotency
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
 from patron.members import selectors as member_selectors
@@ -33,7 +33,9 @@ class CancelIn(Schema):
     reason: Annotated[str, Field(max_length=200)] = ""
 
 
-@rewards_router.get("", summary="The rewards catalogue (积分商城)")
+@rewards_router.get(
+    "", summary="The rewards catalogue (积分商城)", auth=ApiKeyAuth(ApiScope.REWARDS)
+)
 def rewards_list(request: HttpRequest, member: str | None = None) -> HttpResponse:
     """Active rewards; with ``member`` (external_id), only those their tier may redeem."""
     shop = shop_for(request, ApiScope.REWARDS)
@@ -48,7 +50,11 @@ def rewards_list(request: HttpRequest, member: str | None = None) -> HttpRespons
     return json_response(200, {"rewards": [selectors.reward_out(r) for r in rewards]})
 
 
-@members_router.post("/{external_id}/redemptions", summary="Redeem points for a reward")
+@members_router.post(
+    "/{external_id}/redemptions",
+    summary="Redeem points for a reward",
+    auth=ApiKeyAuth(ApiScope.REWARDS),
+)
 def redemption_create(request: HttpRequest, external_id: str, payload: RedeemIn) -> HttpResponse:
     shop = shop_for(request, ApiScope.REWARDS)
 
@@ -72,7 +78,9 @@ def redemption_create(request: HttpRequest, external_id: str, payload: RedeemIn)
 
 
 @members_router.post(
-    "/{external_id}/redemptions/{redemption_id}/cancel", summary="Cancel a redemption"
+    "/{external_id}/redemptions/{redemption_id}/cancel",
+    summary="Cancel a redemption",
+    auth=ApiKeyAuth(ApiScope.REWARDS),
 )
 def redemption_cancel(
     request: HttpRequest, external_id: str, redemption_id: int, payload: CancelIn
