@@ -104,7 +104,9 @@ class OrderPaidData(Strict):
                 )
             total += amount
         if total > MAX_FEN:
-            raise ValueError(f"the lines come to {total} fen; an order may come to at most {MAX_FEN}")
+            raise ValueError(
+                f"the lines come to {total} fen; an order may come to at most {MAX_FEN}"
+            )
         return lines
 
 

@@ -25,7 +25,7 @@ class RedeemIn(Schema):
     request_id: Annotated[str, Field(min_length=1, max_length=64)] = Field(
         description="the shop's id for this redemption; a retry with it returns the first"
     )
-    shipping_address: Annotated[str, Field(max_length=500)] = ""
+    shipping_address: Annotated[str, Field(max_length=services.MAX_SHIPPING_ADDRESS)] = ""
 
 
 class CancelIn(Schema):

@@ -70,7 +70,7 @@ def test_the_key_is_made_once_per_installation_and_kept_private(tmp_path: Path) 
 def test_a_var_dir_that_cannot_be_written_gives_no_key(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    with pytest.raises(SecretKeyUnavailable, match="cannot (read|write)"):
+    with pytest.raises(SecretKeyUnavailable, match=r"cannot (read|write)"):
         installation_key(blocker / "var")
 
 

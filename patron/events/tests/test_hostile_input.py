@@ -126,9 +126,7 @@ def test_ids_with_dots_inside_are_still_fine(api: ApiClient, member: Member) -> 
         assert api.get(f"/api/v1/members/{ok}").status_code == 200
 
 
-def test_a_member_stored_before_the_rule_can_still_be_updated(
-    api: ApiClient, shop: Any
-) -> None:
+def test_a_member_stored_before_the_rule_can_still_be_updated(api: ApiClient, shop: Any) -> None:
     MemberFactory.create(shop=shop, external_id="legacy/1")
     response = api.post("/api/v1/members", {"external_id": "legacy/1", "name": "旧会员"})
     assert response.status_code == 200, response.content

@@ -20,6 +20,7 @@ from patron.core.errors import ErrorCode, PatronError
 from patron.members.models import Member
 from patron.portal import integrations as loyalty
 from patron.portal.auth import member_required, safe_next
+from patron.rewards.services import MAX_SHIPPING_ADDRESS
 
 
 def _language() -> str:
@@ -150,7 +151,11 @@ def reward_view(request: HttpRequest, reward_id: int) -> HttpResponse:
                 lambda: actions.redeem(member=member, reward=reward, request=request),
             )
         except PatronError as exc:
-            if exc.field == "shipping_address":
+            if exc.field == "shipping_address" and request.POST.get("shipping_address", "").strip():
+                address_error = _("The address can be at most %(count)s characters.") % {
+                    "count": MAX_SHIPPING_ADDRESS
+                }
+            elif exc.field == "shipping_address":
                 address_error = _("Please enter the address the gift should be sent to.")
             else:
                 error = friendly(exc)
