@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "patron.core.middleware.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "patron.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "patron.core.middleware.ApiBodySizeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
