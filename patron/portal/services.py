@@ -24,6 +24,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from patron.core import clock
+from patron.core import services as core_services
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.core.pii import normalize_email, normalize_phone
@@ -177,14 +178,44 @@ def link_signature_valid(
     return hmac.compare_digest(v1.encode(), given)
 
 
-def sign_in_secret_rotate(*, shop: Shop) -> str:
-    """Create or replace the shop's link-signing secret; returns it (shown once)."""
+def sign_in_secret_rotate(*, shop: Shop, actor: Any = None, via: str = "") -> str:
+    """Create or replace the shop's link-signing secret; returns it.
+
+    Links signed with the old secret are refused from now on (a link lives
+    five minutes, so a shop rotating mid-traffic loses at most those).
+    Audited, without the secret; ``via`` says where (console, command line).
+    """
     secret = secrets.token_urlsafe(32)
-    ShopSignInSecret.objects.update_or_create(
-        shop=shop,
-        defaults={"secret": secret, "created_at": clock.now()},
-    )
+    with transaction.atomic():
+        row, created = ShopSignInSecret.objects.update_or_create(
+            shop=shop,
+            defaults={"secret": secret, "created_at": clock.now()},
+        )
+        core_services.audit_record(
+            actor=actor,
+            action="portal.sso_secret_create" if created else "portal.sso_secret_rotate",
+            obj=shop,
+            after={"created_at": row.created_at},
+            reason=via,
+        )
     return secret
+
+
+def sign_in_secret_get(*, shop: Shop, actor: Any = None, via: str = "") -> str:
+    """The shop's link-signing secret, made first if it has none, for the
+    shop's developers to configure their backend with. Every read is audited
+    (without the secret): it is a credential."""
+    existing = ShopSignInSecret.objects.filter(shop=shop).first()
+    if existing is None:
+        return sign_in_secret_rotate(shop=shop, actor=actor, via=via)
+    core_services.audit_record(
+        actor=actor,
+        action="portal.sso_secret_view",
+        obj=shop,
+        after={"created_at": existing.created_at},
+        reason=via,
+    )
+    return existing.secret
 
 
 def portal_link_sign_in(*, shop_id: int, member: str, ts: int, nonce: str, sig: str) -> Member:
