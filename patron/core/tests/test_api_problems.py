@@ -60,7 +60,8 @@ def test_a_key_without_the_scope_gets_403_whatever_it_sends(
     MemberFactory.create(shop=shop, external_id="M1")
     lacking = make_api(*[s for s in ApiScope.values if s != scope])
     before = row_counts()
-    for body in ({"not": "what this takes"}, [], "junk"):
+    bodies: tuple[Any, ...] = ({"not": "what this takes"}, [], "junk")
+    for body in bodies:
         if method == "GET":
             response = lacking.client.get(
                 url, {"limit": "x", "before": "y"}, headers=lacking._headers(None)
