@@ -166,25 +166,6 @@ class EarningRuleAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # entries point at rules: deactivate instead
 
-
-def _current_version_value(name: str) -> Any:
-    """What a role that may only view sees for a version field: the admin
-    shows read-only fields by looking the name up on the admin, and these are
-    form fields, not attributes of the rule."""
-
-    def value(self: EarningRuleAdmin, obj: EarningRule) -> Any:
-        current = obj.current_version if obj.pk else None
-        return getattr(current, name) if current is not None else None
-
-    field = EarningRuleVersion._meta.get_field(name)
-    value.short_description = getattr(field, "verbose_name", name)  # type: ignore[attr-defined]
-    value.__name__ = name
-    return value
-
-
-for _name in rule_services.VERSION_FIELDS:
-    setattr(EarningRuleAdmin, _name, _current_version_value(_name))
-
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         fields = form.version_fields()
         if not change:
@@ -210,3 +191,22 @@ for _name in rule_services.VERSION_FIELDS:
             )
         if set(rule_services.VERSION_FIELDS) & set(form.changed_data):
             rule_services.rule_update(rule=obj, fields=fields, actor=request.user)
+
+
+def _current_version_value(name: str) -> Any:
+    """What a role that may only view sees for a version field: the admin
+    shows read-only fields by looking the name up on the admin, and these are
+    form fields, not attributes of the rule."""
+
+    def value(self: EarningRuleAdmin, obj: EarningRule) -> Any:
+        current = obj.current_version if obj.pk else None
+        return getattr(current, name) if current is not None else None
+
+    field = EarningRuleVersion._meta.get_field(name)
+    value.short_description = getattr(field, "verbose_name", name)  # type: ignore[attr-defined]
+    value.__name__ = name
+    return value
+
+
+for _name in rule_services.VERSION_FIELDS:
+    setattr(EarningRuleAdmin, _name, _current_version_value(_name))
