@@ -145,7 +145,6 @@ def _evaluate_over_http(args: argparse.Namespace) -> dict[str, Any]:
     port = _free_port()
     bindir = os.path.dirname(sys.executable)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "patron.settings", "DB_CONN_MAX_AGE": "60"}
-    env.setdefault("PATRON_INSECURE_DEV_KEY", "1")
     server = subprocess.Popen(
         [
             os.path.join(bindir, "gunicorn"),

@@ -162,7 +162,6 @@ def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "patron.settings",
-        "PATRON_INSECURE_DEV_KEY": "1",
         "DB_CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
     }

@@ -13,7 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from patron.core.api import ApiKeyAuth, validation_problem
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, code_for_status
 from patron.core.middleware import problem_response
 from patron.events.api import router as events_router
 from patron.members.api import router as members_router
@@ -75,7 +75,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             ErrorCode.MALFORMED_JSON, "the request body is not valid JSON", field="body"
         )
     else:
-        error = PatronError(ErrorCode.CONFLICT, str(exc), status=exc.status_code)
+        error = PatronError(code_for_status(exc.status_code), str(exc), status=exc.status_code)
     return problem_response(error, request.path)
 
 
@@ -89,6 +89,6 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     # A bug, not bad input: log it, answer with a problem document (still 500).
     logger.exception("unhandled error on %s", request.path)
     return problem_response(
-        PatronError(ErrorCode.CONFLICT, "internal error; it has been logged", status=500),
+        PatronError(ErrorCode.INTERNAL_ERROR, "internal error; it has been logged"),
         request.path,
     )

@@ -8,10 +8,14 @@ SQLite database under ``var/`` so that ``make run`` needs no server.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from patron.core.secret_key import SecretKeyUnavailable, installation_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PATRON_VAR_DIR", BASE_DIR / "var"))
@@ -31,16 +35,21 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or env_bool("PATRON_INSECURE_DEV_KEY", False):
-        SECRET_KEY = "patron-insecure-development-key-do-not-use-in-production"  # noqa: S105
-    else:
-        # A random key per process keeps production safe by default; sessions
-        # then do not survive a restart, which prompts operators to set one.
-        import secrets
-
+    # Made once per installation and kept in the var directory (not in git):
+    # see patron.core.secret_key.
+    try:
+        SECRET_KEY = installation_key(VAR_DIR)
+    except SecretKeyUnavailable as exc:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                f"SECRET_KEY is not set and no key could be kept in PATRON_VAR_DIR ({exc}). "
+                "Set SECRET_KEY in the environment, or make PATRON_VAR_DIR writable."
+            ) from None
+        # Development only: a key for this process; sessions end with it.
         SECRET_KEY = secrets.token_urlsafe(50)
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# Tests add "testserver" themselves (django.test.utils.setup_test_environment).
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -68,7 +77,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "patron.core.middleware.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "patron.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "patron.core.middleware.ApiBodySizeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -150,8 +161,13 @@ WHITENOISE_USE_FINDERS = True
 
 # --- Security defaults --------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# SECURE_COOKIES=1 (README) marks the session, CSRF and language cookies
+# Secure: browsers then send them over HTTPS only. Off by default because
+# `make run` serves plain HTTP on 127.0.0.1.
+SECURE_COOKIES = env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 LOGIN_URL = "/admin/login/"

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 Perm = str | tuple[str, ...]
 
@@ -37,7 +38,10 @@ def operator_required(
                 return forbidden(request)
             if perms is not None and not has_any(user, perms):
                 return forbidden(request)
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            # Members' data, shown to an operator: kept by no cache.
+            patch_cache_control(response, private=True, no_store=True)
+            return response
 
         return wrapper
 

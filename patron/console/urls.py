@@ -1,7 +1,7 @@
 from django.urls import path
 
 from patron.console.api import api
-from patron.console.views import approvals, audit, base, config, dashboard, members
+from patron.console.views import approvals, audit, base, config, dashboard, members, sso
 
 app_name = "console"
 
@@ -30,5 +30,6 @@ urlpatterns = [
     path("coupon-templates/new/", config.coupon_template_new_view, name="coupon_template_new"),
     path("rules/", config.rules_view, name="rules"),
     path("configuration/", config.configuration_view, name="configuration"),
+    path("sso-secrets/", sso.sso_secret_view, name="sso_secrets"),
     path("api/", api.urls),
 ]

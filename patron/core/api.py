@@ -20,12 +20,26 @@ from patron.core.validation import field_path
 
 
 class ApiKeyAuth(HttpBearer):
+    """The caller's API key; with a ``scope``, a key without it gets 403.
+
+    Every operation names its scope here (``auth=ApiKeyAuth(ApiScope...)``),
+    so the refusal comes before django-ninja reads the body or the path: a
+    key without the scope gets 403 whatever it sends, never a 422 that tells
+    it how to shape a request it may not make.
+    """
+
     openapi_scheme = "bearer"
+
+    def __init__(self, scope: ApiScope | None = None) -> None:
+        super().__init__()
+        self.scope = scope
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
         key = services.api_key_authenticate(token)
         if key is None:
             return None
+        if self.scope is not None and self.scope.value not in key.scopes:
+            raise _lacks(self.scope)
         now = clock.now()
         if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=1):
             # Recorded at most once a minute so hot paths don't write per call.
@@ -37,9 +51,7 @@ def shop_for(request: HttpRequest, scope: ApiScope) -> Shop:
     """The caller's shop, if its key carries ``scope``; 403 otherwise."""
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     if scope.value not in key.scopes:
-        raise PatronError(
-            ErrorCode.FORBIDDEN, f"this API key lacks the scope {scope.value!r}", status=403
-        )
+        raise _lacks(scope)
     return key.shop
 
 
@@ -62,6 +74,12 @@ def validation_problem(exc: ValidationError) -> PatronError:
         f"{first['field']}: {first['message']}",
         field=first["field"],
         errors=errors,
+    )
+
+
+def _lacks(scope: ApiScope) -> PatronError:
+    return PatronError(
+        ErrorCode.FORBIDDEN, f"this API key lacks the scope {scope.value!r}", status=403
     )
 
 

@@ -16,6 +16,7 @@ class ErrorCode(enum.StrEnum):
     the generic ``conflict``."""
 
     # 400-range input problems
+    BAD_REQUEST = "bad_request"
     MALFORMED_JSON = "malformed_json"
     VALIDATION_ERROR = "validation_error"
     BODY_TOO_LARGE = "body_too_large"
@@ -27,6 +28,7 @@ class ErrorCode(enum.StrEnum):
     DUPLICATE = "duplicate"
     IDEMPOTENCY_MISMATCH = "idempotency_key_reused"
     NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
     # auth
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
@@ -66,10 +68,13 @@ class ErrorCode(enum.StrEnum):
     # the request kept colliding with concurrent ones (or a server fault): send it again
     CONFLICT = "conflict"
     RATE_LIMITED = "rate_limited"
+    # a fault of Patron's, not of the request (logged; never for bad input)
+    INTERNAL_ERROR = "internal_error"
 
 
 # Codes not listed answer 409.
 _DEFAULT_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.BAD_REQUEST: 400,
     ErrorCode.MALFORMED_JSON: 400,
     ErrorCode.VALIDATION_ERROR: 422,
     ErrorCode.BODY_TOO_LARGE: 413,
@@ -79,12 +84,15 @@ _DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_ORDER: 422,
     ErrorCode.IDEMPOTENCY_MISMATCH: 422,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.INTERNAL_ERROR: 500,
 }
 
 _TITLES: dict[ErrorCode, str] = {
+    ErrorCode.BAD_REQUEST: "Bad request",
     ErrorCode.MALFORMED_JSON: "Malformed JSON",
     ErrorCode.VALIDATION_ERROR: "Invalid input",
     ErrorCode.BODY_TOO_LARGE: "Request body too large",
@@ -96,6 +104,7 @@ _TITLES: dict[ErrorCode, str] = {
     ErrorCode.DUPLICATE: "Duplicate",
     ErrorCode.IDEMPOTENCY_MISMATCH: "Idempotency key reused with a different request",
     ErrorCode.NOT_FOUND: "Not found",
+    ErrorCode.METHOD_NOT_ALLOWED: "Method not allowed",
     ErrorCode.UNAUTHENTICATED: "Authentication required",
     ErrorCode.FORBIDDEN: "Forbidden",
     ErrorCode.INSUFFICIENT_POINTS: "Insufficient points",
@@ -130,7 +139,28 @@ _TITLES: dict[ErrorCode, str] = {
     ErrorCode.POINTS_DISABLED: "Paying with points is off",
     ErrorCode.CONFLICT: "Conflict",
     ErrorCode.RATE_LIMITED: "Too many requests",
+    ErrorCode.INTERNAL_ERROR: "Internal error",
 }
+
+# The code an HTTP status stands for when Django or django-ninja refused the
+# request before any Patron code ran (an unknown path, a wrong method, ...).
+_CODE_FOR_STATUS: dict[int, ErrorCode] = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    409: ErrorCode.CONFLICT,
+    413: ErrorCode.BODY_TOO_LARGE,
+    422: ErrorCode.VALIDATION_ERROR,
+    429: ErrorCode.RATE_LIMITED,
+}
+
+
+def code_for_status(status: int) -> ErrorCode:
+    if status >= 500:
+        return ErrorCode.INTERNAL_ERROR
+    return _CODE_FOR_STATUS.get(status, ErrorCode.BAD_REQUEST)
 
 
 class PatronError(Exception):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, code_for_status
 
 
 def encode_json(body: Any) -> bytes:
@@ -98,3 +99,84 @@ def _read_chunked(request: HttpRequest, limit: int) -> PatronError | None:
     # when the request was made (none, so nothing): give it the body read here.
     request._stream = io.BytesIO(body)
     return None
+
+
+PROBLEM_JSON = "application/problem+json"
+_GENERIC_DETAIL = {
+    400: "the request could not be read",
+    403: "forbidden",
+    404: "no such resource; see /api/docs",
+    405: "this resource does not take that method",
+    500: "internal error; it has been logged",
+}
+
+
+class ApiProblemMiddleware:
+    """Every error under /api/ leaves as problem+json.
+
+    Patron's own errors are problem documents already (``patron.api``); this
+    catches the rest, which Django or django-ninja answer before any Patron
+    code runs: an unknown path (Django's HTML 404), a wrong method (ninja's
+    plain-text 405), an unreadable request (Django's 400 handler) and a crash
+    in a middleware (Django's 500 handler). Outermost, so it sees them all.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path.startswith("/api/")
+            or str(response.get("Content-Type", "")).startswith(PROBLEM_JSON)
+        ):
+            return response
+        status = response.status_code
+        detail = _GENERIC_DETAIL.get(status, "the request was refused")
+        allowed = response.get("Allow")
+        if status == 405 and allowed:
+            detail = f"{detail}; allowed: {allowed}"
+        problem = problem_response(
+            PatronError(code_for_status(status), detail, status=status), request.path
+        )
+        for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+            if header in response:
+                problem[header] = response[header]
+        return problem
+
+
+# Scripts and styles come from Patron's own static files only. Inline
+# scripts run only with the request's nonce (``request.csp_nonce``); style
+# attributes stay allowed (progress bars set their width that way; they run
+# no code). Nothing may frame the pages, and forms post only to Patron.
+CSP_POLICY = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+    "style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+# The Django admin and the API's interactive docs bring their own scripts.
+CSP_EXEMPT_PREFIXES = ("/admin/", "/api/")
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy on every page of the portal and the console.
+
+    Django 5.2 has none built in; this is the whole of what Patron needs
+    (docs/decisions/web-security-headers.md)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        nonce = secrets.token_urlsafe(16)
+        request.csp_nonce = nonce  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if (
+            not request.path.startswith(CSP_EXEMPT_PREFIXES)
+            and str(response.get("Content-Type", "")).startswith("text/html")
+            and "Content-Security-Policy" not in response
+        ):
+            response["Content-Security-Policy"] = CSP_POLICY.format(nonce=nonce)
+        return response

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from django import forms
 from django.core.exceptions import ValidationError as FormValidationError
 from django.utils.translation import gettext_lazy
-from pydantic import AfterValidator, BeforeValidator, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 
 from patron.core.errors import ErrorCode, PatronError
 
@@ -165,6 +165,48 @@ def find_unstorable(value: Any, path: str = "") -> str | None:
             if found is not None:
                 return found
     return None
+
+
+# How deep a free-form JSON document (a custom event's data) may nest. Deeper
+# documents overflow the serialisers (pydantic stops at 255 levels) and no
+# shop needs them; they are refused naming the path where the limit is passed.
+MAX_JSON_DEPTH = 32
+
+
+def find_too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> str | None:
+    """The path of the first object or array nested deeper than ``limit``
+    levels (the document itself is level 1), or None. Walks without recursion,
+    so a document of any depth is measured safely."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, dict):
+            children = [(v, f"{path}.{k}" if path else str(k)) for k, v in item.items()]
+        elif isinstance(item, list | tuple):
+            children = [(v, f"{path}[{i}]") for i, v in enumerate(item)]
+        else:
+            continue
+        if depth > limit:
+            return path or "body"
+        stack.extend((child, child_path, depth + 1) for child, child_path in reversed(children))
+    return None
+
+
+EXTERNAL_ID_MESSAGE = (
+    "must not contain '/' nor be '.' or '..': the id is a segment of URLs "
+    "such as /api/v1/members/{id}, where those could never be read back"
+)
+
+
+def check_external_id(value: str) -> str:
+    """Refuse an external id (member, order, event) that cannot be a URL
+    path segment: a slash splits it, '.' and '..' are resolved away."""
+    if "/" in value or value in {".", ".."}:
+        raise ValueError(EXTERNAL_ID_MESSAGE)
+    return value
+
+
+ExternalId = Annotated[Text, Field(min_length=1, max_length=64), AfterValidator(check_external_id)]
 
 
 def field_path(loc: Sequence[Any], prefix: str = "") -> str:

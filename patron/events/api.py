@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Body, Router, Schema
 from pydantic import Field
 
-from patron.core.api import Answer, shop_for, with_idempotency
+from patron.core.api import Answer, ApiKeyAuth, shop_for, with_idempotency
 from patron.core.models import ApiScope
 from patron.events import services
 from patron.events.schemas import BatchIn
@@ -52,6 +52,7 @@ class BatchResult(Schema):
             "required": True,
         }
     },
+    auth=ApiKeyAuth(ApiScope.EVENTS_WRITE),
 )
 def event_post(request: HttpRequest, payload: Body[dict[str, Any]]) -> HttpResponse:
     """Apply one event: 201. The same event id again answers what the first
@@ -70,6 +71,7 @@ def event_post(request: HttpRequest, payload: Body[dict[str, Any]]) -> HttpRespo
     "/batch",
     response=BatchResult,
     summary="Send up to 1,000 events; one result per event",
+    auth=ApiKeyAuth(ApiScope.EVENTS_WRITE),
 )
 def event_batch(request: HttpRequest, payload: BatchIn) -> HttpResponse:
     """Each event is applied or rejected on its own; the answer lists them in

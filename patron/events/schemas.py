@@ -5,12 +5,20 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from patron.core.validation import AwareDateTime, IsoDate, MultilineText, Text
+from patron.core.validation import (
+    AwareDateTime,
+    ExternalId,
+    IsoDate,
+    MultilineText,
+    Text,
+    check_external_id,
+)
 
 Id = Annotated[Text, Field(min_length=1, max_length=64)]
-Fen = Annotated[int, Field(ge=0, le=10**12, strict=True)]
+MAX_FEN = 10**12  # ¥10 billion: more than any order, far below the 64-bit limit
+Fen = Annotated[int, Field(ge=0, le=MAX_FEN, strict=True)]
 Points = Annotated[int, Field(ge=0, le=10**12, strict=True)]
 Quantity = Annotated[int, Field(gt=0, le=100_000, strict=True)]
 
@@ -32,9 +40,9 @@ class Strict(BaseModel):
 
 
 class EventIn(Strict):
-    id: Annotated[Text, Field(min_length=1, max_length=100)]
+    id: Annotated[Text, Field(min_length=1, max_length=100), AfterValidator(check_external_id)]
     type: Annotated[Text, Field(min_length=1, max_length=100)]
-    member: Id
+    member: ExternalId
     occurred_at: AwareDateTime
     data: dict[str, Any] = Field(default_factory=dict)
 
@@ -76,7 +84,7 @@ class OrderLineData(Strict):
 
 
 class OrderPaidData(Strict):
-    order_id: Id
+    order_id: ExternalId
     lines: Annotated[list[OrderLineData], Field(min_length=1, max_length=500)]
     paid_amount: Fen
     shipping_fee: Fen = 0
@@ -87,9 +95,30 @@ class OrderPaidData(Strict):
     currency: Annotated[Text, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
     placed_at: AwareDateTime | None = None
 
+    @field_validator("lines")
+    @classmethod
+    def _line_totals_fit(cls, lines: list[OrderLineData]) -> list[OrderLineData]:
+        # Each line's total and their sum are stored and multiplied into
+        # points as 64-bit integers; 500 lines of 100,000 × ¥10 billion
+        # would not fit.
+        total = 0
+        for index, line in enumerate(lines):
+            amount = line.quantity * line.unit_price
+            if amount > MAX_FEN:
+                raise ValueError(
+                    f"line {index}: quantity × unit_price is {amount} fen; "
+                    f"a line may come to at most {MAX_FEN}"
+                )
+            total += amount
+        if total > MAX_FEN:
+            raise ValueError(
+                f"the lines come to {total} fen; an order may come to at most {MAX_FEN}"
+            )
+        return lines
+
 
 class OrderRef(Strict):
-    order_id: Id
+    order_id: ExternalId
     note: Annotated[MultilineText, Field(max_length=200)] = ""
 
 
@@ -104,7 +133,7 @@ class RefundLineData(Strict):
 
 
 class OrderRefundedData(Strict):
-    order_id: Id
+    order_id: ExternalId
     refund_id: Id
     # Absent: the whole remaining order is refunded.
     lines: Annotated[list[RefundLineData], Field(min_length=1, max_length=500)] | None = None

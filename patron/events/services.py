@@ -20,7 +20,13 @@ from pydantic import BaseModel, ValidationError
 from patron.core import clock, config_cache
 from patron.core.errors import ErrorCode, PatronError, validation_error
 from patron.core.models import Shop
-from patron.core.validation import UNSTORABLE_MESSAGE, find_unstorable, problem_from_pydantic
+from patron.core.validation import (
+    MAX_JSON_DEPTH,
+    UNSTORABLE_MESSAGE,
+    find_too_deep,
+    find_unstorable,
+    problem_from_pydantic,
+)
 from patron.events.models import Event
 from patron.events.schemas import DATA_SCHEMAS, CustomData, EventIn
 from patron.members.models import Member
@@ -63,6 +69,9 @@ def event_validate(raw: Any) -> tuple[EventIn, BaseModel]:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR, "an event must be a JSON object", field="body"
         )
+    too_deep_at = find_too_deep(raw)
+    if too_deep_at is not None:
+        raise validation_error(too_deep_at, f"nests deeper than {MAX_JSON_DEPTH} levels")
     unstorable_at = find_unstorable(raw)
     if unstorable_at is not None:
         raise validation_error(unstorable_at, UNSTORABLE_MESSAGE)

@@ -35,6 +35,15 @@ class MemberAdmin(AuditedModelAdmin):
     search_fields = ["external_id", "name"]
     readonly_fields = ["created_at", "updated_at", "profile_completed_at"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Member | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # The shop's key for the member and the shop itself: changing
+            # either cuts the member off from the shop's events and API calls
+            # (the shop still sends the old id), so no role edits them here.
+            fields += ["shop", "external_id"]
+        return fields
+
     def get_exclude(self, request: HttpRequest, obj: Member | None = None) -> list[str]:
         if request.user.has_perm("members.view_member_pii"):
             return []

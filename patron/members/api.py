@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, StrictBool
 
-from patron.core.api import json_response, shop_for, with_idempotency
+from patron.core.api import ApiKeyAuth, json_response, shop_for, with_idempotency
 from patron.core.models import ApiScope
 from patron.core.validation import AwareDateTime, IsoDate, Text
 from patron.members import selectors, services
@@ -82,6 +82,7 @@ def member_out(member: Member) -> dict[str, Any]:
     "",
     response={200: MemberOut, 201: MemberOut},
     summary="Create or update a member by external_id",
+    auth=ApiKeyAuth(ApiScope.MEMBERS_WRITE),
 )
 def member_upsert(request: HttpRequest, payload: MemberIn) -> HttpResponse:
     shop = shop_for(request, ApiScope.MEMBERS_WRITE)
@@ -99,7 +100,12 @@ def member_upsert(request: HttpRequest, payload: MemberIn) -> HttpResponse:
     return with_idempotency(request, shop, handler)
 
 
-@router.get("/{external_id}", response=MemberOut, summary="A member's profile")
+@router.get(
+    "/{external_id}",
+    response=MemberOut,
+    summary="A member's profile",
+    auth=ApiKeyAuth(ApiScope.MEMBERS_READ),
+)
 def member_detail(request: HttpRequest, external_id: Text) -> HttpResponse:
     shop = shop_for(request, ApiScope.MEMBERS_READ)
     member = selectors.member_of_path(shop=shop, external_id=external_id)

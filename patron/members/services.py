@@ -17,7 +17,7 @@ from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.core.pii import normalize_email, normalize_phone
-from patron.core.validation import UNSTORABLE_MESSAGE, find_unstorable
+from patron.core.validation import UNSTORABLE_MESSAGE, check_external_id, find_unstorable
 from patron.members.models import Gender, Language, Member, RegistrationChannel
 from patron.points.services.earn import member_milestones_earn
 
@@ -115,6 +115,15 @@ def member_upsert(
             "external_id must be 1 to 64 characters",
             field=f"{field_prefix}external_id" if field_prefix else "external_id",
         )
+    try:
+        check_external_id(external_id)
+    except ValueError as exc:
+        # Only new members are refused: one stored before this rule keeps
+        # being updated (the portal updates members by their external id).
+        if not Member.objects.filter(shop=shop, external_id=external_id).exists():
+            raise PatronError(
+                ErrorCode.VALIDATION_ERROR, str(exc), field=f"{field_prefix}external_id"
+            ) from None
     unstorable_at = find_unstorable({"external_id": external_id, **fields})
     if unstorable_at is not None:
         raise PatronError(

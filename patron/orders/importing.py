@@ -34,7 +34,7 @@ from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.core.money import Rounding, divide
-from patron.core.validation import check_aware, find_unstorable
+from patron.core.validation import check_aware, check_external_id, find_unstorable
 from patron.events.schemas import Fen, Quantity
 from patron.members.models import Member, RegistrationChannel
 from patron.orders.models import (
@@ -250,7 +250,10 @@ class _Parser:
         if len(fields) != self.width:
             raise Reject("bad_row", f"expected {self.width} fields, got {len(fields)}")
         for name in ("order_id", "member_id"):
-            self._text(fields, name, required=True)
+            try:
+                check_external_id(self._text(fields, name, required=True))
+            except ValueError as exc:
+                raise Reject("bad_id", f"{name} {exc}") from None
         quantity = _int(
             "quantity", self._get(fields, "quantity"), maximum=MAX_QUANTITY, too_big="bad_quantity"
         )

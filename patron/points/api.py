@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from patron.core import clock
-from patron.core.api import json_response, shop_for, with_idempotency
+from patron.core.api import ApiKeyAuth, json_response, shop_for, with_idempotency
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
 from patron.core.validation import AwareDateTime, IsoDate, Text
@@ -105,6 +105,7 @@ def _language(request: HttpRequest, explicit: str | None, member_language: str) 
     "/members/{external_id}/points",
     response=BalanceOut,
     summary="A member's points: available, pending, debt, lifetime, what expires when",
+    auth=ApiKeyAuth(ApiScope.POINTS_READ),
 )
 def points_balance(
     request: HttpRequest, external_id: Text, query: Query[BalanceQuery]
@@ -135,6 +136,7 @@ def points_balance(
     "/members/{external_id}/points/entries",
     response=EntriesOut,
     summary="A member's points history, newest first, with reasons",
+    auth=ApiKeyAuth(ApiScope.POINTS_READ),
 )
 def points_entries(
     request: HttpRequest, external_id: Text, query: Query[EntriesQuery]
@@ -162,6 +164,7 @@ class CheckinOut(Schema):
     "/members/{external_id}/checkin",
     response={201: CheckinOut},
     summary="Daily check-in (once a day; streak bonuses by the check-in rules)",
+    auth=ApiKeyAuth(ApiScope.POINTS_WRITE),
 )
 def points_checkin(request: HttpRequest, external_id: Text) -> HttpResponse:
     shop = shop_for(request, ApiScope.POINTS_WRITE)
@@ -222,6 +225,7 @@ class PreviewOut(Schema):
     "/points/preview",
     response=PreviewOut,
     summary="What would this order earn, and by which rules? Writes nothing.",
+    auth=ApiKeyAuth(ApiScope.POINTS_READ),
 )
 def points_preview(request: HttpRequest, payload: PreviewIn) -> HttpResponse:
     """The order is checked and worked out exactly as its order.paid event would

@@ -28,11 +28,15 @@ def claim(*, member: Member, post: QueryDict) -> tuple[int, dict[str, Any]]:
     problem = text_problem(template_code)
     if problem:
         raise PatronError(ErrorCode.VALIDATION_ERROR, problem, field="template")
-    if sale_id.isdigit():
+    # str.isdigit() is true for "²" and "٣", which int() refuses; and a
+    # number past 64 bits matches no row. Either is no such sale.
+    if sale_id.isascii() and sale_id.isdigit() and len(sale_id) <= 18:
         sale = FlashSale.objects.filter(pk=int(sale_id), shop=member.shop).first()
         if sale is None:
             raise PatronError(ErrorCode.NOT_FOUND, "no such flash sale", field="sale")
         coupon = promotion_services.flash_sale_claim(sale=sale, member=member)
+    elif sale_id:
+        raise PatronError(ErrorCode.NOT_FOUND, "no such flash sale", field="sale")
     elif template_code:
         coupon = promotion_services.coupon_claim(
             shop=member.shop, member=member, template_code=template_code

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -69,7 +70,11 @@ def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         if member is None:
             return redirect(f"{reverse('portal:sign_in')}?next={request.get_full_path()}")
         request.member = member  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        # The member's own data: never kept by a shared cache or the browser's
+        # back-forward history on a shared phone.
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
     return wrapper
 

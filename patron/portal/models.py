@@ -32,8 +32,9 @@ class MemberCredential(models.Model):
 class ShopSignInSecret(models.Model):
     """The secret a shop's backend signs portal sign-in links with (HMAC-SHA256).
 
-    Stored in clear because verifying an HMAC needs the key itself; it never
-    leaves the server except once, when it is created or rotated.
+    Stored in clear because verifying an HMAC needs the key itself. It leaves
+    the server only to an administrator (the console's SSO page, or
+    ``patron sso-secret``), and every such read or rotation is audited.
     """
 
     shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="portal_secret")

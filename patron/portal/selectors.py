@@ -75,3 +75,10 @@ def member_data_export(*, member: Member) -> dict[str, Any]:
     }
     data.update(integrations.export_sections(member))
     return data
+
+
+def sign_in_secret_dates() -> dict[int, Any]:
+    """When each shop's sign-in (SSO) secret was made, by shop id (not the secret)."""
+    from patron.portal.models import ShopSignInSecret
+
+    return dict(ShopSignInSecret.objects.values_list("shop_id", "created_at"))

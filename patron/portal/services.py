@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from patron.core import clock
+from patron.core import services as core_services
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.core.pii import normalize_email, normalize_phone
@@ -130,20 +132,90 @@ def portal_sign_in(*, shop: Shop, identifier: str, password: str, address: str) 
 # --- Sign-in from the shop (signed links) ---------------------------------------
 
 
+LINK_SIGNATURE_VERSION = "patron-sso-v2"
+# 1 to 64 printable ASCII characters without spaces (hex, base64, UUIDs ...).
+_NONCE = re.compile(r"^[\x21-\x7e]{1,64}$")
+# Unix seconds from 2000 to 2100: a wider number is no time a shop signed.
+_TS_RANGE = range(946_684_800, 4_102_444_800)
+
+
+def link_message(*, shop_id: int, member: str, ts: int, nonce: str) -> bytes:
+    """The canonical text a sign-in link's signature covers (version 2).
+
+    Lines joined by "\n": the version, the shop id, the time, the nonce and,
+    last, the member's external id. Only the external id may hold any
+    character (a dot, a newline); as the last line it ends where the text
+    ends, so no two different links share a text.
+    """
+    return f"{LINK_SIGNATURE_VERSION}\n{shop_id}\n{ts}\n{nonce}\n{member}".encode()
+
+
 def link_signature(*, secret: str, shop_id: int, member: str, ts: int, nonce: str) -> str:
-    """HMAC-SHA256 over ``shop_id.member.ts.nonce``; what the shop's backend computes."""
+    """HMAC-SHA256 (hex) over ``link_message``; what the shop's backend computes."""
+    message = link_message(shop_id=shop_id, member=member, ts=ts, nonce=nonce)
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _legacy_link_signature(*, secret: str, shop_id: int, member: str, ts: int, nonce: str) -> str:
+    """Version 1, HMAC-SHA256 over ``shop_id.member.ts.nonce``. Ambiguous once
+    the member or the nonce holds a dot ("M.1" + "5" reads like "M" + "1.5"),
+    so it is only accepted for links where neither does."""
     message = f"{shop_id}.{member}.{ts}.{nonce}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def sign_in_secret_rotate(*, shop: Shop) -> str:
-    """Create or replace the shop's link-signing secret; returns it (shown once)."""
+def link_signature_valid(
+    *, secret: str, shop_id: int, member: str, ts: int, nonce: str, sig: str
+) -> bool:
+    """Whether ``sig`` signs the link, in version 2 or (unambiguous links only) 1."""
+    given = sig.encode("utf-8", "replace")
+    v2 = link_signature(secret=secret, shop_id=shop_id, member=member, ts=ts, nonce=nonce)
+    if hmac.compare_digest(v2.encode(), given):
+        return True
+    if "." in member or "." in nonce:
+        return False
+    v1 = _legacy_link_signature(secret=secret, shop_id=shop_id, member=member, ts=ts, nonce=nonce)
+    return hmac.compare_digest(v1.encode(), given)
+
+
+def sign_in_secret_rotate(*, shop: Shop, actor: Any = None, via: str = "") -> str:
+    """Create or replace the shop's link-signing secret; returns it.
+
+    Links signed with the old secret are refused from now on (a link lives
+    five minutes, so a shop rotating mid-traffic loses at most those).
+    Audited, without the secret; ``via`` says where (console, command line).
+    """
     secret = secrets.token_urlsafe(32)
-    ShopSignInSecret.objects.update_or_create(
-        shop=shop,
-        defaults={"secret": secret, "created_at": clock.now()},
-    )
+    with transaction.atomic():
+        row, created = ShopSignInSecret.objects.update_or_create(
+            shop=shop,
+            defaults={"secret": secret, "created_at": clock.now()},
+        )
+        core_services.audit_record(
+            actor=actor,
+            action="portal.sso_secret_create" if created else "portal.sso_secret_rotate",
+            obj=shop,
+            after={"created_at": row.created_at},
+            reason=via,
+        )
     return secret
+
+
+def sign_in_secret_get(*, shop: Shop, actor: Any = None, via: str = "") -> str:
+    """The shop's link-signing secret, made first if it has none, for the
+    shop's developers to configure their backend with. Every read is audited
+    (without the secret): it is a credential."""
+    existing = ShopSignInSecret.objects.filter(shop=shop).first()
+    if existing is None:
+        return sign_in_secret_rotate(shop=shop, actor=actor, via=via)
+    core_services.audit_record(
+        actor=actor,
+        action="portal.sso_secret_view",
+        obj=shop,
+        after={"created_at": existing.created_at},
+        reason=via,
+    )
+    return existing.secret
 
 
 def portal_link_sign_in(*, shop_id: int, member: str, ts: int, nonce: str, sig: str) -> Member:
@@ -153,13 +225,20 @@ def portal_link_sign_in(*, shop_id: int, member: str, ts: int, nonce: str, sig: 
         _("This sign-in link is invalid or has expired. Please open it again from the shop."),
         status=401,
     )
-    secret = ShopSignInSecret.objects.select_related("shop").filter(shop_id=shop_id).first()
-    if secret is None or not nonce or len(nonce) > 64:
+    if (
+        not 0 < shop_id < 2**63
+        or ts not in _TS_RANGE
+        or not _NONCE.match(nonce)
+        or not 0 < len(member) <= 64
+        or len(sig) != 64
+    ):
         raise refused
-    expected = link_signature(
-        secret=secret.secret, shop_id=shop_id, member=member, ts=ts, nonce=nonce
-    )
-    if not hmac.compare_digest(expected, sig):
+    secret = ShopSignInSecret.objects.select_related("shop").filter(shop_id=shop_id).first()
+    if secret is None:
+        raise refused
+    if not link_signature_valid(
+        secret=secret.secret, shop_id=shop_id, member=member, ts=ts, nonce=nonce, sig=sig
+    ):
         raise refused
     now = clock.now()
     issued = dt.datetime.fromtimestamp(ts, tz=dt.UTC)

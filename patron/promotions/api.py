@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, model_validator
 
-from patron.core.api import Answer, json_response, shop_for, with_idempotency
+from patron.core.api import Answer, ApiKeyAuth, json_response, shop_for, with_idempotency
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
 from patron.core.validation import Text
@@ -86,7 +86,11 @@ class ClaimIn(Strict):
     code: Annotated[Text, Field(max_length=30)] = Field("", description="a public coupon code")
 
 
-@members_router.get("/{external_id}/coupons", summary="A member's coupons (优惠券)")
+@members_router.get(
+    "/{external_id}/coupons",
+    summary="A member's coupons (优惠券)",
+    auth=ApiKeyAuth(ApiScope.CHECKOUT),
+)
 def coupons_list(
     request: HttpRequest,
     external_id: Text,
@@ -99,7 +103,9 @@ def coupons_list(
 
 
 @members_router.post(
-    "/{external_id}/coupons/claim", summary="Claim a coupon by template or public code"
+    "/{external_id}/coupons/claim",
+    summary="Claim a coupon by template or public code",
+    auth=ApiKeyAuth(ApiScope.CHECKOUT),
 )
 def coupon_claim(request: HttpRequest, external_id: Text, payload: ClaimIn) -> HttpResponse:
     shop = shop_for(request, ApiScope.CHECKOUT)
@@ -115,7 +121,9 @@ def coupon_claim(request: HttpRequest, external_id: Text, payload: ClaimIn) -> H
 
 
 @members_router.post(
-    "/{external_id}/flash-sales/{sale_id}/claim", summary="Claim a coupon from a flash sale"
+    "/{external_id}/flash-sales/{sale_id}/claim",
+    summary="Claim a coupon from a flash sale",
+    auth=ApiKeyAuth(ApiScope.CHECKOUT),
 )
 def flash_sale_claim(request: HttpRequest, external_id: Text, sale_id: int) -> HttpResponse:
     shop = shop_for(request, ApiScope.CHECKOUT)
@@ -131,7 +139,11 @@ def flash_sale_claim(request: HttpRequest, external_id: Text, sale_id: int) -> H
     return with_idempotency(request, shop, handler)
 
 
-@checkout_router.post("/evaluate", summary="Price a cart: member price, coupons, points")
+@checkout_router.post(
+    "/evaluate",
+    summary="Price a cart: member price, coupons, points",
+    auth=ApiKeyAuth(ApiScope.CHECKOUT),
+)
 def evaluate(request: HttpRequest, payload: CartPayload) -> HttpResponse:
     """Writes nothing. Lists every coupon the member holds with whether it applies
     and why not (zh-Hans and en), the best combination, the points usable, and
@@ -142,7 +154,9 @@ def evaluate(request: HttpRequest, payload: CartPayload) -> HttpResponse:
     return json_response(200, evaluation.answer())
 
 
-@checkout_router.post("/reserve", summary="Hold coupons and points for an order")
+@checkout_router.post(
+    "/reserve", summary="Hold coupons and points for an order", auth=ApiKeyAuth(ApiScope.CHECKOUT)
+)
 def reserve(request: HttpRequest, payload: ReservePayload) -> HttpResponse:
     """Idempotent per order_id: the same request for the same order answers 201
     and the live hold again, with ``Idempotent-Replayed: true``. The hold is
@@ -169,7 +183,9 @@ def reserve(request: HttpRequest, payload: ReservePayload) -> HttpResponse:
     return with_idempotency(request, shop, handler)
 
 
-@checkout_router.post("/release", summary="Release the hold of an unpaid order")
+@checkout_router.post(
+    "/release", summary="Release the hold of an unpaid order", auth=ApiKeyAuth(ApiScope.CHECKOUT)
+)
 def release(request: HttpRequest, payload: ReleaseIn) -> HttpResponse:
     """For a checkout abandoned before payment (Patron only mirrors paid orders, so
     there is no order.cancelled to send). Paid orders settle through their events."""

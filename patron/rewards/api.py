@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
-from patron.core.api import Answer, json_response, shop_for, with_idempotency
+from patron.core.api import Answer, ApiKeyAuth, json_response, shop_for, with_idempotency
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
 from patron.core.validation import MultilineText, Text
@@ -26,7 +26,7 @@ class RedeemIn(Schema):
     request_id: Annotated[Text, Field(min_length=1, max_length=64)] = Field(
         description="the shop's id for this redemption; a retry with it returns the first"
     )
-    shipping_address: Annotated[MultilineText, Field(max_length=500)] = ""
+    shipping_address: Annotated[MultilineText, Field(max_length=services.MAX_SHIPPING_ADDRESS)] = ""
 
 
 class CancelIn(Schema):
@@ -34,7 +34,9 @@ class CancelIn(Schema):
     reason: Annotated[MultilineText, Field(max_length=200)] = ""
 
 
-@rewards_router.get("", summary="The rewards catalogue (积分商城)")
+@rewards_router.get(
+    "", summary="The rewards catalogue (积分商城)", auth=ApiKeyAuth(ApiScope.REWARDS)
+)
 def rewards_list(request: HttpRequest, member: Text | None = None) -> HttpResponse:
     """Active rewards; with ``member`` (external_id), only those their tier may redeem."""
     shop = shop_for(request, ApiScope.REWARDS)
@@ -49,7 +51,11 @@ def rewards_list(request: HttpRequest, member: Text | None = None) -> HttpRespon
     return json_response(200, {"rewards": [selectors.reward_out(r) for r in rewards]})
 
 
-@members_router.post("/{external_id}/redemptions", summary="Redeem points for a reward")
+@members_router.post(
+    "/{external_id}/redemptions",
+    summary="Redeem points for a reward",
+    auth=ApiKeyAuth(ApiScope.REWARDS),
+)
 def redemption_create(request: HttpRequest, external_id: Text, payload: RedeemIn) -> HttpResponse:
     """201 with the redemption. The same ``request_id`` again answers 201 and the
     redemption it placed, with ``Idempotent-Replayed: true``."""
@@ -73,7 +79,9 @@ def redemption_create(request: HttpRequest, external_id: Text, payload: RedeemIn
 
 
 @members_router.post(
-    "/{external_id}/redemptions/{redemption_id}/cancel", summary="Cancel a redemption"
+    "/{external_id}/redemptions/{redemption_id}/cancel",
+    summary="Cancel a redemption",
+    auth=ApiKeyAuth(ApiScope.REWARDS),
 )
 def redemption_cancel(
     request: HttpRequest, external_id: Text, redemption_id: int, payload: CancelIn

@@ -19,6 +19,9 @@ from patron.core.validation import text_problem
 from patron.members.models import Member
 from patron.rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
 
+# The longest shipping address accepted, from the API and the portal alike.
+MAX_SHIPPING_ADDRESS = 500
+
 
 def _refuse(code: ErrorCode, detail: str, field: str = "reward") -> PatronError:
     return PatronError(code, detail, field=field)
@@ -66,6 +69,12 @@ def redemption_place(
             raise _refuse(ErrorCode.ENDED, "this reward is no longer offered")
         if reward.starts_at is not None and now < reward.starts_at:
             raise _refuse(ErrorCode.NOT_STARTED, "this reward is not offered yet")
+        if len(shipping_address.strip()) > MAX_SHIPPING_ADDRESS:
+            raise _refuse(
+                ErrorCode.VALIDATION_ERROR,
+                f"at most {MAX_SHIPPING_ADDRESS} characters",
+                "shipping_address",
+            )
         if reward.kind == RewardKind.PHYSICAL and not shipping_address.strip():
             raise _refuse(
                 ErrorCode.VALIDATION_ERROR, "a gift needs a shipping address", "shipping_address"

@@ -38,8 +38,10 @@ class _EarningRuleFormBase(forms.ModelForm):
             for name in rule_services.VERSION_FIELDS:
                 self.initial[name] = getattr(current, name)
         if self.instance.pk:
-            self.fields["trigger"].disabled = True
-            self.fields["shop"].disabled = True
+            # (absent when the role may only view: every field is read-only then)
+            for name in ("trigger", "shop"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
 
     def clean_condition(self) -> str:
         expression = self.cleaned_data.get("condition") or ""
@@ -189,3 +191,22 @@ class EarningRuleAdmin(admin.ModelAdmin):
             )
         if set(rule_services.VERSION_FIELDS) & set(form.changed_data):
             rule_services.rule_update(rule=obj, fields=fields, actor=request.user)
+
+
+def _current_version_value(name: str) -> Any:
+    """What a role that may only view sees for a version field: the admin
+    shows read-only fields by looking the name up on the admin, and these are
+    form fields, not attributes of the rule."""
+
+    def value(self: EarningRuleAdmin, obj: EarningRule) -> Any:
+        current = obj.current_version if obj.pk else None
+        return getattr(current, name) if current is not None else None
+
+    field = EarningRuleVersion._meta.get_field(name)
+    value.short_description = getattr(field, "verbose_name", name)  # type: ignore[attr-defined]
+    value.__name__ = name
+    return value
+
+
+for _name in rule_services.VERSION_FIELDS:
+    setattr(EarningRuleAdmin, _name, _current_version_value(_name))

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from patron.core.api import json_response, shop_for
+from patron.core.api import ApiKeyAuth, json_response, shop_for
 from patron.core.models import ApiScope
 from patron.core.validation import Text
 from patron.members import selectors as member_selectors
@@ -61,7 +61,12 @@ class MemberTierOut(Schema):
     recent_changes: list[dict[str, Any]] = []
 
 
-@router.get("/tiers", response=TierListOut, summary="Tier definitions and their benefits")
+@router.get(
+    "/tiers",
+    response=TierListOut,
+    summary="Tier definitions and their benefits",
+    auth=ApiKeyAuth(ApiScope.MEMBERS_READ),
+)
 def tier_list(request: HttpRequest) -> HttpResponse:
     shop = shop_for(request, ApiScope.MEMBERS_READ)
     program = selectors.program_of(shop)
@@ -81,6 +86,7 @@ def tier_list(request: HttpRequest) -> HttpResponse:
     response=MemberTierOut,
     summary="A member's tier, growth value, what the next tier needs and until when the tier "
     "is kept",
+    auth=ApiKeyAuth(ApiScope.MEMBERS_READ),
 )
 def member_tier(request: HttpRequest, external_id: Text) -> HttpResponse:
     shop = shop_for(request, ApiScope.MEMBERS_READ)

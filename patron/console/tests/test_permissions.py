@@ -31,6 +31,7 @@ PAGES: dict[str, set[str]] = {
     "/console/coupon-templates/": {"admin", "marketing", "finance", "analyst"},
     "/console/coupon-templates/new/": {"admin", "marketing"},
     "/console/rules/": {"admin", "marketing", "finance"},
+    "/console/sso-secrets/": {"admin"},
 }
 ROLES = ["admin", "marketing", "finance", "service_agent", "service_lead", "analyst"]
 

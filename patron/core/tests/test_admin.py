@@ -240,3 +240,27 @@ def test_roles_without_change_permission_cannot_edit(roles: None, member_with_pi
     member_with_pii.refresh_from_db()
     assert member_with_pii.name == "张伟"
     assert AuditLog.objects.count() == 0
+
+
+@pytest.mark.parametrize("role", ["marketing", "service_lead"])
+def test_no_role_can_move_a_member_to_another_shop_or_id(
+    roles: None, member_with_pii: Member, role: str
+):
+    other = Shop.objects.create(name="Other Shop")
+    original_shop = member_with_pii.shop_id
+    form = _member_form(member_with_pii, shop=other.pk, external_id="M-NEW", name="新名字")
+    del form["phone"], form["email"]
+    response = _client_for(role).post(f"/admin/members/member/{member_with_pii.pk}/change/", form)
+    assert response.status_code == 302, response.content
+    member_with_pii.refresh_from_db()
+    assert (member_with_pii.shop_id, member_with_pii.external_id) == (original_shop, "M1")
+    assert member_with_pii.name == "新名字"
+    page = _client_for(role).get(f"/admin/members/member/{member_with_pii.pk}/change/")
+    assert 'name="external_id"' not in page.content.decode()
+    assert 'name="shop"' not in page.content.decode()
+
+
+def test_a_new_member_still_gets_a_shop_and_an_id_in_the_admin(admin_client: Client, shop: Shop):
+    page = admin_client.get("/admin/members/member/add/").content.decode()
+    assert 'name="external_id"' in page
+    assert 'name="shop"' in page

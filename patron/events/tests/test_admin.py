@@ -111,3 +111,24 @@ def test_masked_json_masks_phone_and_email_keys_at_any_depth_and_nothing_else():
         "empty": {"phone": ""},
     }
     assert value["phone"] == PHONE  # the stored payload is left alone
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "payload__contains=1",
+        "payload__data__phone__startswith=%2B86138",
+        "payload__has_key=data",
+        "result__effects__0__type=member.created",
+        "payload=1",
+    ],
+)
+def test_json_filters_on_payloads_are_refused_not_a_500(
+    roles: None, registered: Event, query: str
+) -> None:
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory.create(username="an", role="analyst"))
+    response = client.get(f"/admin/events/event/?{query}")
+    assert 400 <= response.status_code < 500, response.status_code
+    # the plain filters still work
+    assert client.get("/admin/events/event/?type=member.registered").status_code == 200

@@ -100,6 +100,29 @@ def test_text_the_database_cannot_store_is_rejected(shop: Shop, tmp_path: Path) 
     ]
 
 
+def test_ids_that_cannot_be_url_segments_are_rejected(shop: Shop, tmp_path: Path) -> None:
+    rows = [
+        row("B/1"),
+        row("..", "1"),
+        row("B3", member_id="M/1"),
+        row("B4", member_id="."),
+        row("OK1"),
+    ]
+    report = run(shop, csv_bytes(rows), tmp_path)
+
+    assert (report.orders_imported, report.orders_rejected) == (1, 4)
+    assert imported() == {"OK1"}
+    why = "must not contain '/' nor be '.' or '..'"
+    assert [
+        (line, reason.split(":")[0], why in reason) for line, reason in read_rejects(tmp_path)
+    ] == [
+        ("2", "bad_id", True),
+        ("3", "bad_id", True),
+        ("4", "bad_id", True),
+        ("5", "bad_id", True),
+    ]
+
+
 def gbk_file() -> bytes:
     # Chinese Excel saves CSV in GBK: "龙井" is not valid UTF-8 there.
     return csv_bytes([row("SO1", name="普洱"), row("SO2", name="龙井")]).decode().encode("gbk")

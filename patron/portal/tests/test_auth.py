@@ -101,6 +101,56 @@ def test_expired_forged_and_foreign_links_are_refused(shop: Shop, member: Member
     assert UsedSignInNonce.objects.count() == 0
 
 
+def test_the_signature_covers_a_canonical_text_ids_with_dots_cannot_collide(
+    shop: Shop, member: Member
+) -> None:
+    # Version 1 signed "shop.member.ts.nonce": member "M.1" at ts with nonce
+    # "n" and member "M" with "1.<ts>" ... read alike. Version 2 cannot.
+    a = services.link_message(shop_id=7, member="M.1", ts=1700000000, nonce="n")
+    b = services.link_message(shop_id=7, member="M", ts=1, nonce="1700000000.n")
+    assert a != b
+    assert a == b"patron-sso-v2\n7\n1700000000\nn\nM.1"
+    secret = services.sign_in_secret_rotate(shop=shop)
+    dotted = Member.objects.create(
+        shop=shop,
+        external_id="M100.5",
+        registered_at=clock.now(),
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    now = int(clock.now().timestamp())
+    # Version 1 signed "shop.member.ts.nonce": what a shop signed for member
+    # "M100" at ts 5 with nonce "<now>.x" is, dot for dot, member "M100.5" at
+    # <now> with nonce "x". That signature must not sign "M100.5" in.
+    for_m100 = services._legacy_link_signature(
+        secret=secret, shop_id=shop.pk, member="M100", ts=5, nonce=f"{now}.x"
+    )
+    assert for_m100 == services._legacy_link_signature(
+        secret=secret, shop_id=shop.pk, member="M100.5", ts=now, nonce="x"
+    )
+    forged = f"/sso?shop={shop.pk}&member=M100.5&ts={now}&nonce=x&sig={for_m100}"
+    assert Client().get(forged).status_code == 403
+    # signed the supported way, the dotted member signs in
+    good = _link(shop, secret, "M100.5", now, "x")
+    client = Client()
+    assert client.get(good).status_code == 302
+    assert client.session[SESSION_MEMBER] == dotted.pk
+
+
+def test_links_signed_the_version_1_way_still_work_where_unambiguous(
+    shop: Shop, member: Member
+) -> None:
+    secret = services.sign_in_secret_rotate(shop=shop)
+    now = int(clock.now().timestamp())
+    sig = services._legacy_link_signature(
+        secret=secret, shop_id=shop.pk, member="M100", ts=now, nonce="n-v1"
+    )
+    client = Client()
+    link = f"/sso?shop={shop.pk}&member=M100&ts={now}&nonce=n-v1&sig={sig}"
+    assert client.get(link).status_code == 302
+    assert client.session[SESSION_MEMBER] == member.pk
+
+
 def test_password_reset_mails_a_link_that_sets_a_new_password_once(member: Member) -> None:
     client = Client()
     response = client.post("/password-reset/", {"email": "xiaoming@example.com"})

@@ -94,11 +94,7 @@ def sign_out_view(request: HttpRequest) -> HttpResponse:
 def link_sign_in_view(request: HttpRequest) -> HttpResponse:
     """GET /sso?shop=..&member=..&ts=..&nonce=..&sig=.. — a link the shop signed."""
     params = request.GET
-    try:
-        shop_id = int(params.get("shop", ""))
-        ts = int(params.get("ts", ""))
-    except ValueError:
-        shop_id, ts = 0, 0
+    shop_id, ts = _link_number(params.get("shop", "")), _link_number(params.get("ts", ""))
     try:
         member = services.portal_link_sign_in(
             shop_id=shop_id,
@@ -110,6 +106,14 @@ def link_sign_in_view(request: HttpRequest) -> HttpResponse:
     except PatronError as exc:
         return render(request, "portal/link_refused.html", {"detail": exc.detail}, status=403)
     return _signed_in_response(request, member)
+
+
+def _link_number(value: str) -> int:
+    """A link's shop id or time: ASCII digits that fit 64 bits, else 0 (refused).
+    int() would take "²" and "١" and any length."""
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return 0
 
 
 @require_http_methods(["GET", "POST"])

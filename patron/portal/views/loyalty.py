@@ -21,6 +21,7 @@ from patron.core.errors import ErrorCode, PatronError
 from patron.members.models import Member
 from patron.portal import integrations as loyalty
 from patron.portal.auth import member_required, safe_next
+from patron.rewards.services import MAX_SHIPPING_ADDRESS
 
 
 def _language() -> str:
@@ -162,11 +163,13 @@ def reward_view(request: HttpRequest, reward_id: int) -> HttpResponse:
                 lambda: actions.redeem(member=member, reward=reward, request=request),
             )
         except PatronError as exc:
-            if (
-                exc.field == "shipping_address"
-                and not request.POST.get("shipping_address", "").strip()
-            ):
+            address = request.POST.get("shipping_address", "")
+            if exc.field == "shipping_address" and not address.strip():
                 address_error = _("Please enter the address the gift should be sent to.")
+            elif exc.field == "shipping_address" and len(address.strip()) > MAX_SHIPPING_ADDRESS:
+                address_error = _("The address can be at most %(count)s characters.") % {
+                    "count": MAX_SHIPPING_ADDRESS
+                }
             elif exc.field == "shipping_address":
                 address_error = _("Remove the control characters (such as NUL).")
             else:

@@ -26,9 +26,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         bindir = os.path.dirname(sys.executable)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "patron.settings"}
-        if not os.environ.get("SECRET_KEY"):
-            # Keep sessions valid across the gunicorn workers of a local run.
-            env["PATRON_INSECURE_DEV_KEY"] = "1"
         web = [
             os.path.join(bindir, "gunicorn"),
             "patron.wsgi",
