@@ -15,6 +15,25 @@ from django.core.management.base import BaseCommand, CommandParser
 from patron.core.demo import DEMO_ACCOUNTS_TEXT
 
 
+def web_command(bindir: str, *, host: str, port: int, workers: int) -> list[str]:
+    """The gunicorn command line of the web process."""
+    return [
+        os.path.join(bindir, "gunicorn"),
+        "patron.wsgi",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        # Scrubs searched phone numbers and e-mails from the access log.
+        "--logger-class",
+        "patron.core.logging.GunicornLogger",
+    ]
+
+
 class Command(BaseCommand):
     help = "Run gunicorn (web) and the database task worker; stop both on Ctrl-C."
 
@@ -29,18 +48,9 @@ class Command(BaseCommand):
         if not os.environ.get("SECRET_KEY"):
             # Keep sessions valid across the gunicorn workers of a local run.
             env["PATRON_INSECURE_DEV_KEY"] = "1"
-        web = [
-            os.path.join(bindir, "gunicorn"),
-            "patron.wsgi",
-            "--bind",
-            f"{options['host']}:{options['port']}",
-            "--workers",
-            str(options["workers"]),
-            "--threads",
-            "4",
-            "--access-logfile",
-            "-",
-        ]
+        web = web_command(
+            bindir, host=options["host"], port=options["port"], workers=options["workers"]
+        )
         worker = [os.path.join(bindir, "patron"), "db_worker", "--interval", "1"]
         scheduler = [os.path.join(bindir, "patron"), "scheduler"]
         procs = [subprocess.Popen(cmd, env=env) for cmd in (web, worker, scheduler)]  # noqa: S603
