@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
+from django.db import DatabaseError, router, transaction
 from django.db.models import Model
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -144,6 +146,16 @@ class PiiGuardedAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return PiiGuardedChangeList
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        # A lookup the database cannot run (``?name__regex=+86``: an invalid
+        # pattern) is bad input, not a server error: the admin's own "invalid
+        # filter" answer, in a savepoint so PostgreSQL's transaction survives.
+        try:
+            with transaction.atomic(using=router.db_for_read(self.model)):
+                return super().get_changelist_instance(request)
+        except DatabaseError as error:
+            raise IncorrectLookupParameters(error) from error
 
 
 class ServiceAddAdmin(admin.ModelAdmin):

@@ -70,3 +70,12 @@ def test_the_change_form_leaves_hidden_fields_out(staff_as: Any, shop: Shop) -> 
     assert "1990" not in page
     page = staff_as("service_lead").get(f"{URL}{member.pk}/change/").content.decode()
     assert "15812341152" in page
+
+
+@pytest.mark.parametrize("role", ["analyst", "service_agent"])
+def test_a_pattern_the_database_cannot_run_is_an_invalid_filter_not_a_server_error(
+    staff_as: Any, members: None, role: str
+) -> None:
+    response = staff_as(role).get(URL, {"name__regex": "+86158"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
