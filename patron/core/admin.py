@@ -102,8 +102,8 @@ class PiiGuardedAdmin(admin.ModelAdmin):
     refuses any lookup it does not allow); search, list filters and sorting
     leave the fields out. Roles with the permission see the values anyway."""
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
-        if (request is None or not sees_pii(request)) and reaches_pii(self.model, lookup):
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        if not sees_pii(request) and reaches_pii(self.model, lookup):
             return False
         return super().lookup_allowed(lookup, value, request)
 
@@ -121,7 +121,7 @@ class PiiGuardedAdmin(admin.ModelAdmin):
             f
             for f in filters
             if not (isinstance(f, str) and reaches_pii(self.model, f))
-            and not (isinstance(f, list | tuple) and reaches_pii(self.model, f[0]))
+            and not (isinstance(f, list | tuple) and reaches_pii(self.model, str(f[0])))
         ]
 
     def get_sortable_by(self, request: HttpRequest) -> Any:

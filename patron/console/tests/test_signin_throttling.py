@@ -23,9 +23,9 @@ def operator(operators: dict[str, User]) -> User:
     return user
 
 
-def _post(page: str, username: str, password: str, **meta: str) -> Any:
+def _post(page: str, username: str, password: str, **meta: Any) -> Any:
     client = Client()
-    response = client.post(page, {"username": username, "password": password}, **meta)
+    response: Any = client.post(page, {"username": username, "password": password}, **meta)
     response.signed_in = "_auth_user_id" in client.session
     return response
 

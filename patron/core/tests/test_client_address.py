@@ -11,7 +11,7 @@ from patron.core.client import client_address
 
 
 def _address(remote: str, forwarded: str | None = None) -> str:
-    meta = {"REMOTE_ADDR": remote}
+    meta: dict[str, Any] = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         meta["HTTP_X_FORWARDED_FOR"] = forwarded
     return client_address(RequestFactory().get("/", **meta))

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 PROXY = "10.0.0.5"
 
 
-def sign_in(identifier: str, password: str, **meta: str) -> Any:
+def sign_in(identifier: str, password: str, **meta: Any) -> Any:
     return Client().post("/sign-in/", {"identifier": identifier, "password": password}, **meta)
 
 
@@ -54,7 +54,7 @@ def test_e_mail_case_counts_against_one_account(member: Member) -> None:
     assert sign_in("xiaoming@example.com", PASSWORD).status_code == 429
 
 
-def _fill_address_cap(**meta: str) -> None:
+def _fill_address_cap(**meta: Any) -> None:
     # Distinct unknown accounts, so only the per-address cap can bite.
     for n in range(services.MAX_FAILURES_PER_ADDRESS):
         sign_in(f"1390000{n:04d}", "wrong", **meta)
