@@ -1,7 +1,7 @@
 """Keep phone numbers, e-mail addresses and other personal data out of logs.
 
 Two ways in: log messages (``MaskPiiFilter`` on the configured handler) and the
-web server's access log (``GunicornLogger``, which ``patron serve`` runs
+web server's access log (``patron.core.access_log.GunicornLogger``, which ``patron serve`` runs
 gunicorn with). Both pass through ``scrub``, which also reads query strings:
 a console search for ``139 0000 0099`` reaches the access log as
 ``?q=139+0000+0099`` or ``?q=%2B8613900000099``, and an admin filter as
@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 from urllib.parse import quote, unquote_plus
 
 from django.core.exceptions import ValidationError
-from gunicorn.glogging import Logger as _GunicornLogger
 
 from patron.core.pii import mask_email, mask_phone, normalize_phone
 
@@ -88,14 +86,3 @@ class MaskPiiFilter(logging.Filter):
             record.msg = cleaned
             record.args = None
         return True
-
-
-class GunicornLogger(_GunicornLogger):
-    """Gunicorn's logger with every access-log field scrubbed: the request line,
-    the query string and the referer carry what operators searched for."""
-
-    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
-        atoms = super().atoms(resp, req, environ, request_time)
-        return {
-            key: scrub(value) if isinstance(value, str) else value for key, value in atoms.items()
-        }

@@ -30,7 +30,7 @@ def web_command(bindir: str, *, host: str, port: int, workers: int) -> list[str]
         "-",
         # Scrubs searched phone numbers and e-mails from the access log.
         "--logger-class",
-        "patron.core.logging.GunicornLogger",
+        "patron.core.access_log.GunicornLogger",
     ]
 
 
