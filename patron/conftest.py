@@ -99,3 +99,21 @@ def make_api(shop: Shop) -> Any:
         return ApiClient(core_services.api_key_create(shop=shop, name="t", scopes=scopes).token)
 
     return make
+
+
+@pytest.fixture
+def staff_as(db: Any) -> Any:
+    """``staff_as("analyst")``: a test client signed in as a staff operator with
+    that role (the admin needs ``is_staff``; the console only the role)."""
+    from django.contrib.auth.models import Group, User
+
+    core_services.roles_sync()
+
+    def make(role: str) -> Client:
+        user, _ = User.objects.get_or_create(username=f"{role}-staff", defaults={"is_staff": True})
+        user.groups.add(Group.objects.get(name=role))
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

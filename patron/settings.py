@@ -7,6 +7,8 @@ SQLite database under ``var/`` so that ``make run`` needs no server.
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "axes",
     "patron.core",
     "patron.members",
     "patron.orders",
@@ -89,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out operator sign-in into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "patron.urls"
@@ -172,6 +177,24 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 LOGIN_URL = "/admin/login/"
 
+# --- Operator sign-in throttling (django-axes; docs/decisions/sign-in-throttling.md) ---
+# The console and the admin sign operators in through Django's auth; axes counts
+# failures per user name and per client address and refuses both sign-in pages
+# while either is over the limit, the right password included.
+AUTHENTICATION_BACKENDS = [
+    "patron.core.signin.OperatorSignInBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("PATRON_OPERATOR_SIGNIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(
+    minutes=int(os.environ.get("PATRON_OPERATOR_SIGNIN_LOCK_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "patron.core.client.client_address"
+AXES_LOCKOUT_CALLABLE = "patron.console.views.base.signin_locked_response"
+AXES_HTTP_RESPONSE_CODE = 429
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -191,6 +214,12 @@ PATRON_BATCH_PAID_LANE = os.environ.get("PATRON_BATCH_PAID_LANE", "1") == "1"
 PATRON_DEFAULT_CURRENCY = os.environ.get("PATRON_DEFAULT_CURRENCY", "CNY")
 # The shop whose members sign in to the portal with a password (by name; default: the first).
 PATRON_PORTAL_SHOP = os.environ.get("PATRON_PORTAL_SHOP", "")
+# Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed
+# when counting sign-in failures per client address (patron.core.client). Empty:
+# the header is ignored and the peer address (REMOTE_ADDR) is the client.
+PATRON_TRUSTED_PROXIES = env_list("PATRON_TRUSTED_PROXIES")
+for _proxy in PATRON_TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy, strict=False)  # a typo fails at start, not silently
 
 # --- E-mail -------------------------------------------------------------------
 # With EMAIL_HOST set, mail goes out over SMTP; without it (a laptop running
@@ -218,5 +247,10 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines carry query strings (searched phone numbers):
+        # through the masking handler instead of Django's own unfiltered one.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

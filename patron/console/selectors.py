@@ -13,19 +13,37 @@ from patron.core.pii import normalize_phone
 from patron.members.models import Member
 
 
-def member_search(*, query: str, limit: int = 50) -> QuerySet[Member]:
-    """Members by shop id, name, phone (any form) or e-mail; newest first."""
+def member_search(*, query: str, include_pii: bool = False, limit: int = 50) -> QuerySet[Member]:
+    """Members by shop id or name, and by phone (any form) or e-mail only with
+    ``include_pii`` (the searcher sees them unmasked); newest first.
+
+    Without it a phone or e-mail is not looked up at all: a hit would confirm
+    whose number it is, which the masked column hides.
+    """
     members = Member.objects.select_related("shop").order_by("-registered_at", "-id")
     text = query.strip()
     if not text:
         return members[:limit]
     condition = Q(external_id__iexact=text) | Q(name__icontains=text)
-    if "@" in text:
+    if include_pii and "@" in text:
         condition |= Q(email__iexact=text)
-    else:
+    elif include_pii:
         with contextlib.suppress(ValidationError):
             condition |= Q(phone=normalize_phone(text))
     return members.filter(condition)[:limit]
+
+
+def looks_like_contact(query: str) -> bool:
+    """Whether a search text is an e-mail address or a phone number (by its form
+    alone, never by whether anyone has it)."""
+    text = query.strip()
+    if "@" in text:
+        return True
+    try:
+        normalize_phone(text)
+    except ValidationError:
+        return False
+    return True
 
 
 # Audited objects that belong to one member: (app label, model) of rows with a

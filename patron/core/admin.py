@@ -3,13 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import FieldDoesNotExist
+from django.db import DatabaseError, router, transaction
 from django.db.models import Model
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from patron.core import services
 from patron.core.errors import PatronError
 from patron.core.models import ApiKey, AuditLog, Shop
-from patron.core.pii import mask_email, mask_phone
+from patron.core.pii import mask_address, mask_email, mask_phone
 
 PII_PERMISSION = "members.view_member_pii"
 
@@ -21,8 +26,9 @@ def sees_pii(request: HttpRequest) -> bool:
 
 def masked_json(value: Any) -> Any:
     """A copy of a JSON value with every phone number and e-mail address masked
-    as the member admin and the audit log show them: any key naming a phone or
-    an e-mail (``phone``, ``contact_email``, ...), at any depth."""
+    as the member admin and the audit log show them: any key naming a phone,
+    an e-mail or an address (``phone``, ``contact_email``, ``shipping_address``,
+    ...), at any depth."""
     if isinstance(value, dict):
         masked: dict[Any, Any] = {}
         for key, item in value.items():
@@ -31,12 +37,125 @@ def masked_json(value: Any) -> Any:
                 masked[key] = mask_phone(item)
             elif isinstance(item, str) and item and ("email" in name or "e_mail" in name):
                 masked[key] = mask_email(item)
+            elif isinstance(item, str) and item and "address" in name:
+                masked[key] = mask_address(item)
             else:
                 masked[key] = masked_json(item)
         return masked
     if isinstance(value, list):
         return [masked_json(item) for item in value]
     return value
+
+
+def pii_fields(model: type[Model]) -> frozenset[str]:
+    """The fields of ``model`` that hold personal data shown masked (or not at
+    all) to roles without the PII permission, as the model names them in
+    ``PII_FIELDS``: phone, e-mail, birthday, addresses, and the JSON fields
+    (event payloads, audit snapshots) that may carry them under any key."""
+    return frozenset(getattr(model, "PII_FIELDS", ()))
+
+
+def reaches_pii(model: type[Model], path: str) -> bool:
+    """Whether a lookup, search or ordering path (``phone__startswith``,
+    ``member__email``, ``payload__phone``, ``-phone``, ``^email``) reads a
+    personal-data field of ``model`` or of a model it leads to."""
+    current: type[Model] = model
+    for part in path.lstrip("-^=@").split(LOOKUP_SEP):
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False  # a lookup or transform on a field already passed
+        if field.name in pii_fields(current):
+            return True
+        related = field.related_model if field.is_relation else None
+        if not isinstance(related, type):
+            return False
+        current = related
+    return False
+
+
+class PiiGuardedChangeList(ChangeList):
+    """A change list that sorts by no personal-data column for roles without
+    the PII permission (``?o=`` would otherwise rank members by phone)."""
+
+    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        self.hides_pii = not sees_pii(request)
+        super().__init__(request, *args, **kwargs)
+
+    def get_ordering_field(self, field_name: Any) -> Any:
+        order_field = super().get_ordering_field(field_name)
+        if self.hides_pii and isinstance(order_field, str) and reaches_pii(self.model, order_field):
+            return None
+        if self.hides_pii and order_field is not None and not isinstance(order_field, str):
+            # An expression could read anything; only plain fields are vetted.
+            return None
+        return order_field
+
+
+class PiiGuardedAdmin(admin.ModelAdmin):
+    """An admin over a model with personal data (see ``pii_fields``).
+
+    For roles without the PII permission no filter, search, sort or count may
+    tell more than the masked value shows: ``?phone__startswith=`` counting
+    members digit by digit, ``?payload__phone__startswith=`` on events, a
+    search or a sort on the field. Such lookups are refused (400, as Django
+    refuses any lookup it does not allow); search, list filters and sorting
+    leave the fields out. Roles with the permission see the values anyway."""
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        if not sees_pii(request) and reaches_pii(self.model, lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        fields = super().get_search_fields(request)
+        if sees_pii(request):
+            return fields
+        return [f for f in fields if not reaches_pii(self.model, f)]
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        filters = super().get_list_filter(request)
+        if sees_pii(request):
+            return filters
+        return [
+            f
+            for f in filters
+            if not (isinstance(f, str) and reaches_pii(self.model, f))
+            and not (isinstance(f, list | tuple) and reaches_pii(self.model, str(f[0])))
+        ]
+
+    def get_sortable_by(self, request: HttpRequest) -> Any:
+        columns = super().get_sortable_by(request)
+        if sees_pii(request):
+            return columns
+        return [c for c in columns if not self._sorts_by_pii(c)]
+
+    def _sorts_by_pii(self, column: Any) -> bool:
+        if not isinstance(column, str):
+            return False
+        if reaches_pii(self.model, column):
+            return True
+        attr = getattr(self, column, None) or getattr(self.model, column, None)
+        if isinstance(attr, property):
+            attr = attr.fget
+        order_field = getattr(attr, "admin_order_field", None)
+        # An expression could read anything; only plain field paths are vetted.
+        return order_field is not None and (
+            not isinstance(order_field, str) or reaches_pii(self.model, order_field)
+        )
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return PiiGuardedChangeList
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        # A lookup the database cannot run (``?name__regex=+86``: an invalid
+        # pattern) is bad input, not a server error: the admin's own "invalid
+        # filter" answer, in a savepoint so PostgreSQL's transaction survives.
+        try:
+            with transaction.atomic(using=router.db_for_read(self.model)):
+                return super().get_changelist_instance(request)
+        except DatabaseError as error:
+            raise IncorrectLookupParameters(error) from error
 
 
 class ServiceAddAdmin(admin.ModelAdmin):
@@ -146,7 +265,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(PiiGuardedAdmin):
     """Read-only: the audit log cannot be edited or deleted from the UI."""
 
     list_display = ["at", "actor_label", "action", "object_type", "object_repr"]

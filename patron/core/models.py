@@ -87,6 +87,10 @@ class IdempotencyRecord(models.Model):
 class AuditLog(models.Model):
     """Who changed what, when, with the state before and after. Append-only."""
 
+    # Snapshots keep phones and e-mails masked (services.snapshot), but other
+    # keys may still be personal: never filtered on without the PII permission.
+    PII_FIELDS = ("before", "after")
+
     at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -62,3 +62,21 @@ def mask_email(email: str) -> str:
         return email
     local, _, domain = email.rpartition("@")
     return f"{local[:1]}***@{domain}"
+
+
+ADDRESS_KEPT_CHARACTERS = 6
+
+
+def mask_address(address: str) -> str:
+    """上海市浦东新区世纪大道100号 -> 上海市浦东新****
+
+    Keeps the start (in Chinese addresses the province and city, enough to
+    tell where a parcel goes) with any digit in it hidden too, so a phone
+    number written first in the address does not show either."""
+    text = " ".join(address.split())
+    if not text:
+        return ""
+    kept = "".join("*" if ch.isdigit() else ch for ch in text[:ADDRESS_KEPT_CHARACTERS])
+    if len(text) <= ADDRESS_KEPT_CHARACTERS:
+        kept = ""
+    return f"{kept}****"

@@ -18,7 +18,7 @@ from django.forms.models import model_to_dict
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiKey, ApiScope, AuditLog, IdempotencyRecord, Shop
-from patron.core.pii import mask_email, mask_phone
+from patron.core.pii import mask_address, mask_email, mask_phone
 from patron.core.roles import ROLE_PERMISSIONS
 from patron.core.validation import text_problem
 
@@ -121,7 +121,7 @@ def _jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
     return json.loads(json.dumps(data, cls=_JsonEncoder))  # type: ignore[no-any-return]
 
 
-_PII_MASKS = {"phone": mask_phone, "email": mask_email}
+_PII_MASKS = {"phone": mask_phone, "email": mask_email, "shipping_address": mask_address}
 
 
 def snapshot(obj: Model) -> dict[str, Any]:

@@ -7,14 +7,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from patron.core.admin import masked_json, sees_pii
+from patron.core.admin import PiiGuardedAdmin, masked_json, sees_pii
 from patron.events.models import Event
 
 _JSON_FIELDS = ("payload", "result")
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(PiiGuardedAdmin):
     list_display = ["external_id", "type", "member_external_id", "occurred_at", "received_at"]
     list_filter = ["type", "shop"]
     search_fields = ["external_id", "member_external_id"]

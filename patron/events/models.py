@@ -13,6 +13,10 @@ class Event(models.Model):
     can fix and resend it under the same id.
     """
 
+    # Payloads carry phones and e-mails (member.registered, custom events):
+    # shown masked, never filtered on, without the PII permission (core.admin).
+    PII_FIELDS = ("payload", "result")
+
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT)
     external_id = models.CharField(_("event id"), max_length=100)
     type = models.CharField(_("type"), max_length=100, db_index=True)

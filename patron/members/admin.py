@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from patron.core import clock
-from patron.core.admin import AuditedModelAdmin
+from patron.core.admin import AuditedModelAdmin, PiiGuardedAdmin
 from patron.core.pii import normalize_phone
 from patron.members import services
 from patron.members.models import Member
@@ -28,7 +28,7 @@ class MemberAdminForm(forms.ModelForm):
 
 
 @admin.register(Member)
-class MemberAdmin(AuditedModelAdmin):
+class MemberAdmin(PiiGuardedAdmin, AuditedModelAdmin):
     form = MemberAdminForm
     list_display = ["external_id", "name", "masked_phone", "masked_email", "registered_at", "shop"]
     list_filter = ["shop", "registration_channel", "language"]
@@ -47,7 +47,7 @@ class MemberAdmin(AuditedModelAdmin):
     def get_exclude(self, request: HttpRequest, obj: Member | None = None) -> list[str]:
         if request.user.has_perm("members.view_member_pii"):
             return []
-        return ["phone", "email"]
+        return list(Member.PII_FIELDS)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         # created_at / updated_at are read-only here and have no model default.

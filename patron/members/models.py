@@ -35,6 +35,11 @@ COMPLETE_PROFILE_FIELDS = ("name", "phone", "email", "birthday", "gender")
 
 
 class Member(models.Model):
+    # Shown masked (the console) or not at all (the admin) to roles without
+    # members.view_member_pii; the admin neither filters, searches nor sorts by
+    # them for those roles (core.admin.PiiGuardedAdmin).
+    PII_FIELDS = ("phone", "email", "birthday")
+
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="members")
     external_id = models.CharField(_("shop member id"), max_length=64)
     name = models.CharField(_("name"), max_length=100, blank=True)

@@ -72,6 +72,20 @@ def _throttle_key(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
 
 
+def _account_text(identifier: str) -> str:
+    """The account an identifier names, written one way: ``139 0000 0099``,
+    ``139-0000-0099`` and ``+86 139…`` are one phone, so one lock-out count."""
+    text = identifier.strip()
+    try:
+        if "@" in text:
+            return normalize_email(text).lower()
+        return normalize_phone(text)
+    except ValidationError:
+        # Not a valid phone or e-mail (no account has it): still one count per
+        # spelling that differs only in case, blanks and separators.
+        return "".join(ch for ch in text.lower() if ch not in " -()\t")
+
+
 def _find_member(*, shop: Shop, identifier: str) -> Member | None:
     text = identifier.strip()
     if not text:
@@ -102,7 +116,7 @@ def portal_sign_in(*, shop: Shop, identifier: str, password: str, address: str) 
     """
     now = clock.now()
     since = now - FAILURE_WINDOW
-    account_key = _throttle_key("id", identifier.strip().lower())
+    account_key = _throttle_key("id", _account_text(identifier))
     address_key = _throttle_key("ip", address)
     failures = SignInFailure.objects.filter(at__gte=since)
     if (

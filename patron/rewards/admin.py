@@ -6,8 +6,9 @@ from django.contrib import admin, messages
 from django.db.models import Model
 from django.http import HttpRequest
 
-from patron.core.admin import AuditedModelAdmin
+from patron.core.admin import AuditedModelAdmin, PiiGuardedAdmin, sees_pii
 from patron.core.errors import PatronError
+from patron.core.pii import mask_address
 from patron.rewards import services
 from patron.rewards.models import PointsCashSettings, PointsCashTierRate, Redemption, Reward
 
@@ -41,14 +42,30 @@ class RewardAdmin(AuditedModelAdmin):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(admin.ModelAdmin):
-    """Redemptions change only by fulfilling or cancelling them."""
+class RedemptionAdmin(PiiGuardedAdmin):
+    """Redemptions change only by fulfilling or cancelling them.
+
+    The shipping address is personal data: roles without the PII permission
+    see it masked, like phone numbers."""
 
     list_display = ["id", "member", "reward", "points", "status", "placed_at", "fulfilled_at"]
     list_filter = ["status", "reward__kind", "shop"]
     search_fields = ["request_id", "member__external_id", "reward__name"]
     list_select_related = ["member", "reward"]
     actions = ["fulfil", "cancel"]
+
+    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        names = [f.name for f in Redemption._meta.fields if f.name != "id"]
+        if sees_pii(request):
+            return names
+        return ["shipping_address_masked" if n == "shipping_address" else n for n in names]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        return self.get_fields(request, obj)
+
+    @admin.display(description=Redemption._meta.get_field("shipping_address").verbose_name)
+    def shipping_address_masked(self, obj: Redemption) -> str:
+        return mask_address(obj.shipping_address)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

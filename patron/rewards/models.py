@@ -127,6 +127,9 @@ class RedemptionStatus(models.TextChoices):
 class Redemption(models.Model):
     """An order of points for one reward (积分兑换)."""
 
+    # Shown masked to roles without members.view_member_pii (core.admin.PiiGuardedAdmin).
+    PII_FIELDS = ("shipping_address",)
+
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT)
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="redemptions")
     reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="redemptions")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from patron.console import selectors
 from patron.console.auth import operator_required
@@ -16,14 +18,23 @@ from patron.orders.models import Order
 @operator_required("members.view_member")
 def members_view(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
-    members = selectors.member_search(query=query)
+    show_pii = request.user.has_perm("members.view_member_pii")
+    members = selectors.member_search(query=query, include_pii=show_pii)
+    if not show_pii and selectors.looks_like_contact(query):
+        messages.info(
+            request,
+            _(
+                "Your role sees phone numbers and e-mail addresses masked, so it cannot "
+                "search by them. Search by member number or name."
+            ),
+        )
     return render(
         request,
         "console/members.html",
         {
             "members": members,
             "query": query,
-            "show_pii": request.user.has_perm("members.view_member_pii"),
+            "show_pii": show_pii,
         },
     )
 

@@ -14,11 +14,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from patron.core.client import client_address
 from patron.core.errors import ErrorCode, PatronError
 from patron.members.models import Language, Member
 from patron.portal import selectors, services
 from patron.portal.auth import (
-    client_address,
     current_member,
     member_required,
     portal_shop,

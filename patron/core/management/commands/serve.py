@@ -15,6 +15,25 @@ from django.core.management.base import BaseCommand, CommandParser
 from patron.core.demo import DEMO_ACCOUNTS_TEXT
 
 
+def web_command(bindir: str, *, host: str, port: int, workers: int) -> list[str]:
+    """The gunicorn command line of the web process."""
+    return [
+        os.path.join(bindir, "gunicorn"),
+        "patron.wsgi",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        # Scrubs searched phone numbers and e-mails from the access log.
+        "--logger-class",
+        "patron.core.access_log.GunicornLogger",
+    ]
+
+
 class Command(BaseCommand):
     help = "Run gunicorn (web) and the database task worker; stop both on Ctrl-C."
 
@@ -26,18 +45,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         bindir = os.path.dirname(sys.executable)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "patron.settings"}
-        web = [
-            os.path.join(bindir, "gunicorn"),
-            "patron.wsgi",
-            "--bind",
-            f"{options['host']}:{options['port']}",
-            "--workers",
-            str(options["workers"]),
-            "--threads",
-            "4",
-            "--access-logfile",
-            "-",
-        ]
+        web = web_command(
+            bindir, host=options["host"], port=options["port"], workers=options["workers"]
+        )
         worker = [os.path.join(bindir, "patron"), "db_worker", "--interval", "1"]
         scheduler = [os.path.join(bindir, "patron"), "scheduler"]
         procs = [subprocess.Popen(cmd, env=env) for cmd in (web, worker, scheduler)]  # noqa: S603
