@@ -7,11 +7,14 @@ and the failing field; nothing a client sends can produce a 500.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
+from patron import api_docs
 from patron.core.api import ApiKeyAuth
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.middleware import problem_response
@@ -27,7 +30,19 @@ from patron.tiers.api import router as tiers_router
 
 logger = logging.getLogger("patron.api")
 
-api = NinjaAPI(
+
+class ShopApi(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document also tells the problem+json answers."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        api_docs.complete(document)
+        return document
+
+
+api = ShopApi(
     title="Patron shop API",
     version="1",
     description="Members, events, points, tiers and checkout for shops plugged into Patron. "
