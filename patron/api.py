@@ -22,7 +22,7 @@ from patron.core.validation import field_path
 from patron.events.api import router as events_router
 from patron.members.api import router as members_router
 from patron.points.api import router as points_router
-from patron.promotions.api import checkout_router
+from patron.promotions.api import checkout_router, flash_sales_router
 from patron.promotions.api import members_router as coupons_router
 from patron.rewards.api import members_router as redemptions_router
 from patron.rewards.api import rewards_router
@@ -61,6 +61,7 @@ api.add_router("/v1", tiers_router)
 api.add_router("/v1/members", coupons_router)
 api.add_router("/v1/members", redemptions_router)
 api.add_router("/v1/checkout", checkout_router)
+api.add_router("/v1/flash-sales", flash_sales_router)
 api.add_router("/v1/rewards", rewards_router)
 
 

@@ -14,6 +14,7 @@ from ninja.openapi.schema import REF_TEMPLATE
 from patron.core.api import Problem
 from patron.events.api import openapi_components as event_components
 
+EXAMPLE_MEMBER = "M000123"  # the member of the event examples
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 _DESCRIPTIONS = {
@@ -74,6 +75,10 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
                     "content": {"application/json": {"schema": body_schema}},
                     "required": True,
                 }
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "path" and parameter.get("name") == "external_id":
+                    parameter["description"] = "the member's external_id"
+                    parameter["example"] = EXAMPLE_MEMBER
             responses = operation.setdefault("responses", {})
             for status in problem_statuses(method, path, operation):
                 responses[str(status)] = {
