@@ -175,7 +175,7 @@ def member_orders(request: HttpRequest, external_id: str, query: Query[PageQuery
     )
     items = []
     for order in orders:
-        lines = [
+        lines: list[dict[str, Any]] = [
             {
                 "line_id": line.line_id,
                 "sku": line.sku,
