@@ -27,8 +27,11 @@ from patron.core import services as core_services
 from patron.core.models import ApiScope, Shop
 from patron.events import services as event_services
 from patron.events.api import EXAMPLES
+from patron.members.models import Member
 from patron.promotions.models import CouponTemplate, FlashSale
+from patron.promotions.tests.conftest import give_points
 from patron.rewards.models import Reward
+from patron.rules import services as rule_services
 from patron.tiers.services.definitions import tiers_seed_defaults
 
 CHECKS = [
@@ -37,6 +40,12 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+
+# Fixed ids for the seeded objects, so the generator can name them (far above
+# what the database's sequences hand out in a test run).
+TEMPLATE = "welcome"
+SALE_IDS = (900001, 900002)
+REWARD_ID = 900001
 
 # Bounded and derandomized: the same requests on every run, about two
 # minutes for the whole document on one core.
@@ -50,6 +59,24 @@ CONFIG = schemathesis.Config.from_dict(
             "with-security-parameters": False,
         },
         "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
+        # Half the generated requests name the seeded member, so answers on
+        # the success path are checked too, not only "unknown member".
+        # Half the generated requests name the seeded member (and its
+        # coupon template, flash sales, reward), so answers on the success
+        # path are checked too, not only "not found".
+        "dictionaries": {
+            "members": {"values": [EXAMPLE_MEMBER]},
+            "templates": {"values": [TEMPLATE]},
+            "sales": {"values": list(SALE_IDS)},
+            "rewards": {"values": [REWARD_ID]},
+        },
+        "parameters": {
+            "path.external_id": {"dictionary": "members", "probability": 0.5},
+            "body.member": {"dictionary": "members", "probability": 0.5},
+            "body.template": {"dictionary": "templates", "probability": 0.5},
+            "path.sale_id": {"dictionary": "sales", "probability": 0.5},
+            "body.reward_id": {"dictionary": "rewards", "probability": 0.5},
+        },
     }
 )
 
@@ -59,15 +86,20 @@ NOW = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)
 
 
 def seed_shop() -> Shop:
-    """A shop with tiers, the member of the documented examples with a paid
-    order, a claimable coupon, a live and a coming flash sale, a reward."""
+    """A shop with tiers and an earning rule, the member of the documented
+    examples with a paid order and 1,000 points to spend, a claimable coupon template,
+    a live and a coming flash sale, a reward."""
     shop = Shop.objects.create(name="Fuzz Shop")
     tiers_seed_defaults(shop=shop)
+    rule_services.rule_create(
+        shop=shop, name="1 point a yuan", trigger="order.paid", fields={"points_per_yuan": 1}
+    )
     for event_type in ("member.registered", "order.paid", "review.posted"):
         event_services.event_ingest(shop=shop, raw=EXAMPLES[event_type])
+    give_points(Member.objects.get(shop=shop, external_id=EXAMPLE_MEMBER), 1000)
     template = CouponTemplate.objects.create(
         shop=shop,
-        code="welcome",
+        code=TEMPLATE,
         name="Welcome ¥10",
         type="fixed",
         amount=1000,
@@ -75,16 +107,20 @@ def seed_shop() -> Shop:
         per_member_limit=1,
         created_at=NOW,
     )
-    for starts in (NOW - dt.timedelta(hours=1), NOW + dt.timedelta(days=1)):
+    starts = (NOW - dt.timedelta(hours=1), NOW + dt.timedelta(days=1))
+    for sale_id, starts_at in zip(SALE_IDS, starts, strict=True):
         FlashSale.objects.create(
+            pk=sale_id,
             shop=shop,
             name="Flash",
             template=template,
             quantity=5,
-            starts_at=starts,
-            ends_at=starts + dt.timedelta(days=2),
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(days=2),
         )
-    Reward.objects.create(shop=shop, name="Tea cup", kind="other", points_price=10, created_at=NOW)
+    Reward.objects.create(
+        pk=REWARD_ID, shop=shop, name="Tea cup", kind="other", points_price=10, created_at=NOW
+    )
     return shop
 
 
