@@ -169,6 +169,95 @@ class CouponsOut(Schema):
     coupons: list[CouponOut]
 
 
+class ReasonOut(Schema):
+    code: str
+    message: dict[str, str] = Field(description='{"zh-Hans": ..., "en": ...}')
+
+
+class TierRefOut(Schema):
+    code: str
+    name: str
+
+
+class EvaluatedCouponOut(Schema):
+    code: str
+    name: str
+    type: str
+    valid_until: str | None
+    applicable: bool
+    discount: int = Field(description="what it would take off on its own")
+    reason: ReasonOut | None = Field(description="why it does not apply")
+    not_combined_reason: ReasonOut | None
+    in_best: bool
+    selected: bool
+
+
+class CouponSetOut(Schema):
+    codes: list[str]
+    discount: int
+
+
+class PointsRateOut(Schema):
+    points: int
+    fen: int
+
+
+class EvaluatedPointsOut(Schema):
+    balance: int
+    rate: PointsRateOut
+    max_usable: int
+    max_value: int
+    requested: int
+    used: int
+    value: int
+    reason: ReasonOut | None
+
+
+class ShippingOut(Schema):
+    fee: int
+    discount: int
+    member_free_shipping: bool
+    to_pay: int
+
+
+class EvaluatedLineOut(Schema):
+    line_id: str
+    sku: str
+    quantity: int
+    unit_price: int
+    amount: int
+    member_discount: int
+    coupon_discount: int
+    coupons: dict[str, int] = Field(description="discount per coupon code on this line")
+    points: int
+    points_value: int
+    to_pay: int
+
+
+class DiscountsOut(Schema):
+    member_price: int
+    coupons: int
+    shipping: int
+    points_value: int
+
+
+class EvaluationOut(Schema):
+    member: str
+    currency: str
+    tier: TierRefOut | None
+    member_discount_bp: int
+    items_amount: int
+    member_price_amount: int
+    coupons: list[EvaluatedCouponOut]
+    best_combination: CouponSetOut
+    selected_coupons: CouponSetOut
+    points: EvaluatedPointsOut
+    shipping: ShippingOut
+    lines: list[EvaluatedLineOut]
+    discounts: DiscountsOut
+    total: int
+
+
 class ReserveOut(Schema):
     order_id: str
     status: str
@@ -177,7 +266,7 @@ class ReserveOut(Schema):
     points: int
     points_value: int
     total: int
-    evaluation: dict[str, Any]
+    evaluation: EvaluationOut
 
 
 class ReleaseOut(Schema):
@@ -269,7 +358,9 @@ def flash_sale_claim(request: HttpRequest, external_id: str, sale_id: int) -> Ht
     return with_idempotency(request, shop, handler)
 
 
-@checkout_router.post("/evaluate", summary="Price a cart: member price, coupons, points")
+@checkout_router.post(
+    "/evaluate", response=EvaluationOut, summary="Price a cart: member price, coupons, points"
+)
 def evaluate(request: HttpRequest, payload: CartPayload) -> HttpResponse:
     """Writes nothing. Lists every coupon the member holds with whether it applies
     and why not (zh-Hans and en), the best combination, the points usable, and
