@@ -8,11 +8,14 @@ See docs/decisions/openapi-fuzzing.md."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -125,7 +128,19 @@ def seed_shop() -> Shop:
 
 
 @pytest.fixture
-def token(db: Any) -> str:
+def keep_connection() -> Iterator[None]:
+    """Django closes a connection at the end of a request when it is not in
+    autocommit (as inside the test's transaction); its test client stops
+    that, and so must a request sent through the WSGI handler."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(db: Any, keep_connection: None) -> str:
     clock.freeze(NOW)
     shop = seed_shop()
     return core_services.api_key_create(shop=shop, name="fuzz", scopes=ApiScope.values).token
