@@ -132,8 +132,8 @@ _ENVELOPE = {
     "occurred_at": {
         "type": "string",
         "format": "date-time",
-        "description": "when it happened, with a time zone offset; at most a few minutes "
-        "in the future",
+        "description": "when it happened, with a time zone offset (-14:00 to +14:00), "
+        "between 1900 and now (up to five minutes ahead are allowed)",
     },
 }
 
