@@ -211,7 +211,7 @@ def _iso(value: dt.datetime | None) -> str | None:
 )
 def member_orders(request: HttpRequest, external_id: Text, query: Query[PageQuery]) -> HttpResponse:
     shop = shop_for(request, ApiScope.MEMBERS_READ)
-    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
     orders, next_before = order_selectors.member_orders_page(
         member=member, limit=query.limit, before=query.before
     )

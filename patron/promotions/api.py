@@ -308,7 +308,7 @@ def claimable_templates_list(
     member's tier may have; each says whether the member's limit is reached
     or all are gone. Claim one with ``POST .../coupons/claim``."""
     shop = shop_for(request, ApiScope.CHECKOUT)
-    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
     page = selectors.member_claimable_templates_page(
         member=member,
         tier_code=tiering.member_tier(member).code,

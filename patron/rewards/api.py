@@ -100,7 +100,7 @@ def redemptions_list(
     request: HttpRequest, external_id: Text, query: Query[RedemptionsQuery]
 ) -> HttpResponse:
     shop = shop_for(request, ApiScope.REWARDS)
-    member = member_selectors.member_get(shop=shop, external_id=external_id, field="external_id")
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
     page = selectors.member_redemptions_page(
         member=member, status=query.status, limit=query.limit, before=query.before
     )
