@@ -7,18 +7,21 @@ and the failing field; nothing a client sends can produce a 500.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
+from patron import api_docs
 from patron.core.api import ApiKeyAuth, validation_problem
 from patron.core.errors import ErrorCode, PatronError, code_for_status
 from patron.core.middleware import problem_response
 from patron.events.api import router as events_router
 from patron.members.api import router as members_router
 from patron.points.api import router as points_router
-from patron.promotions.api import checkout_router
+from patron.promotions.api import checkout_router, flash_sales_router
 from patron.promotions.api import members_router as coupons_router
 from patron.rewards.api import members_router as redemptions_router
 from patron.rewards.api import rewards_router
@@ -26,7 +29,19 @@ from patron.tiers.api import router as tiers_router
 
 logger = logging.getLogger("patron.api")
 
-api = NinjaAPI(
+
+class ShopApi(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document also tells the problem+json answers."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        api_docs.complete(document)
+        return document
+
+
+api = ShopApi(
     title="Patron shop API",
     version="1",
     description="Members, events, points, tiers and checkout for shops plugged into Patron. "
@@ -45,6 +60,7 @@ api.add_router("/v1", tiers_router)
 api.add_router("/v1/members", coupons_router)
 api.add_router("/v1/members", redemptions_router)
 api.add_router("/v1/checkout", checkout_router)
+api.add_router("/v1/flash-sales", flash_sales_router)
 api.add_router("/v1/rewards", rewards_router)
 
 

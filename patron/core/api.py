@@ -8,8 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from ninja import Schema
 from ninja.errors import ValidationError
 from ninja.security import HttpBearer
+from pydantic import ConfigDict, Field
 
 from patron.core import clock, services
 from patron.core.conflicts import run_retrying
@@ -128,3 +130,51 @@ def with_idempotency(
         )
     )
     return json_response(status, body, replayed=replayed or recognised)
+
+
+class ProblemFieldError(Schema):
+    """One failing input: where, and what is wrong with it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    field: str | None = Field(None, description="the failing field, e.g. lines[0].sku")
+    message: str
+
+
+class Problem(Schema):
+    """An RFC 9457 problem document; every 4xx and 5xx answer of the API is one,
+    served as ``application/problem+json``."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "https://patron.dev/problems/validation_error",
+                    "title": "Invalid input",
+                    "status": 422,
+                    "detail": "lines[0].quantity: Input should be greater than 0",
+                    "code": "validation_error",
+                    "field": "lines[0].quantity",
+                    "errors": [
+                        {
+                            "field": "lines[0].quantity",
+                            "message": "Input should be greater than 0",
+                        }
+                    ],
+                    "instance": "/api/v1/checkout/evaluate",
+                }
+            ]
+        },
+    )
+
+    type: str = Field(description="a URI naming the problem type")
+    title: str
+    status: int = Field(description="the HTTP status code of the answer")
+    detail: str = Field(description="what went wrong in this request")
+    code: str = Field(
+        description="machine-readable; one of: " + ", ".join(code.value for code in ErrorCode)
+    )
+    field: str | None = Field(None, description="the first failing field, when one is to blame")
+    errors: list[ProblemFieldError] = Field(default_factory=list, description="every failing field")
+    instance: str | None = Field(None, description="the request path")

@@ -20,6 +20,7 @@ from patron.core.errors import ErrorCode, PatronError
 # database's range; no shop event or profile date lies outside them.
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+MAX_OFFSET = dt.timedelta(hours=14)
 
 
 def _iso_datetime(value: Any) -> Any:
@@ -36,8 +37,13 @@ def _iso_datetime(value: Any) -> Any:
 
 
 def check_aware(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise ValueError("must include a time zone offset, e.g. 2026-11-23T10:00:00+08:00")
+    # Python takes any offset under 24 hours; PostgreSQL refuses those past
+    # 15:59 (a 500), and no time zone is further from UTC than 14 hours.
+    if abs(offset) > MAX_OFFSET:
+        raise ValueError("must have a time zone offset between -14:00 and +14:00")
     if not EARLIEST <= value <= LATEST:
         raise ValueError("must be between the years 1900 and 9000")
     return value

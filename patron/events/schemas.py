@@ -75,25 +75,38 @@ class MemberRegisteredData(Strict):
 
 
 class OrderLineData(Strict):
-    line_id: Id
+    line_id: Id = Field(description="unique within the order; refunds name it")
     sku: Id
     name: Annotated[Text, Field(max_length=200)] = ""
     category: Annotated[Text, Field(max_length=100)] = ""
     quantity: Quantity
-    unit_price: Fen
+    unit_price: Fen = Field(description="list price of one unit, in fen")
 
 
 class OrderPaidData(Strict):
-    order_id: ExternalId
+    """An order the member paid. Money is in minor units (fen for CNY)."""
+
+    order_id: ExternalId = Field(description="the shop's order id; later order events name it")
     lines: Annotated[list[OrderLineData], Field(min_length=1, max_length=500)]
-    paid_amount: Fen
-    shipping_fee: Fen = 0
-    discount_amount: Fen = 0
-    points_used: Points = 0
-    points_amount: Fen = 0
-    coupon_codes: Annotated[list[Id], Field(max_length=20)] = Field(default_factory=list)
-    currency: Annotated[Text, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
-    placed_at: AwareDateTime | None = None
+    paid_amount: Fen = Field(
+        description="what the member paid, shipping included: the lines' total plus "
+        "shipping_fee, less discounts, coupons and points paid as cash; at most the lines' "
+        "total plus shipping_fee. Points are earned on it less shipping_fee, shared over the "
+        "lines pro rata"
+    )
+    shipping_fee: Fen = Field(0, description="shipping charged, included in paid_amount")
+    discount_amount: Fen = Field(0, description="discounts and coupons taken off the order")
+    points_used: Points = Field(0, description="points the member paid with")
+    points_amount: Fen = Field(0, description="what points_used paid, in fen")
+    coupon_codes: Annotated[list[Id], Field(max_length=20)] = Field(
+        default_factory=list, description="coupons used; their checkout hold is captured"
+    )
+    currency: Annotated[Text, Field(pattern=r"^[A-Z]{3}$")] = Field(
+        "CNY", description="ISO 4217; must be the shop's currency"
+    )
+    placed_at: AwareDateTime | None = Field(
+        None, description="when the order was placed; default: the event's occurred_at"
+    )
 
     @field_validator("lines")
     @classmethod
@@ -135,8 +148,9 @@ class RefundLineData(Strict):
 class OrderRefundedData(Strict):
     order_id: ExternalId
     refund_id: Id
-    # Absent: the whole remaining order is refunded.
-    lines: Annotated[list[RefundLineData], Field(min_length=1, max_length=500)] | None = None
+    lines: Annotated[list[RefundLineData], Field(min_length=1, max_length=500)] | None = Field(
+        None, description="the lines and quantities refunded; absent: all that remains"
+    )
     reason: Annotated[MultilineText, Field(max_length=200)] = ""
 
 

@@ -1,10 +1,11 @@
-"""Reads on orders shared by the statistics of other apps."""
+"""Reads on orders: a member's orders, and what the statistics of other apps share."""
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Prefetch, QuerySet, Sum
 
-from patron.orders.models import Order, OrderStatus
+from patron.members.models import Member
+from patron.orders.models import Order, OrderLine, OrderStatus
 
 
 def counted_orders(orders: QuerySet[Order]) -> QuerySet[Order]:
@@ -16,3 +17,20 @@ def counted_orders(orders: QuerySet[Order]) -> QuerySet[Order]:
 def net_revenue() -> Sum:
     """What orders brought in: paid less refunded."""
     return Sum(F("paid_amount") - F("refunded_amount"))
+
+
+def member_orders_page(
+    *, member: Member, limit: int = 20, before: int | None = None
+) -> tuple[list[Order], int | None]:
+    """A member's orders with their lines (prefetched), newest first, and the
+    cursor of the next page; ``before`` is the id of the last order of the
+    previous page."""
+    query = Order.objects.filter(member=member).prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("pk"))
+    )
+    if before is not None:
+        query = query.filter(pk__lt=before)
+    rows = list(query.order_by("-pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].pk if more and rows else None)

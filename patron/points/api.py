@@ -17,6 +17,7 @@ from patron.core.validation import AwareDateTime, IsoDate, Text
 from patron.events.handlers import paid_order_input
 from patron.events.schemas import OrderPaidData
 from patron.members import selectors as member_selectors
+from patron.orders import selectors as order_selectors
 from patron.orders import services as order_services
 from patron.points import selectors, services
 
@@ -150,6 +151,118 @@ def points_entries(
         language=_language(request, query.lang, member.language),
     )
     return json_response(200, page)
+
+
+class OrderLineOut(Schema):
+    line_id: str
+    sku: str
+    name: str
+    category: str
+    quantity: int
+    unit_price: int
+    paid_amount: int = Field(description="the line's share of what was paid, shipping excluded")
+    refunded_quantity: int
+    points: int = Field(description="points the line earned (pending ones included)")
+    points_reversed: int = Field(description="of those, taken back by refunds or cancellation")
+
+
+class OrderOut(Schema):
+    order_id: str
+    status: str = Field(
+        description="paid, shipped, completed, cancelled, partially_refunded or refunded"
+    )
+    currency: str
+    items_amount: int
+    shipping_fee: int
+    discount_amount: int
+    points_used: int
+    points_amount: int
+    paid_amount: int = Field(description="what the member paid, shipping included")
+    refunded_amount: int
+    coupon_codes: list[str]
+    placed_at: dt.datetime
+    paid_at: dt.datetime | None
+    shipped_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    refunded_at: dt.datetime | None
+    points: int = Field(description="points the order's lines earned")
+    points_reversed: int
+    lines: list[OrderLineOut]
+
+
+class OrdersOut(Schema):
+    items: list[OrderOut]
+    next_before: int | None
+
+
+class PageQuery(Schema):
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    before: int | None = Field(None, description="next_before of the previous page")
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@router.get(
+    "/members/{external_id}/orders",
+    response=OrdersOut,
+    summary="A member's orders, newest first: status, lines and the points each line earned",
+    auth=ApiKeyAuth(ApiScope.MEMBERS_READ),
+    tags=["orders"],
+)
+def member_orders(request: HttpRequest, external_id: Text, query: Query[PageQuery]) -> HttpResponse:
+    shop = shop_for(request, ApiScope.MEMBERS_READ)
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
+    orders, next_before = order_selectors.member_orders_page(
+        member=member, limit=query.limit, before=query.before
+    )
+    earned = selectors.points_by_line(
+        line_ids=[line.pk for order in orders for line in order.lines.all()]
+    )
+    items = []
+    for order in orders:
+        lines: list[dict[str, Any]] = [
+            {
+                "line_id": line.line_id,
+                "sku": line.sku,
+                "name": line.name,
+                "category": line.category,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "paid_amount": line.paid_amount,
+                "refunded_quantity": line.refunded_quantity,
+                "points": earned.get(line.pk, (0, 0))[0],
+                "points_reversed": earned.get(line.pk, (0, 0))[1],
+            }
+            for line in order.lines.all()
+        ]
+        items.append(
+            {
+                "order_id": order.external_id,
+                "status": order.status,
+                "currency": order.currency,
+                "items_amount": order.items_amount,
+                "shipping_fee": order.shipping_fee,
+                "discount_amount": order.discount_amount,
+                "points_used": order.points_used,
+                "points_amount": order.points_amount,
+                "paid_amount": order.paid_amount,
+                "refunded_amount": order.refunded_amount,
+                "coupon_codes": list(order.coupon_codes or []),
+                "placed_at": _iso(order.placed_at),
+                "paid_at": _iso(order.paid_at),
+                "shipped_at": _iso(order.shipped_at),
+                "completed_at": _iso(order.completed_at),
+                "cancelled_at": _iso(order.cancelled_at),
+                "refunded_at": _iso(order.refunded_at),
+                "points": sum(line["points"] for line in lines),
+                "points_reversed": sum(line["points_reversed"] for line in lines),
+                "lines": lines,
+            }
+        )
+    return json_response(200, {"items": items, "next_before": next_before})
 
 
 class CheckinOut(Schema):

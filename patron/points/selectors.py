@@ -11,7 +11,14 @@ from django.db.models import Sum
 
 from patron.core import clock
 from patron.members.models import Member
-from patron.points.models import LedgerEntry, LotDraw, LotState, PointsAccount, PointsLot
+from patron.points.models import (
+    LedgerEntry,
+    LineEarning,
+    LotDraw,
+    LotState,
+    PointsAccount,
+    PointsLot,
+)
 from patron.points.reasons import render_reason
 from patron.points.services.ledger import add_months, local_midnight
 
@@ -188,3 +195,14 @@ def ledger_mismatches(*, account_ids: list[int] | None = None) -> list[Mismatch]
                 Mismatch(aid, what, int(c), int(k)) for what, c, k in checks if int(c) != int(k)
             )
     return found
+
+
+def points_by_line(*, line_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(points earned, points reversed by refunds) per order line id, pending
+    points included; lines that earned nothing are absent."""
+    rows = (
+        LineEarning.objects.filter(line_id__in=line_ids)
+        .values("line_id")
+        .annotate(points=Sum("points"), reversed=Sum("reversed_points"))
+    )
+    return {row["line_id"]: (int(row["points"]), int(row["reversed"])) for row in rows}

@@ -10,7 +10,13 @@ from django.db.models import Count, Q
 from patron.core import clock
 from patron.members.models import Member
 from patron.promotions import codes
-from patron.promotions.models import Coupon, CouponStatus, CouponTemplate, FlashSale
+from patron.promotions.models import (
+    Coupon,
+    CouponStatus,
+    CouponTemplate,
+    FlashSale,
+    ValidityKind,
+)
 
 
 def coupon_display_status(coupon: Coupon) -> str:
@@ -90,3 +96,121 @@ def claimable_templates(member: Member, *, limit: int = 20) -> Sequence[CouponTe
     for template in rows:
         template.limit_reached = limit_reached(template, template.held)  # type: ignore[attr-defined]
     return rows
+
+
+def template_out(template: CouponTemplate) -> dict[str, Any]:
+    """What a coupon of this template gives and for how long."""
+    return {
+        "code": template.code,
+        "name": template.name,
+        "description": template.description,
+        "type": template.type,
+        "amount": template.amount,
+        "percent": template.percent,
+        "max_discount": template.max_discount,
+        "threshold": template.threshold,
+        "repeating": template.repeating,
+        "skus": list(template.skus or []),
+        "categories": list(template.categories or []),
+        "stacking_group": template.stacking_group,
+        "exclusive": template.exclusive,
+        "validity_kind": template.validity_kind,
+        "valid_from": template.valid_from.isoformat() if template.valid_from else None,
+        "valid_until": template.valid_until.isoformat() if template.valid_until else None,
+        "valid_days": template.valid_days,
+        "per_member_limit": template.per_member_limit,
+        "tiers": list(template.tier_codes or []),
+    }
+
+
+def member_claimable_templates_page(
+    *, member: Member, tier_code: str, limit: int = 20, before: int | None = None
+) -> dict[str, Any]:
+    """The templates ``member`` may claim (claimable, active, offer not ended,
+    open to ``tier_code``), newest first; ``before`` is the id of the last one
+    of the previous page. Each says whether the member's limit is reached or
+    the templates are all gone, which ``coupon_claim`` would refuse."""
+    now = clock.now()
+    query = (
+        CouponTemplate.objects.filter(shop_id=member.shop_id, claimable=True, active=True)
+        .exclude(validity_kind=ValidityKind.FIXED_DATES, valid_until__lte=now)
+        .exclude(validity_kind=ValidityKind.FIXED_DATES, valid_until__isnull=True)
+        .annotate(
+            held=Count(
+                "coupons",
+                filter=Q(coupons__member=member) & ~Q(coupons__status=CouponStatus.REVOKED),
+            )
+        )
+    )
+    if before is not None:
+        query = query.filter(pk__lt=before)
+    items: list[dict[str, Any]] = []
+    last_pk: int | None = None
+    more = False
+    # Tier rules are JSON lists, filtered here rather than in SQL (portable
+    # across SQLite and PostgreSQL); pages are read in chunks until full.
+    for template in query.order_by("-pk").iterator(chunk_size=200):
+        if len(items) == limit:
+            more = True
+            break
+        last_pk = template.pk
+        if template.tier_codes and tier_code not in template.tier_codes:
+            continue
+        items.append(
+            {
+                **template_out(template),
+                "held": template.held,  # type: ignore[attr-defined]
+                "limit_reached": limit_reached(template, template.held),  # type: ignore[attr-defined]
+                "sold_out": bool(
+                    template.total_limit and template.issued_count >= template.total_limit
+                ),
+            }
+        )
+    return {"items": items, "next_before": last_pk if more else None}
+
+
+def flash_sale_state(sale: FlashSale, now: Any) -> str:
+    if not sale.active or now >= sale.ends_at:
+        return "ended"
+    return "coming" if now < sale.starts_at else "live"
+
+
+def flash_sale_out(sale: FlashSale, now: Any) -> dict[str, Any]:
+    return {
+        "sale_id": sale.pk,
+        "name": sale.name,
+        "state": flash_sale_state(sale, now),
+        "starts_at": sale.starts_at.isoformat(),
+        "ends_at": sale.ends_at.isoformat(),
+        "quantity": sale.quantity,
+        "claimed": sale.claimed_count,
+        "remaining": max(0, sale.quantity - sale.claimed_count),
+        "per_member_limit": sale.per_member_limit,
+        "tiers": list(sale.tier_codes or []),
+        "coupon": template_out(sale.template),
+    }
+
+
+def flash_sales_page(
+    *, shop_id: int, state: str | None = None, limit: int = 20, before: int | None = None
+) -> dict[str, Any]:
+    """Active flash sales that are live or still to come (``state``: only
+    those), newest first; ``before`` is the id of the last one of the
+    previous page."""
+    now = clock.now()
+    query = FlashSale.objects.select_related("template").filter(
+        shop_id=shop_id, active=True, ends_at__gt=now
+    )
+    if state == "live":
+        query = query.filter(starts_at__lte=now)
+    elif state == "coming":
+        query = query.filter(starts_at__gt=now)
+    if before is not None:
+        query = query.filter(pk__lt=before)
+    rows = list(query.order_by("-pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "items": [flash_sale_out(sale, now) for sale in rows],
+        "next_before": rows[-1].pk if more and rows else None,
+    }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
 from patron.core.api import Answer, ApiKeyAuth, json_response, shop_for, with_idempotency
@@ -29,13 +29,58 @@ class RedeemIn(Schema):
     shipping_address: Annotated[MultilineText, Field(max_length=services.MAX_SHIPPING_ADDRESS)] = ""
 
 
+class RewardOut(Schema):
+    id: int
+    name: str
+    description: str
+    kind: str
+    points_price: int
+    tiers: list[str] = Field(description="tier codes that may redeem it; empty: every tier")
+    starts_at: str | None
+    ends_at: str | None
+    per_member_limit: int = Field(description="0: no limit")
+    stock: int | None = Field(description="null: unlimited")
+    in_stock: bool
+
+
+class RewardsOut(Schema):
+    rewards: list[RewardOut]
+
+
+class RedemptionOut(Schema):
+    id: int
+    request_id: str
+    reward: int
+    reward_name: str
+    points: int
+    status: Literal["placed", "fulfilled", "cancelled"]
+    coupon: str | None = Field(description="the coupon issued, for a coupon reward")
+    placed_at: str
+    fulfilled_at: str | None
+    cancelled_at: str | None
+
+
+class RedemptionsOut(Schema):
+    items: list[RedemptionOut]
+    next_before: int | None
+
+
+class RedemptionsQuery(Schema):
+    status: Literal["placed", "fulfilled", "cancelled"] | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    before: int | None = Field(None, description="next_before of the previous page")
+
+
 class CancelIn(Schema):
     model_config = ConfigDict(extra="forbid")
     reason: Annotated[MultilineText, Field(max_length=200)] = ""
 
 
 @rewards_router.get(
-    "", summary="The rewards catalogue (积分商城)", auth=ApiKeyAuth(ApiScope.REWARDS)
+    "",
+    response=RewardsOut,
+    summary="The rewards catalogue (积分商城)",
+    auth=ApiKeyAuth(ApiScope.REWARDS),
 )
 def rewards_list(request: HttpRequest, member: Text | None = None) -> HttpResponse:
     """Active rewards; with ``member`` (external_id), only those their tier may redeem."""
@@ -51,8 +96,26 @@ def rewards_list(request: HttpRequest, member: Text | None = None) -> HttpRespon
     return json_response(200, {"rewards": [selectors.reward_out(r) for r in rewards]})
 
 
+@members_router.get(
+    "/{external_id}/redemptions",
+    response=RedemptionsOut,
+    summary="A member's redemptions (积分兑换), newest first",
+    auth=ApiKeyAuth(ApiScope.REWARDS),
+)
+def redemptions_list(
+    request: HttpRequest, external_id: Text, query: Query[RedemptionsQuery]
+) -> HttpResponse:
+    shop = shop_for(request, ApiScope.REWARDS)
+    member = member_selectors.member_of_path(shop=shop, external_id=external_id)
+    page = selectors.member_redemptions_page(
+        member=member, status=query.status, limit=query.limit, before=query.before
+    )
+    return json_response(200, page)
+
+
 @members_router.post(
     "/{external_id}/redemptions",
+    response={201: RedemptionOut},
     summary="Redeem points for a reward",
     auth=ApiKeyAuth(ApiScope.REWARDS),
 )
@@ -80,6 +143,7 @@ def redemption_create(request: HttpRequest, external_id: Text, payload: RedeemIn
 
 @members_router.post(
     "/{external_id}/redemptions/{redemption_id}/cancel",
+    response=RedemptionOut,
     summary="Cancel a redemption",
     auth=ApiKeyAuth(ApiScope.REWARDS),
 )

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from patron.core import clock
 from patron.core.models import Shop
+from patron.members.models import Member
 from patron.rewards.models import Redemption, Reward
 
 
@@ -58,4 +59,23 @@ def redemption_out(redemption: Redemption) -> dict[str, Any]:
         "placed_at": redemption.placed_at.isoformat(),
         "fulfilled_at": redemption.fulfilled_at.isoformat() if redemption.fulfilled_at else None,
         "cancelled_at": redemption.cancelled_at.isoformat() if redemption.cancelled_at else None,
+    }
+
+
+def member_redemptions_page(
+    *, member: Member, status: str | None = None, limit: int = 20, before: int | None = None
+) -> dict[str, Any]:
+    """A member's redemptions, newest first; ``before`` is the id of the last
+    one of the previous page."""
+    query = Redemption.objects.filter(member=member).select_related("reward", "coupon")
+    if status:
+        query = query.filter(status=status)
+    if before is not None:
+        query = query.filter(pk__lt=before)
+    rows = list(query.order_by("-pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "items": [redemption_out(r) for r in rows],
+        "next_before": rows[-1].pk if more and rows else None,
     }

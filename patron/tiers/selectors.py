@@ -26,6 +26,7 @@ from patron.tiers.models import (
     TierChange,
     TierProgram,
 )
+from patron.tiers.services.definitions import DEFAULT_TIERS
 
 
 def program_of(shop: Shop | int) -> TierProgram:
@@ -215,10 +216,32 @@ def tier_out(tier: Tier) -> dict[str, Any]:
     }
 
 
+def default_ladder(shop_id: int) -> list[Tier]:
+    """The tiers a shop without any is given when its first event needs them
+    (``services.definitions.tiers_seed_defaults``), unsaved, lowest first."""
+    tiers = []
+    for d in sorted(DEFAULT_TIERS, key=lambda d: d.rank):
+        tier = Tier(
+            shop_id=shop_id,
+            code=d.code,
+            name=d.name_zh,
+            name_en=d.name_en,
+            rank=d.rank,
+            entry_threshold=d.entry,
+            retention_threshold=d.retention,
+        )
+        TierBenefits(tier=tier, **d.benefits)  # cached on tier.benefits
+        tiers.append(tier)
+    return tiers
+
+
 def tier_list(shop: Shop) -> list[dict[str, Any]]:
-    """Definitions and benefits of the shop's active tiers, lowest first."""
+    """Definitions and benefits of the shop's active tiers, lowest first; for
+    a shop that has none yet, the default ladder its first event will give it
+    (computed, nothing is written on a read)."""
     out = []
-    for tier in active_tiers(shop):
+    tiers = active_tiers(shop) if tiers_by_pk(shop.pk) else default_ladder(shop.pk)
+    for tier in tiers:
         benefits = benefits_of(tier).as_dict()
         for key in ("tier_code", "tier_name", "tier_name_en"):
             benefits.pop(key)
