@@ -1,6 +1,8 @@
 """The console's JSON API under /console/api/: the same role rules as the pages,
 for operators' scripts and tools. Session authentication with CSRF, as the
-console itself; errors are problem+json like the shop API."""
+console itself; errors are problem+json like the shop API. Every POST takes an
+``Idempotency-Key`` header, as the shop API's do: a resend replays the first
+answer (``Idempotent-Replayed: true``) instead of writing again."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 from ninja.security import django_auth
 
-from patron.console import selectors
+from patron.console import once, selectors
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.middleware import problem_response
 from patron.members.models import Member
@@ -68,34 +70,42 @@ class AdjustmentIn(Schema):
 
 
 @api.post("/members/{member_id}/points-adjustments")
-def adjustment_create(request: HttpRequest, member_id: int, payload: AdjustmentIn) -> Any:
+def adjustment_create(request: HttpRequest, member_id: int, payload: AdjustmentIn) -> HttpResponse:
     require(request, "points.adjust_points")
     from patron.points import services as points_services
 
-    member = get_object_or_404(Member, pk=member_id)
-    adjustment = points_services.adjustment_request(
-        member=member,
-        points=payload.points,
-        reason=payload.reason,
-        actor=request.user,  # type: ignore[arg-type]
-    )
-    return api.create_response(
-        request, {"id": adjustment.pk, "state": adjustment.state}, status=201
-    )
+    member = get_object_or_404(Member.objects.select_related("shop"), pk=member_id)
+
+    def handler() -> tuple[int, dict[str, Any]]:
+        adjustment = points_services.adjustment_request(
+            member=member,
+            points=payload.points,
+            reason=payload.reason,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        return 201, {"id": adjustment.pk, "state": adjustment.state}
+
+    return once.api_once(request, shop=member.shop, handler=handler)
 
 
 @api.post("/approvals/adjustments/{adjustment_id}/approve")
-def adjustment_approve(request: HttpRequest, adjustment_id: int) -> dict[str, Any]:
+def adjustment_approve(request: HttpRequest, adjustment_id: int) -> HttpResponse:
     require(request, "points.approve_adjustment")
     from patron.points import services as points_services
     from patron.points.models import PointsAdjustment
 
-    adjustment = get_object_or_404(PointsAdjustment, pk=adjustment_id)
-    done = points_services.adjustment_approve(
-        adjustment=adjustment,
-        actor=request.user,  # type: ignore[arg-type]
+    adjustment = get_object_or_404(
+        PointsAdjustment.objects.select_related("member__shop"), pk=adjustment_id
     )
-    return {"id": done.pk, "state": done.state}
+
+    def handler() -> tuple[int, dict[str, Any]]:
+        done = points_services.adjustment_approve(
+            adjustment=adjustment,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        return 200, {"id": done.pk, "state": done.state}
+
+    return once.api_once(request, shop=adjustment.member.shop, handler=handler)
 
 
 @api.get("/approvals")
@@ -137,7 +147,7 @@ class CouponTemplateIn(Schema):
 
 
 @api.post("/coupon-templates")
-def coupon_template_create(request: HttpRequest, payload: CouponTemplateIn) -> Any:
+def coupon_template_create(request: HttpRequest, payload: CouponTemplateIn) -> HttpResponse:
     require(request, "promotions.add_coupontemplate")
     from patron.console import services
     from patron.core.models import Shop
@@ -145,12 +155,16 @@ def coupon_template_create(request: HttpRequest, payload: CouponTemplateIn) -> A
     shop = get_object_or_404(Shop, pk=payload.shop_id)
     fields = payload.dict()
     fields.pop("shop_id")
-    template = services.coupon_template_create(
-        shop=shop,
-        actor=request.user,  # type: ignore[arg-type]
-        fields=fields,
-    )
-    return api.create_response(request, {"id": template.pk, "code": template.code}, status=201)
+
+    def handler() -> tuple[int, dict[str, Any]]:
+        template = services.coupon_template_create(
+            shop=shop,
+            actor=request.user,  # type: ignore[arg-type]
+            fields=fields,
+        )
+        return 201, {"id": template.pk, "code": template.code}
+
+    return once.api_once(request, shop=shop, handler=handler)
 
 
 @api.get("/audit")

@@ -92,10 +92,11 @@ class CouponTemplateForm(forms.Form):
 
 
 def coupon_template_create(request: HttpRequest, form: CouponTemplateForm) -> HttpResponse | None:
-    from patron.console import services
+    from patron.console import once, services
 
     data = form.cleaned_data
-    try:
+
+    def handler() -> tuple[int, dict[str, Any]]:
         template = services.coupon_template_create(
             shop=data["shop"],
             actor=request.user,  # type: ignore[arg-type]
@@ -113,10 +114,14 @@ def coupon_template_create(request: HttpRequest, form: CouponTemplateForm) -> Ht
                 "claimable": data["claimable"],
             },
         )
+        return 201, {"id": template.pk, "name": template.name}
+
+    try:
+        _status, body, _replayed = once.form_once(request, shop=data["shop"], handler=handler)
     except PatronError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         return None
-    messages.success(request, _("Coupon template “%(name)s” created.") % {"name": template.name})
+    messages.success(request, _("Coupon template “%(name)s” created.") % {"name": body["name"]})
     return redirect("console:coupon_templates")
 
 
