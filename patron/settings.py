@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "patron.tiers",
     "patron.promotions",
     "patron.rewards",
+    "patron.campaigns",
     "patron.portal",
     "patron.console",
 ]

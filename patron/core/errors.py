@@ -2,12 +2,45 @@
 
 Services raise :class:`PatronError` with a code from :class:`ErrorCode`; the API
 layer (``patron.api``) turns it into a problem document naming the field.
+
+The ``detail`` (and each ``errors[].message``) is English in the code, marked
+for translation with ``gettext_lazy`` and, when it quotes values, built with
+:func:`lazy_format`, so it is rendered when the answer is written, in the
+request's language (``Accept-Language`` or the language cookie, zh-Hans by
+default; ``LocaleMiddleware`` activates it). The ``code``, ``field`` and
+``title`` stay the same in every language: clients act on those.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import Any
+
+from django.utils.functional import Promise, lazy
+from django.utils.translation import override
+
+Text = str | Promise
+
+
+def _render(message: Text, params: Mapping[str, Any]) -> str:
+    return str(message) % {k: str(v) if isinstance(v, Promise) else v for k, v in params.items()}
+
+
+_render_lazy = lazy(_render, str)
+
+
+def lazy_format(message: Text, **params: Any) -> Promise:
+    """``message % params``, done each time the text is rendered, so a
+    ``gettext_lazy`` message is translated into the language active then
+    (not the one active when the error was raised)."""
+    return _render_lazy(message, params)  # type: ignore[no-any-return]
+
+
+def in_english(text: Text) -> str:
+    """The text as recorded in logs and the audit trail, whatever the request's language."""
+    with override("en"):
+        return str(text)
 
 
 class ErrorCode(enum.StrEnum):
@@ -80,7 +113,7 @@ class PatronError(Exception):
     def __init__(
         self,
         code: ErrorCode,
-        detail: str,
+        detail: Text,
         *,
         field: str | None = None,
         status: int | None = None,
@@ -88,10 +121,30 @@ class PatronError(Exception):
     ) -> None:
         super().__init__(detail)
         self.code = code
-        self.detail = detail
+        self._detail = detail
         self.field = field
         self.status = status or _DEFAULT_STATUS[code]
-        self.errors = errors or ([{"field": field, "message": detail}] if field else [])
+        self._errors = errors or ([{"field": field, "message": detail}] if field else [])
+
+    @property
+    def detail(self) -> str:
+        """The detail in the language active now."""
+        return str(self._detail)
+
+    @property
+    def detail_en(self) -> str:
+        """The detail in English, for logs and the audit trail."""
+        return in_english(self._detail)
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """Each failing field with its message, in the language active now."""
+        return [
+            {k: str(v) if isinstance(v, Promise) else v for k, v in e.items()} for e in self._errors
+        ]
+
+    def __str__(self) -> str:
+        return self.detail
 
     def as_problem(self, instance: str | None = None) -> dict[str, Any]:
         problem: dict[str, Any] = {
@@ -110,5 +163,10 @@ class PatronError(Exception):
         return problem
 
 
-def validation_error(field: str, message: str) -> PatronError:
-    return PatronError(ErrorCode.VALIDATION_ERROR, f"{field}: {message}", field=field)
+def validation_error(field: str, message: Text) -> PatronError:
+    return PatronError(
+        ErrorCode.VALIDATION_ERROR,
+        lazy_format("%(field)s: %(message)s", field=field, message=message),
+        field=field,
+        errors=[{"field": field, "message": message}],
+    )
