@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.functional import Promise, lazy
-from django.utils.translation import override
+from django.utils.translation import get_language, override
 
 Text = str | Promise
 
@@ -35,6 +35,14 @@ def lazy_format(message: Text, **params: Any) -> Promise:
     ``gettext_lazy`` message is translated into the language active then
     (not the one active when the error was raised)."""
     return _render_lazy(message, params)  # type: ignore[no-any-return]
+
+
+def _pick(zh: str, en: str) -> str:
+    return en if (get_language() or "").startswith("en") else zh
+
+
+by_language = lazy(_pick, str)
+"""A name kept in both languages (a tier's), chosen when the text is rendered."""
 
 
 def in_english(text: Text) -> str:
@@ -62,6 +70,7 @@ class ErrorCode(enum.StrEnum):
     INSUFFICIENT_POINTS = "insufficient_points"
     LIMIT_REACHED = "limit_reached"
     SOLD_OUT = "sold_out"
+    TIER_NOT_ELIGIBLE = "tier_not_eligible"
     CONFLICT = "conflict"
     RATE_LIMITED = "rate_limited"
 
@@ -82,6 +91,7 @@ _DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INSUFFICIENT_POINTS: 409,
     ErrorCode.LIMIT_REACHED: 409,
     ErrorCode.SOLD_OUT: 409,
+    ErrorCode.TIER_NOT_ELIGIBLE: 403,
     ErrorCode.CONFLICT: 409,
     ErrorCode.RATE_LIMITED: 429,
 }
@@ -102,6 +112,7 @@ _TITLES: dict[ErrorCode, str] = {
     ErrorCode.INSUFFICIENT_POINTS: "Insufficient points",
     ErrorCode.LIMIT_REACHED: "Limit reached",
     ErrorCode.SOLD_OUT: "Sold out",
+    ErrorCode.TIER_NOT_ELIGIBLE: "Not a benefit of the member's tier",
     ErrorCode.CONFLICT: "Conflict",
     ErrorCode.RATE_LIMITED: "Too many requests",
 }

@@ -152,6 +152,8 @@ class Evaluation:
                 "fee": self.cart.shipping_fee,
                 "discount": self.shipping_discount,
                 "member_free_shipping": self.tier_shipping_discount > 0,
+                # The tier's priority shipping: the shop ships this order first.
+                "priority_shipping": self.tier.priority_shipping,
                 "to_pay": self.shipping_to_pay,
             },
             "lines": lines,

@@ -16,9 +16,10 @@ from dataclasses import asdict, dataclass
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, by_language, lazy_format
 from patron.core.models import Shop
 from patron.core.services import audit_record, snapshot
 from patron.members.models import Member
@@ -68,6 +69,21 @@ def check_tier(*, shop: Shop, member: Member, tier_codes: list[str]) -> None:
         )
 
 
+def check_flash_sale_access(member: Member) -> None:
+    """Flash sales are a tier benefit (``flash_sale_access``): a member whose
+    tier lacks it may not claim, whatever the sale's own tier list says."""
+    tier = tiering.member_tier(member)
+    if not tier.flash_sale_access:
+        raise PatronError(
+            ErrorCode.TIER_NOT_ELIGIBLE,
+            lazy_format(
+                _("flash sales are not a benefit of the %(tier)s tier"),
+                tier=by_language(tier.name or tier.code, tier.name_en or tier.code),
+            ),
+            field="member",
+        )
+
+
 def coupon_issue(
     *,
     template: CouponTemplate,
@@ -109,7 +125,7 @@ def coupon_issue(
             counter = counter.filter(issued_count__lt=F("total_limit"))
         if not counter.update(issued_count=F("issued_count") + 1):
             raise PatronError(ErrorCode.SOLD_OUT, "all of these coupons are gone", field="template")
-        for _ in range(CODE_ATTEMPTS):
+        for _attempt in range(CODE_ATTEMPTS):
             try:
                 with transaction.atomic():
                     return Coupon.objects.create(
@@ -282,7 +298,7 @@ def coupon_claim(
 
 def template_public_code_assign(*, template: CouponTemplate) -> str:
     """Give a template a fresh public code (unique, with a check character)."""
-    for _ in range(CODE_ATTEMPTS):
+    for _attempt in range(CODE_ATTEMPTS):
         code = codes.generate()
         try:
             with transaction.atomic():
@@ -329,6 +345,7 @@ def flash_sale_claim(*, sale: FlashSale, member: Member) -> Coupon:
         raise PatronError(ErrorCode.CONFLICT, "this flash sale has ended", field="sale")
     if now < sale.starts_at:
         raise PatronError(ErrorCode.CONFLICT, "this flash sale has not started", field="sale")
+    check_flash_sale_access(member)
     check_tier(shop=member.shop, member=member, tier_codes=list(sale.tier_codes or []))
     # Once sold out, the crowd is turned away without taking any lock; while units
     # are left, the conditional update below is what decides.
