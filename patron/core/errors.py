@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.utils.functional import Promise, lazy
 from django.utils.translation import get_language, override
@@ -30,11 +30,11 @@ def _render(message: Text, params: Mapping[str, Any]) -> str:
 _render_lazy = lazy(_render, str)
 
 
-def lazy_format(message: Text, **params: Any) -> Promise:
+def lazy_format(message: Text, /, **params: Any) -> Promise:
     """``message % params``, done each time the text is rendered, so a
     ``gettext_lazy`` message is translated into the language active then
     (not the one active when the error was raised)."""
-    return _render_lazy(message, params)  # type: ignore[no-any-return]
+    return cast(Promise, _render_lazy(message, params))
 
 
 def _pick(zh: str, en: str) -> str:

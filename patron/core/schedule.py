@@ -31,7 +31,9 @@ SCHEDULE: list[Job] = [
     Job("points.birthday", dt.timedelta(hours=6), points_tasks.points_birthday),
     # Idempotent per (shop, period) and (member, year): hourly runs just catch up.
     Job("tiers.period_evaluate", dt.timedelta(hours=1), tiers_tasks.tiers_period_evaluate),
-    Job("tiers.birthday_gifts", dt.timedelta(hours=6), tiers_tasks.tiers_birthday_gifts),
+    Job(
+        "campaigns.birthday_gifts", dt.timedelta(hours=6), campaigns_tasks.campaigns_birthday_gifts
+    ),
     Job("tiers.stats_refresh", dt.timedelta(hours=24), tiers_tasks.tiers_stats_refresh),
     # Keyed by (member, month): the first run of a month records it, later ones
     # retry pending coupons, a missed day is caught up by the next run.

@@ -13,6 +13,7 @@ from patron.campaigns.services.monthly_packs import monthly_coupon_packs_deliver
 from patron.campaigns.tests.conftest import make_member, make_template, move_to
 from patron.core.models import AuditLog, Shop
 from patron.core.schedule import SCHEDULE
+from patron.members.models import Member
 from patron.promotions.models import Coupon
 from patron.tiers.models import TierProgram
 
@@ -24,7 +25,7 @@ def run_on(shop: Shop, day: dt.date) -> dict[str, int]:
     return monthly_coupon_packs_deliver(shop=shop)
 
 
-def coupons_of(member: object) -> list[tuple[str, str]]:
+def coupons_of(member: Member) -> list[tuple[str, str]]:
     return list(
         Coupon.objects.filter(member=member)
         .order_by("source_ref")
@@ -112,7 +113,7 @@ def test_a_missing_template_leaves_the_pack_pending_audited_and_retried_once_mad
         f"monthly-pack:{pack.pk}:1",
     ]
     runs = AuditLog.objects.filter(action="campaigns.monthly_packs_run").order_by("id")
-    assert [r.after["delivered"] for r in runs] == [0, 0, 1]
+    assert [(r.after or {})["delivered"] for r in runs] == [0, 0, 1]
 
 
 def test_the_job_is_on_the_schedule() -> None:
