@@ -163,7 +163,7 @@ class RulePreviewForm(forms.Form):
         from patron.rules import cel
 
         text = str(self.cleaned_data.get("condition") or "")
-        problem = cel.check(text)
+        problem = cel.check(text, "order.paid")  # the preview is of an order
         if problem is not None:
             raise forms.ValidationError(
                 _("Line %(line)s, column %(column)s: %(message)s")

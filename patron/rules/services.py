@@ -55,13 +55,14 @@ def trigger_validate(trigger: str) -> str:
     return trigger
 
 
-def version_fields_clean(fields: dict[str, Any]) -> dict[str, Any]:
-    """Check a rule version's settings; raise PatronError naming the field."""
+def version_fields_clean(fields: dict[str, Any], *, trigger: str | None = None) -> dict[str, Any]:
+    """Check a rule version's settings; raise PatronError naming the field. The
+    condition is type-checked against the variables of ``trigger``."""
     unknown = set(fields) - set(VERSION_FIELDS)
     if unknown:
         raise _fail(sorted(unknown)[0], "unknown field")
     cleaned = dict(fields)
-    cel.validate(cleaned.get("condition") or "", field="condition")
+    cel.validate(cleaned.get("condition") or "", field="condition", trigger=trigger)
     for name in (
         "points",
         "photo_bonus_points",
@@ -138,7 +139,7 @@ def rule_create(
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise _fail("name", "1 to 100 characters")
-    cleaned = version_fields_clean(fields)
+    cleaned = version_fields_clean(fields, trigger=trigger)
     with transaction.atomic():
         rule = EarningRule.objects.create(
             shop=shop, name=name, trigger=trigger, is_active=is_active, created_at=clock.now()
@@ -180,7 +181,7 @@ def rule_update(
         rule = EarningRule.objects.select_for_update().get(pk=rule.pk)
         current = rule.current_version
         base = {f: getattr(current, f) for f in VERSION_FIELDS} if current else {}
-        cleaned = version_fields_clean({**base, **fields})
+        cleaned = version_fields_clean({**base, **fields}, trigger=rule.trigger)
         version = _add_version(rule=rule, cleaned=cleaned, actor=actor)
         audit_record(
             actor=actor,
