@@ -7,15 +7,17 @@ and the failing field; nothing a client sends can produce a 500.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from patron.core.api import ApiKeyAuth
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.middleware import problem_response
-from patron.core.validation import field_path
+from patron.core.validation import field_path, pydantic_message
 from patron.events.api import router as events_router
 from patron.members.api import router as members_router
 from patron.points.api import router as points_router
@@ -56,7 +58,7 @@ def _patron_error(request: HttpRequest, exc: PatronError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = []
+    errors: list[dict[str, Any]] = []
     for err in exc.errors:
         loc = list(err.get("loc", []))
         # ninja prefixes the location with where the value came from and the
@@ -65,13 +67,15 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
             loc = loc[1:]
             if loc and loc[0] == "payload":
                 loc = loc[1:]
-        errors.append({"field": field_path(loc) or "body", "message": err.get("msg", "invalid")})
-    first = errors[0] if errors else {"field": "", "message": "invalid input"}
+        errors.append({"field": field_path(loc) or "body", "message": pydantic_message(err)})
+    first = errors[0] if errors else {"field": "", "message": _("invalid input")}
     return problem_response(
         PatronError(
             ErrorCode.VALIDATION_ERROR,
-            f"{first['field']}: {first['message']}",
-            field=first["field"],
+            lazy_format(
+                _("%(field)s: %(message)s"), field=first["field"], message=first["message"]
+            ),
+            field=str(first["field"]),
             errors=errors,
         ),
         request.path,
@@ -81,7 +85,7 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     response = problem_response(
-        PatronError(ErrorCode.UNAUTHENTICATED, "a valid API key is required", status=401),
+        PatronError(ErrorCode.UNAUTHENTICATED, _("a valid API key is required"), status=401),
         request.path,
     )
     response["WWW-Authenticate"] = "Bearer"
@@ -92,7 +96,7 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         error = PatronError(
-            ErrorCode.MALFORMED_JSON, "the request body is not valid JSON", field="body"
+            ErrorCode.MALFORMED_JSON, _("the request body is not valid JSON"), field="body"
         )
     else:
         error = PatronError(ErrorCode.CONFLICT, str(exc), status=exc.status_code)
@@ -101,7 +105,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return problem_response(PatronError(ErrorCode.NOT_FOUND, "not found"), request.path)
+    return problem_response(PatronError(ErrorCode.NOT_FOUND, _("not found")), request.path)
 
 
 @api.exception_handler(Exception)
@@ -109,6 +113,6 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     # A bug, not bad input: log it, answer with a problem document (still 500).
     logger.exception("unhandled error on %s", request.path)
     return problem_response(
-        PatronError(ErrorCode.CONFLICT, "internal error; it has been logged", status=500),
+        PatronError(ErrorCode.CONFLICT, _("internal error; it has been logged"), status=500),
         request.path,
     )

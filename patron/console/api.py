@@ -10,12 +10,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 from ninja.security import django_auth
 
 from patron.console import once, selectors
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.middleware import problem_response
 from patron.members.models import Member
 
@@ -31,7 +32,9 @@ api = NinjaAPI(
 
 def require(request: HttpRequest, perm: str) -> None:
     if not request.user.has_perm("console.use_console") or not request.user.has_perm(perm):
-        raise PatronError(ErrorCode.FORBIDDEN, f"your role lacks {perm}", status=403)
+        raise PatronError(
+            ErrorCode.FORBIDDEN, lazy_format(_("your role lacks %(perm)s"), perm=perm), status=403
+        )
 
 
 @api.exception_handler(PatronError)
@@ -42,7 +45,7 @@ def _patron_error(request: HttpRequest, exc: PatronError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return problem_response(
-        PatronError(ErrorCode.UNAUTHENTICATED, "sign in to the console first", status=401),
+        PatronError(ErrorCode.UNAUTHENTICATED, _("sign in to the console first"), status=401),
         request.path,
     )
 

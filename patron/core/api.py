@@ -8,11 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
 
 from patron.core import clock, services
 from patron.core.conflicts import run_retrying
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.middleware import encode_json
 from patron.core.models import ApiKey, ApiScope, Shop
 
@@ -36,7 +37,9 @@ def shop_for(request: HttpRequest, scope: ApiScope) -> Shop:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     if scope.value not in key.scopes:
         raise PatronError(
-            ErrorCode.FORBIDDEN, f"this API key lacks the scope {scope.value!r}", status=403
+            ErrorCode.FORBIDDEN,
+            lazy_format(_("this API key lacks the scope %(value)s"), value=repr(scope.value)),
+            status=403,
         )
     return key.shop
 

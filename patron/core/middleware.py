@@ -7,8 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 
 
 def encode_json(body: Any) -> bytes:
@@ -47,7 +48,11 @@ class ApiBodySizeMiddleware:
                 return problem_response(
                     PatronError(
                         ErrorCode.BODY_TOO_LARGE,
-                        f"request body is {length} bytes; the limit is {limit}",
+                        lazy_format(
+                            _("request body is %(length)s bytes; the limit is %(limit)s"),
+                            length=length,
+                            limit=limit,
+                        ),
                         field="body",
                     ),
                     request.path,

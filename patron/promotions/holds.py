@@ -19,9 +19,10 @@ from dataclasses import asdict
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.orders.models import Order
@@ -68,7 +69,7 @@ def _refuse_unmet(evaluation: Evaluation, cart: CartIn) -> None:
             message = reason.en if reason else "this coupon cannot be used"
             raise PatronError(
                 ErrorCode.CONFLICT,
-                f"coupon {code}: {message}",
+                lazy_format(_("coupon %(code)s: %(message)s"), code=code, message=message),
                 field=f"coupon_codes[{i}]",
                 errors=[
                     {
@@ -105,7 +106,7 @@ def checkout_reserve(
     held twice.
     """
     if not order_id or len(order_id) > 64:
-        raise PatronError(ErrorCode.VALIDATION_ERROR, "1 to 64 characters", field="order_id")
+        raise PatronError(ErrorCode.VALIDATION_ERROR, _("1 to 64 characters"), field="order_id")
     digest = _request_hash(member, cart)
     now = clock.now()
     with transaction.atomic():
@@ -126,8 +127,14 @@ def checkout_reserve(
         if status is not None:
             raise PatronError(
                 ErrorCode.CONFLICT,
-                f"order {order_id!r} is already {status}: coupons and points are held "
-                "only for an order not yet paid",
+                lazy_format(
+                    _(
+                        "order %(order_id)s is already %(status)s: coupons and points are held "
+                        "only for an order not yet paid"
+                    ),
+                    order_id=repr(order_id),
+                    status=status,
+                ),
                 field="order_id",
             )
         evaluation = checkout_evaluate(shop=shop, member=member, cart=cart)
@@ -200,7 +207,11 @@ def _same_or_conflict(hold: CheckoutHold, member: Member, digest: str) -> Checko
     if hold.member_id != member.pk or hold.request_hash != digest:
         raise PatronError(
             ErrorCode.CONFLICT,
-            f"order {hold.order_id!r} already has a {hold.status} hold for a different cart",
+            lazy_format(
+                _("order %(order_id)s already has a %(status)s hold for a different cart"),
+                order_id=repr(hold.order_id),
+                status=hold.status,
+            ),
             field="order_id",
         )
     return hold
@@ -222,7 +233,10 @@ def _hold_coupons(hold: CheckoutHold, evaluation: Evaluation) -> None:
         if not taken:
             raise PatronError(
                 ErrorCode.CONFLICT,
-                f"coupon {coupon.code} is no longer available (used or held by another order)",
+                lazy_format(
+                    _("coupon %(code)s is no longer available (used or held by another order)"),
+                    code=coupon.code,
+                ),
                 field="coupon_codes",
             )
         if coupon.template.budget:
@@ -235,7 +249,7 @@ def _hold_coupons(hold: CheckoutHold, evaluation: Evaluation) -> None:
         if not ok:
             raise PatronError(
                 ErrorCode.CONFLICT,
-                "a coupon's promotion has run out of budget",
+                _("a coupon's promotion has run out of budget"),
                 field="coupon_codes",
             )
 
@@ -276,20 +290,35 @@ def hold_capture(
     if hold.status != HoldStatus.HELD or hold.expires_at <= now:
         raise PatronError(
             ErrorCode.CONFLICT,
-            f"the hold for order {order_id!r} expired or was released "
-            f"({hold.expires_at.isoformat()}); reserve the checkout again",
+            lazy_format(
+                _(
+                    "the hold for order %(order_id)s expired or was released (%(value)s); "
+                    "reserve the checkout again"
+                ),
+                order_id=repr(order_id),
+                value=hold.expires_at.isoformat(),
+            ),
             field="data.order_id",
         )
     if hold.member_id != member.pk:
         raise PatronError(
             ErrorCode.CONFLICT,
-            f"order {order_id!r} was reserved for another member",
+            lazy_format(
+                _("order %(order_id)s was reserved for another member"), order_id=repr(order_id)
+            ),
             field="member",
         )
     if points_used and points_used != hold.points:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
-            f"points_used {points_used} differs from the {hold.points} points held for this order",
+            lazy_format(
+                _(
+                    "points_used %(points_used)s differs from the %(points)s points held "
+                    "for this order"
+                ),
+                points_used=points_used,
+                points=hold.points,
+            ),
             field="data.points_used",
         )
     coupons = list(hold.coupons.select_for_update().order_by("pk"))
@@ -464,12 +493,20 @@ def hold_release_unpaid(*, shop: Shop, order_id: str) -> CheckoutHold:
         hold = _live_hold(shop, order_id)
         if hold is None:
             raise PatronError(
-                ErrorCode.NOT_FOUND, f"no live hold for order {order_id!r}", field="order_id"
+                ErrorCode.NOT_FOUND,
+                lazy_format(_("no live hold for order %(order_id)s"), order_id=repr(order_id)),
+                field="order_id",
             )
         if hold.status != HoldStatus.HELD:
             raise PatronError(
                 ErrorCode.INVALID_TRANSITION,
-                f"order {order_id!r} was paid; send order.cancelled or order.refunded instead",
+                lazy_format(
+                    _(
+                        "order %(order_id)s was paid; send order.cancelled or order.refunded "
+                        "instead"
+                    ),
+                    order_id=repr(order_id),
+                ),
                 field="order_id",
             )
         return hold_release(hold=hold)
@@ -484,7 +521,9 @@ def hold_cancel_unpaid(*, shop: Shop, order_id: str, member: Member) -> Checkout
     if hold.member_id != member.pk:
         raise PatronError(
             ErrorCode.CONFLICT,
-            f"order {order_id!r} was reserved for another member",
+            lazy_format(
+                _("order %(order_id)s was reserved for another member"), order_id=repr(order_id)
+            ),
             field="member",
         )
     return hold_release(hold=hold)

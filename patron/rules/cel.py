@@ -23,8 +23,9 @@ from typing import Any
 
 import celpy
 from celpy import celtypes
+from django.utils.translation import gettext_lazy as _
 
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, Text, lazy_format
 from patron.rules import typecheck
 
 logger = logging.getLogger("patron.rules")
@@ -39,7 +40,7 @@ _CACHE_MAX = 2048
 class CelSyntaxError:
     """Why a condition is refused (a syntax or a type error) and where."""
 
-    message: str
+    message: Text
     line: int
     column: int
 
@@ -82,7 +83,7 @@ def validate(
     if problem is not None:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
-            f"{field}: {problem}",
+            lazy_format(_("%(field)s: %(problem)s"), field=field, problem=problem),
             field=field,
             errors=[
                 {

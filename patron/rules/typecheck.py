@@ -29,7 +29,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from lark import Token, Tree
+
+from patron.core.errors import Text, lazy_format
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def variables_for(trigger: str | None) -> dict[str, T]:
 
 
 class CelTypeError(Exception):
-    def __init__(self, message: str, line: int, column: int) -> None:
+    def __init__(self, message: Text, line: int, column: int) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
@@ -124,7 +127,7 @@ def _pos(node: Tree | Token) -> tuple[int, int]:
     return int(getattr(meta, "line", 1) or 1), int(getattr(meta, "column", 1) or 1)
 
 
-def _fail(node: Tree | Token, message: str) -> CelTypeError:
+def _fail(node: Tree | Token, message: Text) -> CelTypeError:
     line, column = _pos(node)
     return CelTypeError(message, line, column)
 
@@ -188,10 +191,12 @@ class Checker:
 
     def check(self, node: Tree | Token) -> T:
         if isinstance(node, Token):  # pragma: no cover - tokens are read by their rule
-            raise _fail(node, f"unexpected {node!s}")
+            raise _fail(node, lazy_format(_("unexpected %(node)s"), node=node))
         method = getattr(self, f"r_{node.data}", None)
         if method is None:
-            raise _fail(node, f"{node.data} is not supported in conditions")
+            raise _fail(
+                node, lazy_format(_("%(data)s is not supported in conditions"), data=node.data)
+            )
         result: T = method(node)
         return result
 
@@ -207,10 +212,13 @@ class Checker:
             return self.check(parts[0])
         cond, then, other = parts
         if not _is(self.check(cond), "bool"):
-            raise _fail(cond, "the condition of ?: must be true or false")
+            raise _fail(cond, _("the condition of ?: must be true or false"))
         a, b = self.check(then), self.check(other)
         if not _same(a, b):
-            raise _fail(then, f"the branches of ?: differ in type ({a} and {b})")
+            raise _fail(
+                then,
+                lazy_format(_("the branches of ?: differ in type (%(a)s and %(b)s)"), a=a, b=b),
+            )
         return a if a.name != "dyn" else b
 
     def _logic(self, node: Tree, op: str) -> T:
@@ -220,7 +228,12 @@ class Checker:
         for part in parts:
             got = self.check(part)
             if not _is(got, "bool"):
-                raise _fail(part, f"{op} needs true or false on both sides, not {got}")
+                raise _fail(
+                    part,
+                    lazy_format(
+                        _("%(op)s needs true or false on both sides, not %(got)s"), op=op, got=got
+                    ),
+                )
         return BOOL
 
     def r_conditionalor(self, node: Tree) -> T:
@@ -244,7 +257,12 @@ class Checker:
                 return BOOL
             if right.name in {"map", "object"} and _is(left, "string"):
                 return BOOL
-            raise _fail(left_node, f"no overload of 'in' for {left} in {right}")
+            raise _fail(
+                left_node,
+                lazy_format(
+                    _("no overload of 'in' for %(left)s in %(right)s"), left=left, right=right
+                ),
+            )
         symbol = {
             "relation_lt": "<",
             "relation_le": "<=",
@@ -260,7 +278,15 @@ class Checker:
             _same(left, right) or {left.name, right.name} == {"int", "uint"}
         ):
             return BOOL
-        raise _fail(left_node, f"no overload of '{symbol}' for ({left}, {right})")
+        raise _fail(
+            left_node,
+            lazy_format(
+                _("no overload of '%(symbol)s' for (%(left)s, %(right)s)"),
+                symbol=symbol,
+                left=left,
+                right=right,
+            ),
+        )
 
     def _arith(self, node: Tree, ops: dict[str, str]) -> T:
         parts = self._trees(node)
@@ -272,7 +298,15 @@ class Checker:
         left, right = self.check(left_node), self.check(right_node)
         result = self._arith_type(symbol, left, right)
         if result is None:
-            raise _fail(left_node, f"no overload of '{symbol}' for ({left}, {right})")
+            raise _fail(
+                left_node,
+                lazy_format(
+                    _("no overload of '%(symbol)s' for (%(left)s, %(right)s)"),
+                    symbol=symbol,
+                    left=left,
+                    right=right,
+                ),
+            )
         return result
 
     @staticmethod
@@ -316,10 +350,15 @@ class Checker:
         operand = self.check(operand_node)
         if op.data == "unary_not":
             if not _is(operand, "bool"):
-                raise _fail(operand_node, f"'!' needs true or false, not {operand}")
+                raise _fail(
+                    operand_node,
+                    lazy_format(_("'!' needs true or false, not %(operand)s"), operand=operand),
+                )
             return BOOL
         if not _is(operand, "int", "double", "duration"):
-            raise _fail(operand_node, f"'-' needs a number, not {operand}")
+            raise _fail(
+                operand_node, lazy_format(_("'-' needs a number, not %(operand)s"), operand=operand)
+            )
         return operand
 
     def r_member(self, node: Tree) -> T:
@@ -340,8 +379,18 @@ class Checker:
             if name in base.fields:
                 return base.fields[name]
             known = ", ".join(sorted(base.fields))
-            raise _fail(name, f"{where} has no field {str(name)!r} (it has: {known})")
-        raise _fail(name, f"{base} has no fields (.{name})")
+            raise _fail(
+                name,
+                lazy_format(
+                    _("%(where)s has no field %(name)s (it has: %(known)s)"),
+                    where=where,
+                    name=repr(str(name)),
+                    known=known,
+                ),
+            )
+        raise _fail(
+            name, lazy_format(_("%(base)s has no fields (.%(name)s)"), base=base, name=name)
+        )
 
     def r_member_dot(self, node: Tree) -> T:
         base_node, name = node.children
@@ -356,13 +405,25 @@ class Checker:
             return DYN
         if base.name == "list":
             if not _is(index, "int", "uint"):
-                raise _fail(index_node, f"a list index must be a whole number, not {index}")
+                raise _fail(
+                    index_node,
+                    lazy_format(
+                        _("a list index must be a whole number, not %(index)s"), index=index
+                    ),
+                )
             return base.elem or DYN
         if base.name in {"map", "object"}:
             if not _is(index, "string"):
-                raise _fail(index_node, f"a key of {base} must be a string, not {index}")
+                raise _fail(
+                    index_node,
+                    lazy_format(
+                        _("a key of %(base)s must be a string, not %(index)s"),
+                        base=base,
+                        index=index,
+                    ),
+                )
             return (base.elem or DYN) if base.name == "map" else DYN
-        raise _fail(index_node, f"{base} cannot be indexed")
+        raise _fail(index_node, lazy_format(_("%(base)s cannot be indexed"), base=base))
 
     def _args(self, node: Tree) -> list[Tree]:
         lists = [c for c in node.children if isinstance(c, Tree) and c.data == "exprlist"]
@@ -373,7 +434,7 @@ class Checker:
         idents = [t for t in arg.iter_subtrees() if t.data == "ident"]
         tokens = list(arg.scan_values(lambda v: isinstance(v, Token)))
         if len(idents) != 1 or len(tokens) != 1:
-            raise _fail(arg, "the first argument of a macro must be a variable name")
+            raise _fail(arg, _("the first argument of a macro must be a variable name"))
         return str(tokens[0])
 
     def r_member_dot_arg(self, node: Tree) -> T:
@@ -387,32 +448,59 @@ class Checker:
             return self._macro(base, name, args)
         if method == "size" and not args:
             if not _is(base, "string", "bytes", "list", "map", "object"):
-                raise _fail(name, f"{base} has no size()")
+                raise _fail(name, lazy_format(_("%(base)s has no size()"), base=base))
             return INT
         if method in STRING_METHODS and len(args) == 1:
             if not _is(base, "string"):
-                raise _fail(name, f"{method}() is a method of strings, not {base}")
+                raise _fail(
+                    name,
+                    lazy_format(
+                        _("%(method)s() is a method of strings, not %(base)s"),
+                        method=method,
+                        base=base,
+                    ),
+                )
             given = self.check(args[0])
             if not _is(given, "string"):
-                raise _fail(args[0], f"{method}() needs a string, not {given}")
+                raise _fail(
+                    args[0],
+                    lazy_format(
+                        _("%(method)s() needs a string, not %(given)s"), method=method, given=given
+                    ),
+                )
             return BOOL
         if method in TIME_GETTERS and len(args) <= 1:
             if not _is(base, "timestamp"):
-                raise _fail(name, f"{method}() is a method of timestamps, not {base}")
+                raise _fail(
+                    name,
+                    lazy_format(
+                        _("%(method)s() is a method of timestamps, not %(base)s"),
+                        method=method,
+                        base=base,
+                    ),
+                )
             for arg in args:
                 if not _is(self.check(arg), "string"):
-                    raise _fail(arg, f"{method}() takes a time zone name")
+                    raise _fail(
+                        arg, lazy_format(_("%(method)s() takes a time zone name"), method=method)
+                    )
             return INT
         if base.name == "dyn":
             for arg in args:
                 self.check(arg)
             return DYN
-        raise _fail(name, f"unknown method {method}() on {base}")
+        raise _fail(
+            name,
+            lazy_format(_("unknown method %(method)s() on %(base)s"), method=method, base=base),
+        )
 
     def _macro(self, base: T, name: Token, args: list[Tree]) -> T:
         method = str(name)
         if len(args) != 2:
-            raise _fail(name, f"{method}() takes a variable and an expression")
+            raise _fail(
+                name,
+                lazy_format(_("%(method)s() takes a variable and an expression"), method=method),
+            )
         if base.name == "list":
             item = base.elem or DYN
         elif base.name in {"map", "object"}:
@@ -420,7 +508,12 @@ class Checker:
         elif base.name == "dyn":
             item = DYN
         else:
-            raise _fail(name, f"{method}() needs a list or a map, not {base}")
+            raise _fail(
+                name,
+                lazy_format(
+                    _("%(method)s() needs a list or a map, not %(base)s"), method=method, base=base
+                ),
+            )
         self.scopes.append({self._macro_var(args[0]): item})
         try:
             body = self.check(args[1])
@@ -429,7 +522,14 @@ class Checker:
         if method == "map":
             return list_of(body)
         if not _is(body, "bool"):
-            raise _fail(args[1], f"the test of {method}() must be true or false, not {body}")
+            raise _fail(
+                args[1],
+                lazy_format(
+                    _("the test of %(method)s() must be true or false, not %(body)s"),
+                    method=method,
+                    body=body,
+                ),
+            )
         return list_of(item) if method == "filter" else BOOL
 
     def r_ident(self, node: Tree) -> T:
@@ -438,7 +538,14 @@ class Checker:
         found = self.lookup(str(token))
         if found is None:
             known = ", ".join(sorted(self.scopes[0]))
-            raise _fail(token, f"unknown variable {str(token)!r} (this rule has: {known})")
+            raise _fail(
+                token,
+                lazy_format(
+                    _("unknown variable %(token)s (this rule has: %(known)s)"),
+                    token=repr(str(token)),
+                    known=known,
+                ),
+            )
         return found
 
     def r_dot_ident(self, node: Tree) -> T:
@@ -451,26 +558,31 @@ class Checker:
         args = self._args(node)
         if function == "has":
             if len(args) != 1:
-                raise _fail(name, "has() takes one field, as in has(event.data.x)")
+                raise _fail(name, _("has() takes one field, as in has(event.data.x)"))
             selects = [t for t in args[0].iter_subtrees_topdown() if t.data == "member_dot"]
             if not selects:
-                raise _fail(args[0], "has() takes a field, as in has(event.data.x)")
+                raise _fail(args[0], _("has() takes a field, as in has(event.data.x)"))
             self.check(args[0])
             return BOOL
         if function == "size" and len(args) == 1:
             given = self.check(args[0])
             if not _is(given, "string", "bytes", "list", "map", "object"):
-                raise _fail(args[0], f"size() needs a string, list or map, not {given}")
+                raise _fail(
+                    args[0],
+                    lazy_format(
+                        _("size() needs a string, list or map, not %(given)s"), given=given
+                    ),
+                )
             return INT
         if function == "matches" and len(args) == 2:
             for arg in args:
                 if not _is(self.check(arg), "string"):
-                    raise _fail(arg, "matches() takes two strings")
+                    raise _fail(arg, _("matches() takes two strings"))
             return BOOL
         if function in CONVERSIONS and len(args) == 1:
             self.check(args[0])
             return CONVERSIONS[function]
-        raise _fail(name, f"unknown function {function}()")
+        raise _fail(name, lazy_format(_("unknown function %(function)s()"), function=function))
 
     def r_dot_ident_arg(self, node: Tree) -> T:
         return self.r_ident_arg(node)

@@ -63,7 +63,7 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
         shop = portal_shop()
         try:
             if shop is None:
-                raise PatronError(ErrorCode.UNAUTHENTICATED, "", status=401)
+                raise PatronError(ErrorCode.UNAUTHENTICATED, _(""), status=401)
             member = services.portal_sign_in(
                 shop=shop,
                 identifier=form.cleaned_data["identifier"],
