@@ -62,10 +62,13 @@ def check_tier(*, shop: Shop, member: Member, tier_codes: list[str]) -> None:
         return
     tier = tiering.member_tier(member)
     if tier.code not in tier_codes:
-        _names_zh, names = tiering.tier_names(shop.pk, tier_codes)
+        names_zh, names_en = tiering.tier_names(shop.pk, tier_codes)
         raise PatronError(
             ErrorCode.FORBIDDEN,
-            lazy_format(_("only for %(value)s members"), value=", ".join(names)),
+            lazy_format(
+                _("only for %(tiers)s members"),
+                tiers=by_language("、".join(names_zh), ", ".join(names_en)),
+            ),
             field="member",
             status=409,
         )

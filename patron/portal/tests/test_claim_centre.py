@@ -73,3 +73,16 @@ def test_a_member_whose_tier_lacks_flash_sales_is_told_so_and_refused(
     sale.refresh_from_db()
     assert sale.claimed_count == 0
     assert not Coupon.objects.filter(member=member).exists()
+
+
+def test_a_refusal_s_detail_follows_the_member_s_language(
+    member: Member, member_client: Client
+) -> None:
+    # the same bad claim (nothing named), in Chinese and then in English
+    zh = member_client.post("/coupons/claim/", {"idem": "z1"}).content.decode()
+    member_client.cookies["django_language"] = "en"
+    en = member_client.post("/coupons/claim/", {"idem": "e1"}).content.decode()
+
+    assert "没有可领取的内容" in zh
+    assert "nothing to claim" in en
+    assert "nothing to claim" not in zh
