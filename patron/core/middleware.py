@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from patron.core.errors import ErrorCode, PatronError, lazy_format
@@ -45,16 +46,18 @@ class ApiBodySizeMiddleware:
                 length = 0
             limit = settings.PATRON_API_MAX_BODY_BYTES
             if length > limit:
-                return problem_response(
-                    PatronError(
-                        ErrorCode.BODY_TOO_LARGE,
-                        lazy_format(
-                            _("request body is %(length)s bytes; the limit is %(limit)s"),
-                            length=length,
-                            limit=limit,
+                # Answered before LocaleMiddleware runs: use the request's language here.
+                with translation.override(translation.get_language_from_request(request)):
+                    return problem_response(
+                        PatronError(
+                            ErrorCode.BODY_TOO_LARGE,
+                            lazy_format(
+                                _("request body is %(length)s bytes; the limit is %(limit)s"),
+                                length=length,
+                                limit=limit,
+                            ),
+                            field="body",
                         ),
-                        field="body",
-                    ),
-                    request.path,
-                )
+                        request.path,
+                    )
         return self.get_response(request)

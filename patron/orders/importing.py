@@ -28,11 +28,10 @@ from typing import IO, Any
 import annotated_types
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
-from django.utils.translation import gettext_lazy as _
 from psycopg import sql
 
 from patron.core import clock
-from patron.core.errors import ErrorCode, PatronError, lazy_format
+from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.core.money import Rounding, divide
 from patron.core.validation import check_aware, find_unstorable
@@ -335,7 +334,7 @@ class _Parser:
         """Parse one order's rows: (order, []) or (None, [(row, code, reason), ...])."""
         lines: list[_Line] = []
         failed: dict[int, Reject] = {}
-        for k, (_row, fields) in enumerate(rows):
+        for k, (_, fields) in enumerate(rows):
             try:
                 lines.append(self.line(fields))
             except Reject as exc:
@@ -435,13 +434,11 @@ def _check_file(stream: IO[bytes], encoding: str) -> None:
     or quoting error refuses the file instead of stopping it half imported."""
     origin = stream.tell()
     try:
-        for _record in _records(stream, encoding):
+        for _ in _records(stream, encoding):
             pass
     except _BadFile as exc:
         raise PatronError(
-            ErrorCode.VALIDATION_ERROR,
-            lazy_format(_("%(exc)s. Nothing was imported."), exc=exc),
-            field="file",
+            ErrorCode.VALIDATION_ERROR, f"{exc}. Nothing was imported.", field="file"
         ) from None
     stream.seek(origin)
 
@@ -703,15 +700,13 @@ def orders_import(
     """
     if batch_size < 1:
         raise PatronError(
-            ErrorCode.VALIDATION_ERROR, _("batch size must be at least 1"), field="batch_size"
+            ErrorCode.VALIDATION_ERROR, "batch size must be at least 1", field="batch_size"
         )
     try:
         codecs.getincrementaldecoder(encoding)
     except LookupError:
         raise PatronError(
-            ErrorCode.VALIDATION_ERROR,
-            lazy_format(_("unknown encoding %(encoding)s"), encoding=repr(encoding)),
-            field="encoding",
+            ErrorCode.VALIDATION_ERROR, f"unknown encoding {encoding!r}", field="encoding"
         ) from None
     if stream.seekable():
         _check_file(stream, encoding)
@@ -724,11 +719,11 @@ def orders_import(
     if missing:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
-            lazy_format(_("the header lacks the column(s) %(value)s"), value=", ".join(missing)),
+            f"the header lacks the column(s) {', '.join(missing)}",
             field="header",
         )
     if len(set(header)) != len(header):
-        raise PatronError(ErrorCode.VALIDATION_ERROR, _("a column name repeats"), field="header")
+        raise PatronError(ErrorCode.VALIDATION_ERROR, "a column name repeats", field="header")
     parser = _Parser(header, shop.currency)
     report = ImportReport()
     rejects = _Rejects(rejects_path, header)
@@ -768,16 +763,9 @@ def orders_import(
             report.rejects_path = rejects_path
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
-            lazy_format(
-                _(
-                    "%(exc)s. Imported before line %(line)s (the orders of the chunk being "
-                    "read were not): %(value)s\nRe-running the whole file with the right "
-                    "options is safe: orders already imported are skipped."
-                ),
-                exc=exc,
-                line=exc.line,
-                value=report.summary(),
-            ),
+            f"{exc}. Imported before line {exc.line} (the orders of the chunk being read "
+            f"were not): {report.summary()}\nRe-running the whole file with the right "
+            "options is safe: orders already imported are skipped.",
             field="file",
         ) from None
     finally:

@@ -180,7 +180,7 @@ def test_an_order_already_paid_cannot_be_reserved_again(
     with pytest.raises(PatronError) as exc:
         reserve(shop, member, order_id="O-9")
     assert (exc.value.code, exc.value.field) == ("conflict", "order_id")
-    assert "already paid" in exc.value.detail
+    assert "already paid" in exc.value.detail_en
     assert not CheckoutHold.objects.filter(order_id="O-9").exists()
     assert Coupon.objects.filter(status="held").count() == 0
 
@@ -257,7 +257,7 @@ def test_time_out_releases_and_an_expired_hold_cannot_be_captured(
     assert Coupon.objects.filter(status="available").count() == 2
     with pytest.raises(PatronError) as exc:
         send("order.paid", member.external_id, paid_data(hold))
-    assert "expired" in exc.value.detail
+    assert "expired" in exc.value.detail_en
     assert available_points(member) == 10000
 
 

@@ -4,13 +4,23 @@ types, is refused with its line and column, as a syntax error is."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.utils import translation
 
 from patron.core.errors import PatronError
 from patron.core.models import Shop
 from patron.rules import cel
 from patron.rules import services as rule_services
 from patron.rules.models import EarningRule
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """The messages below are the English ones (zh-Hans: see the last test)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(
@@ -119,3 +129,11 @@ def test_a_new_version_is_checked_against_the_rule_s_own_trigger(shop: Shop) -> 
         "unknown variable 'order' (this rule has: event, member)"
     )
     assert rule.versions.count() == 1
+
+
+def test_the_position_is_the_same_in_zh_hans_and_the_message_is_translated() -> None:
+    with translation.override("zh-hans"):
+        problem = cel.check("order.nope > 1", "order.paid")
+        assert problem is not None
+        assert (problem.line, problem.column) == (1, 7)
+        assert str(problem.message).startswith("order 没有字段 'nope'（可用字段：")
