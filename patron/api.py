@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -77,7 +78,7 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     response = problem_response(
-        PatronError(ErrorCode.UNAUTHENTICATED, "a valid API key is required", status=401),
+        PatronError(ErrorCode.UNAUTHENTICATED, _("a valid API key is required"), status=401),
         request.path,
     )
     response["WWW-Authenticate"] = "Bearer"
@@ -88,7 +89,7 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         error = PatronError(
-            ErrorCode.MALFORMED_JSON, "the request body is not valid JSON", field="body"
+            ErrorCode.MALFORMED_JSON, _("the request body is not valid JSON"), field="body"
         )
     else:
         error = PatronError(code_for_status(exc.status_code), str(exc), status=exc.status_code)
@@ -97,7 +98,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return problem_response(PatronError(ErrorCode.NOT_FOUND, "not found"), request.path)
+    return problem_response(PatronError(ErrorCode.NOT_FOUND, _("not found")), request.path)
 
 
 @api.exception_handler(Exception)
@@ -105,6 +106,6 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     # A bug, not bad input: log it, answer with a problem document (still 500).
     logger.exception("unhandled error on %s", request.path)
     return problem_response(
-        PatronError(ErrorCode.INTERNAL_ERROR, "internal error; it has been logged"),
+        PatronError(ErrorCode.INTERNAL_ERROR, _("internal error; it has been logged")),
         request.path,
     )

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "patron.tiers",
     "patron.promotions",
     "patron.rewards",
+    "patron.campaigns",
     "patron.portal",
     "patron.console",
 ]

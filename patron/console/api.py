@@ -1,6 +1,8 @@
 """The console's JSON API under /console/api/: the same role rules as the pages,
 for operators' scripts and tools. Session authentication with CSRF, as the
-console itself; errors are problem+json like the shop API."""
+console itself; errors are problem+json like the shop API. Every POST takes an
+``Idempotency-Key`` header, as the shop API's do: a resend replays the first
+answer (``Idempotent-Replayed: true``) instead of writing again."""
 
 from __future__ import annotations
 
@@ -8,14 +10,15 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
 from pydantic import ConfigDict
 
-from patron.console import selectors
+from patron.console import once, selectors
 from patron.core.api import validation_problem
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.middleware import problem_response
 from patron.core.validation import MultilineText, Text
 from patron.members.models import Member
@@ -32,7 +35,9 @@ api = NinjaAPI(
 
 def require(request: HttpRequest, perm: str) -> None:
     if not request.user.has_perm("console.use_console") or not request.user.has_perm(perm):
-        raise PatronError(ErrorCode.FORBIDDEN, f"your role lacks {perm}", status=403)
+        raise PatronError(
+            ErrorCode.FORBIDDEN, lazy_format(_("your role lacks %(perm)s"), perm=perm), status=403
+        )
 
 
 @api.exception_handler(PatronError)
@@ -48,7 +53,7 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return problem_response(
-        PatronError(ErrorCode.UNAUTHENTICATED, "sign in to the console first", status=401),
+        PatronError(ErrorCode.UNAUTHENTICATED, _("sign in to the console first"), status=401),
         request.path,
     )
 
@@ -77,34 +82,42 @@ class AdjustmentIn(Schema):
 
 
 @api.post("/members/{member_id}/points-adjustments")
-def adjustment_create(request: HttpRequest, member_id: int, payload: AdjustmentIn) -> Any:
+def adjustment_create(request: HttpRequest, member_id: int, payload: AdjustmentIn) -> HttpResponse:
     require(request, "points.adjust_points")
     from patron.points import services as points_services
 
-    member = get_object_or_404(Member, pk=member_id)
-    adjustment = points_services.adjustment_request(
-        member=member,
-        points=payload.points,
-        reason=payload.reason,
-        actor=request.user,  # type: ignore[arg-type]
-    )
-    return api.create_response(
-        request, {"id": adjustment.pk, "state": adjustment.state}, status=201
-    )
+    member = get_object_or_404(Member.objects.select_related("shop"), pk=member_id)
+
+    def handler() -> tuple[int, dict[str, Any]]:
+        adjustment = points_services.adjustment_request(
+            member=member,
+            points=payload.points,
+            reason=payload.reason,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        return 201, {"id": adjustment.pk, "state": adjustment.state}
+
+    return once.api_once(request, shop=member.shop, handler=handler)
 
 
 @api.post("/approvals/adjustments/{adjustment_id}/approve")
-def adjustment_approve(request: HttpRequest, adjustment_id: int) -> dict[str, Any]:
+def adjustment_approve(request: HttpRequest, adjustment_id: int) -> HttpResponse:
     require(request, "points.approve_adjustment")
     from patron.points import services as points_services
     from patron.points.models import PointsAdjustment
 
-    adjustment = get_object_or_404(PointsAdjustment, pk=adjustment_id)
-    done = points_services.adjustment_approve(
-        adjustment=adjustment,
-        actor=request.user,  # type: ignore[arg-type]
+    adjustment = get_object_or_404(
+        PointsAdjustment.objects.select_related("member__shop"), pk=adjustment_id
     )
-    return {"id": done.pk, "state": done.state}
+
+    def handler() -> tuple[int, dict[str, Any]]:
+        done = points_services.adjustment_approve(
+            adjustment=adjustment,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        return 200, {"id": done.pk, "state": done.state}
+
+    return once.api_once(request, shop=adjustment.member.shop, handler=handler)
 
 
 @api.get("/approvals")
@@ -147,7 +160,7 @@ class CouponTemplateIn(Schema):
 
 
 @api.post("/coupon-templates")
-def coupon_template_create(request: HttpRequest, payload: CouponTemplateIn) -> Any:
+def coupon_template_create(request: HttpRequest, payload: CouponTemplateIn) -> HttpResponse:
     require(request, "promotions.add_coupontemplate")
     from patron.console import services
     from patron.core.models import Shop
@@ -155,12 +168,16 @@ def coupon_template_create(request: HttpRequest, payload: CouponTemplateIn) -> A
     shop = get_object_or_404(Shop, pk=payload.shop_id)
     fields = payload.dict()
     fields.pop("shop_id")
-    template = services.coupon_template_create(
-        shop=shop,
-        actor=request.user,  # type: ignore[arg-type]
-        fields=fields,
-    )
-    return api.create_response(request, {"id": template.pk, "code": template.code}, status=201)
+
+    def handler() -> tuple[int, dict[str, Any]]:
+        template = services.coupon_template_create(
+            shop=shop,
+            actor=request.user,  # type: ignore[arg-type]
+            fields=fields,
+        )
+        return 201, {"id": template.pk, "code": template.code}
+
+    return once.api_once(request, shop=shop, handler=handler)
 
 
 @api.get("/audit")

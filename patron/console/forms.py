@@ -93,10 +93,11 @@ class CouponTemplateForm(TextForm):
 
 
 def coupon_template_create(request: HttpRequest, form: CouponTemplateForm) -> HttpResponse | None:
-    from patron.console import services
+    from patron.console import once, services
 
     data = form.cleaned_data
-    try:
+
+    def handler() -> tuple[int, dict[str, Any]]:
         template = services.coupon_template_create(
             shop=data["shop"],
             actor=request.user,  # type: ignore[arg-type]
@@ -114,10 +115,14 @@ def coupon_template_create(request: HttpRequest, form: CouponTemplateForm) -> Ht
                 "claimable": data["claimable"],
             },
         )
+        return 201, {"id": template.pk, "name": template.name}
+
+    try:
+        _status, body, _replayed = once.form_once(request, shop=data["shop"], handler=handler)
     except PatronError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         return None
-    messages.success(request, _("Coupon template “%(name)s” created.") % {"name": template.name})
+    messages.success(request, _("Coupon template “%(name)s” created.") % {"name": body["name"]})
     return redirect("console:coupon_templates")
 
 
@@ -159,7 +164,7 @@ class RulePreviewForm(TextForm):
         from patron.rules import cel
 
         text = str(self.cleaned_data.get("condition") or "")
-        problem = cel.check(text)
+        problem = cel.check(text, "order.paid")  # the preview is of an order
         if problem is not None:
             raise forms.ValidationError(
                 _("Line %(line)s, column %(column)s: %(message)s")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
 
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
@@ -18,7 +19,7 @@ def coupon_template_create(*, shop: Shop, actor: User, fields: dict[str, Any]) -
     from patron.promotions import services as promotion_services
 
     if not actor.has_perm("promotions.add_coupontemplate"):
-        raise PatronError(ErrorCode.FORBIDDEN, "you may not create coupon templates", status=403)
+        raise PatronError(ErrorCode.FORBIDDEN, _("you may not create coupon templates"), status=403)
     return promotion_services.template_create(
         shop=shop, actor=actor, spec=promotion_services.TemplateSpec(**fields)
     )

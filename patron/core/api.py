@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 from ninja.errors import ValidationError
 from ninja.security import HttpBearer
@@ -15,10 +16,10 @@ from pydantic import ConfigDict, Field
 
 from patron.core import clock, services
 from patron.core.conflicts import run_retrying
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.middleware import encode_json
 from patron.core.models import ApiKey, ApiScope, Shop
-from patron.core.validation import field_path
+from patron.core.validation import field_path, pydantic_message
 
 
 class ApiKeyAuth(HttpBearer):
@@ -69,19 +70,21 @@ def validation_problem(exc: ValidationError) -> PatronError:
             loc = loc[1:]
             if loc and loc[0] == "payload":
                 loc = loc[1:]
-        errors.append({"field": field_path(loc) or "body", "message": err.get("msg", "invalid")})
-    first = errors[0] if errors else {"field": "", "message": "invalid input"}
+        errors.append({"field": field_path(loc) or "body", "message": pydantic_message(err)})
+    first = errors[0] if errors else {"field": "", "message": _("invalid input")}
     return PatronError(
         ErrorCode.VALIDATION_ERROR,
-        f"{first['field']}: {first['message']}",
-        field=first["field"],
+        lazy_format(_("%(field)s: %(message)s"), field=first["field"], message=first["message"]),
+        field=str(first["field"]),
         errors=errors,
     )
 
 
 def _lacks(scope: ApiScope) -> PatronError:
     return PatronError(
-        ErrorCode.FORBIDDEN, f"this API key lacks the scope {scope.value!r}", status=403
+        ErrorCode.FORBIDDEN,
+        lazy_format(_("this API key lacks the scope %(value)s"), value=repr(scope.value)),
+        status=403,
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import OperationalError, connection
+from django.utils.translation import gettext_lazy as _
 
 from patron.core.errors import ErrorCode, PatronError
 
@@ -42,8 +43,10 @@ def run_retrying(work: Callable[[], T], attempts: int = ATTEMPTS) -> T:
             if attempt == attempts:
                 raise PatronError(
                     ErrorCode.CONFLICT,
-                    "the request kept colliding with concurrent changes to the same "
-                    "members; nothing was changed, send it again",
+                    _(
+                        "the request kept colliding with concurrent changes to the same "
+                        "members; nothing was changed, send it again"
+                    ),
                 ) from exc
             time.sleep(random.uniform(0.005, 0.05) * attempt)
     raise AssertionError("unreachable")

@@ -2,12 +2,53 @@
 
 Services raise :class:`PatronError` with a code from :class:`ErrorCode`; the API
 layer (``patron.api``) turns it into a problem document naming the field.
+
+The ``detail`` (and each ``errors[].message``) is English in the code, marked
+for translation with ``gettext_lazy`` and, when it quotes values, built with
+:func:`lazy_format`, so it is rendered when the answer is written, in the
+request's language (``Accept-Language`` or the language cookie, zh-Hans by
+default; ``LocaleMiddleware`` activates it). The ``code``, ``field`` and
+``title`` stay the same in every language: clients act on those.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
+
+from django.utils.functional import Promise, lazy
+from django.utils.translation import get_language, override
+
+Text = str | Promise
+
+
+def _render(message: Text, params: Mapping[str, Any]) -> str:
+    return str(message) % {k: str(v) if isinstance(v, Promise) else v for k, v in params.items()}
+
+
+_render_lazy = lazy(_render, str)
+
+
+def lazy_format(message: Text, /, **params: Any) -> Promise:
+    """``message % params``, done each time the text is rendered, so a
+    ``gettext_lazy`` message is translated into the language active then
+    (not the one active when the error was raised)."""
+    return cast(Promise, _render_lazy(message, params))
+
+
+def _pick(zh: str, en: str) -> str:
+    return en if (get_language() or "").startswith("en") else zh
+
+
+by_language = lazy(_pick, str)
+"""A name kept in both languages (a tier's), chosen when the text is rendered."""
+
+
+def in_english(text: Text) -> str:
+    """The text as recorded in logs and the audit trail, whatever the request's language."""
+    with override("en"):
+        return str(text)
 
 
 class ErrorCode(enum.StrEnum):
@@ -65,6 +106,8 @@ class ErrorCode(enum.StrEnum):
     POINTS_CAPPED = "points_capped"
     POINTS_TRIMMED = "points_trimmed"
     POINTS_DISABLED = "points_disabled"
+    # a benefit the member's tier does not give (403)
+    TIER_NOT_ELIGIBLE = "tier_not_eligible"
     # the request kept colliding with concurrent ones (or a server fault): send it again
     CONFLICT = "conflict"
     RATE_LIMITED = "rate_limited"
@@ -87,6 +130,7 @@ _DEFAULT_STATUS: dict[ErrorCode, int] = {
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.FORBIDDEN: 403,
+    ErrorCode.TIER_NOT_ELIGIBLE: 403,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL_ERROR: 500,
 }
@@ -137,6 +181,7 @@ _TITLES: dict[ErrorCode, str] = {
     ErrorCode.POINTS_CAPPED: "Above the points cap",
     ErrorCode.POINTS_TRIMMED: "Fewer points buy the same",
     ErrorCode.POINTS_DISABLED: "Paying with points is off",
+    ErrorCode.TIER_NOT_ELIGIBLE: "Not a benefit of the member's tier",
     ErrorCode.CONFLICT: "Conflict",
     ErrorCode.RATE_LIMITED: "Too many requests",
     ErrorCode.INTERNAL_ERROR: "Internal error",
@@ -169,7 +214,7 @@ class PatronError(Exception):
     def __init__(
         self,
         code: ErrorCode,
-        detail: str,
+        detail: Text,
         *,
         field: str | None = None,
         status: int | None = None,
@@ -177,10 +222,30 @@ class PatronError(Exception):
     ) -> None:
         super().__init__(detail)
         self.code = code
-        self.detail = detail
+        self._detail = detail
         self.field = field
         self.status = status or _DEFAULT_STATUS.get(code, 409)
-        self.errors = errors or ([{"field": field, "message": detail}] if field else [])
+        self._errors = errors or ([{"field": field, "message": detail}] if field else [])
+
+    @property
+    def detail(self) -> str:
+        """The detail in the language active now."""
+        return str(self._detail)
+
+    @property
+    def detail_en(self) -> str:
+        """The detail in English, for logs and the audit trail."""
+        return in_english(self._detail)
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """Each failing field with its message, in the language active now."""
+        return [
+            {k: str(v) if isinstance(v, Promise) else v for k, v in e.items()} for e in self._errors
+        ]
+
+    def __str__(self) -> str:
+        return self.detail
 
     def as_problem(self, instance: str | None = None) -> dict[str, Any]:
         problem: dict[str, Any] = {
@@ -199,5 +264,10 @@ class PatronError(Exception):
         return problem
 
 
-def validation_error(field: str, message: str) -> PatronError:
-    return PatronError(ErrorCode.VALIDATION_ERROR, f"{field}: {message}", field=field)
+def validation_error(field: str, message: Text) -> PatronError:
+    return PatronError(
+        ErrorCode.VALIDATION_ERROR,
+        lazy_format("%(field)s: %(message)s", field=field, message=message),
+        field=field,
+        errors=[{"field": field, "message": message}],
+    )

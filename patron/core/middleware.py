@@ -9,8 +9,10 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
-from patron.core.errors import ErrorCode, PatronError, code_for_status
+from patron.core.errors import ErrorCode, PatronError, Text, code_for_status, lazy_format
 
 
 def encode_json(body: Any) -> bytes:
@@ -50,7 +52,9 @@ class ApiBodySizeMiddleware:
         if request.path.startswith("/api/"):
             refusal = self._refusal(request)
             if refusal is not None:
-                return problem_response(refusal, request.path)
+                # Answered before LocaleMiddleware runs: use the request's language here.
+                with translation.override(translation.get_language_from_request(request)):
+                    return problem_response(refusal, request.path)
         return self.get_response(request)
 
     @staticmethod
@@ -64,11 +68,17 @@ class ApiBodySizeMiddleware:
         except ValueError:
             length = 0
         if length > limit:
-            return _too_large(f"request body is {length} bytes; the limit is {limit}")
+            return _too_large(
+                lazy_format(
+                    _("request body is %(length)s bytes; the limit is %(limit)s"),
+                    length=length,
+                    limit=limit,
+                )
+            )
         return None
 
 
-def _too_large(detail: str) -> PatronError:
+def _too_large(detail: Text) -> PatronError:
     return PatronError(ErrorCode.BODY_TOO_LARGE, detail, field="body")
 
 
@@ -78,8 +88,10 @@ def _read_chunked(request: HttpRequest, limit: int) -> PatronError | None:
     if not request.META.get("wsgi.input_terminated"):
         return PatronError(
             ErrorCode.LENGTH_REQUIRED,
-            "this server cannot read a chunked request body; send the body with a "
-            "Content-Length header",
+            _(
+                "this server cannot read a chunked request body; send the body with a "
+                "Content-Length header"
+            ),
             field="body",
         )
     stream = request.META["wsgi.input"]
@@ -92,7 +104,11 @@ def _read_chunked(request: HttpRequest, limit: int) -> PatronError | None:
         parts.append(part)
         size += len(part)
     if size > limit:
-        return _too_large(f"the chunked request body is over the limit of {limit} bytes")
+        return _too_large(
+            lazy_format(
+                _("the chunked request body is over the limit of %(limit)s bytes"), limit=limit
+            )
+        )
     body = b"".join(parts)
     request.META["CONTENT_LENGTH"] = str(len(body))
     # Django reads the body through this stream, bounded by the length it had
@@ -102,12 +118,12 @@ def _read_chunked(request: HttpRequest, limit: int) -> PatronError | None:
 
 
 PROBLEM_JSON = "application/problem+json"
-_GENERIC_DETAIL = {
-    400: "the request could not be read",
-    403: "forbidden",
-    404: "no such resource; see /api/docs",
-    405: "this resource does not take that method",
-    500: "internal error; it has been logged",
+_GENERIC_DETAIL: dict[int, Text] = {
+    400: _("the request could not be read"),
+    403: _("forbidden"),
+    404: _("no such resource; see /api/docs"),
+    405: _("this resource does not take that method"),
+    500: _("internal error; it has been logged"),
 }
 
 
@@ -133,13 +149,17 @@ class ApiProblemMiddleware:
         ):
             return response
         status = response.status_code
-        detail = _GENERIC_DETAIL.get(status, "the request was refused")
+        detail = _GENERIC_DETAIL.get(status, _("the request was refused"))
         allowed = response.get("Allow")
         if status == 405 and allowed:
-            detail = f"{detail}; allowed: {allowed}"
-        problem = problem_response(
-            PatronError(code_for_status(status), detail, status=status), request.path
-        )
+            detail = lazy_format(
+                _("%(detail)s; allowed: %(allowed)s"), detail=detail, allowed=allowed
+            )
+        # Django may answer before LocaleMiddleware ran: use the request's language.
+        with translation.override(translation.get_language_from_request(request)):
+            problem = problem_response(
+                PatronError(code_for_status(status), detail, status=status), request.path
+            )
         for header in ("Allow", "WWW-Authenticate", "Retry-After"):
             if header in response:
                 problem[header] = response[header]

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from patron.campaigns import tasks as campaigns_tasks
 from patron.core import tasks as core_tasks
 from patron.points import tasks as points_tasks
 from patron.promotions import tasks as promotions_tasks
@@ -30,8 +31,17 @@ SCHEDULE: list[Job] = [
     Job("points.birthday", dt.timedelta(hours=6), points_tasks.points_birthday),
     # Idempotent per (shop, period) and (member, year): hourly runs just catch up.
     Job("tiers.period_evaluate", dt.timedelta(hours=1), tiers_tasks.tiers_period_evaluate),
-    Job("tiers.birthday_gifts", dt.timedelta(hours=6), tiers_tasks.tiers_birthday_gifts),
+    Job(
+        "campaigns.birthday_gifts", dt.timedelta(hours=6), campaigns_tasks.campaigns_birthday_gifts
+    ),
     Job("tiers.stats_refresh", dt.timedelta(hours=24), tiers_tasks.tiers_stats_refresh),
+    # Keyed by (member, month): the first run of a month records it, later ones
+    # retry pending coupons, a missed day is caught up by the next run.
+    Job(
+        "campaigns.monthly_coupon_packs",
+        dt.timedelta(hours=6),
+        campaigns_tasks.campaigns_monthly_coupon_packs,
+    ),
     # Unpaid checkout holds time out after 30 minutes (configurable); a minute late at most.
     Job("promotions.holds_expire", dt.timedelta(minutes=1), promotions_tasks.holds_expire),
 ]

@@ -14,9 +14,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.models import ApiKey, ApiScope, AuditLog, IdempotencyRecord, Shop
 from patron.core.pii import mask_address, mask_email, mask_phone
 from patron.core.roles import ROLE_PERMISSIONS
@@ -51,10 +52,12 @@ def api_key_create(
     unknown = [s for s in scope_list if s not in ApiScope.values]
     if unknown:
         raise PatronError(
-            ErrorCode.VALIDATION_ERROR, f"unknown scopes: {', '.join(unknown)}", field="scopes"
+            ErrorCode.VALIDATION_ERROR,
+            lazy_format(_("unknown scopes: %(value)s"), value=", ".join(unknown)),
+            field="scopes",
         )
     if not scope_list:
-        raise PatronError(ErrorCode.VALIDATION_ERROR, "at least one scope", field="scopes")
+        raise PatronError(ErrorCode.VALIDATION_ERROR, _("at least one scope"), field="scopes")
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -194,7 +197,7 @@ def idempotent_call(
     if not key or len(key) > 255 or text_problem(key):
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
-            "Idempotency-Key must be 1 to 255 characters, none of them a control character",
+            _("Idempotency-Key must be 1 to 255 characters, none of them a control character"),
             field="Idempotency-Key",
             status=400,
         )
@@ -215,7 +218,7 @@ def idempotent_call(
             if record.request_hash != fingerprint:
                 raise PatronError(
                     ErrorCode.IDEMPOTENCY_MISMATCH,
-                    "this Idempotency-Key was used for a different request",
+                    _("this Idempotency-Key was used for a different request"),
                     field="Idempotency-Key",
                 ) from None
             return record.status_code, record.response_body, True
@@ -241,7 +244,7 @@ def roles_sync() -> dict[str, int]:
         for p in Permission.objects.select_related("content_type")
     }
     for role, names in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
+        group, _created = Group.objects.get_or_create(name=role)
         if names == "__all__":
             perms = list(all_perms.values())
         else:

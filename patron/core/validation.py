@@ -6,15 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from django import forms
 from django.core.exceptions import ValidationError as FormValidationError
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy as _
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
+from patron.core.errors import Text as Message
 
 # Datetimes outside these bounds overflow when converted to UTC or to the
 # database's range; no shop event or profile date lies outside them.
@@ -29,23 +31,27 @@ def _iso_datetime(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value
     if not isinstance(value, str):
-        raise ValueError("must be an ISO 8601 date-time string")
+        raise ValueError(gettext_noop("must be an ISO 8601 date-time string"))
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-11-23T10:00:00+08:00") from None
+        raise ValueError(
+            gettext_noop("must be an ISO 8601 date-time, e.g. 2026-11-23T10:00:00+08:00")
+        ) from None
 
 
 def check_aware(value: dt.datetime) -> dt.datetime:
     offset = value.utcoffset()
     if offset is None:
-        raise ValueError("must include a time zone offset, e.g. 2026-11-23T10:00:00+08:00")
+        raise ValueError(
+            gettext_noop("must include a time zone offset, e.g. 2026-11-23T10:00:00+08:00")
+        )
     # Python takes any offset under 24 hours; PostgreSQL refuses those past
     # 15:59 (a 500), and no time zone is further from UTC than 14 hours.
     if abs(offset) > MAX_OFFSET:
-        raise ValueError("must have a time zone offset between -14:00 and +14:00")
+        raise ValueError(gettext_noop("must have a time zone offset between -14:00 and +14:00"))
     if not EARLIEST <= value <= LATEST:
-        raise ValueError("must be between the years 1900 and 9000")
+        raise ValueError(gettext_noop("must be between the years 1900 and 9000"))
     return value
 
 
@@ -53,11 +59,11 @@ def _iso_date(value: Any) -> Any:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if not isinstance(value, str):
-        raise ValueError("must be an ISO 8601 date string (YYYY-MM-DD)")
+        raise ValueError(gettext_noop("must be an ISO 8601 date string (YYYY-MM-DD)"))
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError("must be a date (YYYY-MM-DD)") from None
+        raise ValueError(gettext_noop("must be a date (YYYY-MM-DD)")) from None
 
 
 AwareDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterValidator(check_aware)]
@@ -72,28 +78,36 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 # return (browsers send CRLF) and tab.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-TEXT_MESSAGE = "must not contain control characters (such as NUL, tab or newline)"
-MULTILINE_TEXT_MESSAGE = (
+# English in the code (pydantic's messages are read back by their text, see
+# ``pydantic_message``); translated where they become a detail.
+TEXT_MESSAGE = gettext_noop("must not contain control characters (such as NUL, tab or newline)")
+MULTILINE_TEXT_MESSAGE = gettext_noop(
     "must not contain control characters other than newline and tab (such as NUL)"
 )
 
 
-def text_problem(value: str, *, multiline: bool = False) -> str | None:
-    """Why ``value`` cannot be a text field's value, or None."""
+def _problem_en(value: str, *, multiline: bool) -> str | None:
     if (_CONTROL_MULTILINE if multiline else _CONTROL).search(value):
         return MULTILINE_TEXT_MESSAGE if multiline else TEXT_MESSAGE
     return None
 
 
+def text_problem(value: str, *, multiline: bool = False) -> Message | None:
+    """Why ``value`` cannot be a text field's value (in the language active
+    when it is rendered), or None."""
+    problem = _problem_en(value, multiline=multiline)
+    return None if problem is None else gettext_lazy(problem)
+
+
 def _check_text(value: str) -> str:
-    problem = text_problem(value)
+    problem = _problem_en(value, multiline=False)
     if problem:
         raise ValueError(problem)
     return value
 
 
 def _check_multiline_text(value: str) -> str:
-    problem = text_problem(value, multiline=True)
+    problem = _problem_en(value, multiline=True)
     if problem:
         raise ValueError(problem)
     return value
@@ -141,7 +155,7 @@ class TextForm(forms.Form):
 # as ``1e999``) are not JSON: jsonb refuses them and SQLite would store text
 # no standard JSON reader accepts.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-UNSTORABLE_MESSAGE = (
+UNSTORABLE_MESSAGE = _(
     "must not contain NUL characters, unpaired surrogates or non-finite numbers (NaN, Infinity)"
 )
 
@@ -198,7 +212,7 @@ def find_too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> str | None:
     return None
 
 
-EXTERNAL_ID_MESSAGE = (
+EXTERNAL_ID_MESSAGE = gettext_noop(
     "must not contain '/' nor be '.' or '..': the id is a segment of URLs "
     "such as /api/v1/members/{id}, where those could never be read back"
 )
@@ -225,15 +239,73 @@ def field_path(loc: Sequence[Any], prefix: str = "") -> str:
     return path
 
 
+# pydantic's messages by error type, in words that translate; ``%(...)s``
+# takes the error's context. A type not listed keeps pydantic's English text.
+_PYDANTIC_MESSAGES: dict[str, Any] = {
+    "missing": _("Field required"),
+    "extra_forbidden": _("Extra inputs are not permitted"),
+    "int_type": _("Input should be a valid integer"),
+    "int_parsing": _("Input should be a valid integer"),
+    "int_from_float": _("Input should be a whole number"),
+    "float_type": _("Input should be a valid number"),
+    "float_parsing": _("Input should be a valid number"),
+    "string_type": _("Input should be a valid string"),
+    "bool_type": _("Input should be a valid boolean"),
+    "bool_parsing": _("Input should be a valid boolean"),
+    "list_type": _("Input should be a valid list"),
+    "dict_type": _("Input should be an object"),
+    "model_type": _("Input should be an object"),
+    "model_attributes_type": _("Input should be an object"),
+    "string_too_short": _("String should have at least %(min_length)s characters"),
+    "string_too_long": _("String should have at most %(max_length)s characters"),
+    "too_short": _("List should have at least %(min_length)s items"),
+    "too_long": _("List should have at most %(max_length)s items"),
+    "greater_than": _("Input should be greater than %(gt)s"),
+    "greater_than_equal": _("Input should be greater than or equal to %(ge)s"),
+    "less_than": _("Input should be less than %(lt)s"),
+    "less_than_equal": _("Input should be less than or equal to %(le)s"),
+    "literal_error": _("Input should be %(expected)s"),
+    "enum": _("Input should be %(expected)s"),
+    "string_pattern_mismatch": _("String should match pattern %(pattern)s"),
+    "json_invalid": _("Invalid JSON"),
+}
+_VALUE_ERROR_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def pydantic_message(err: Mapping[str, Any]) -> Message:
+    """One pydantic error's message in the request's language where Patron
+    knows the words: by error type, and our own validators' messages (which
+    are in the catalogue) by their text."""
+    kind = str(err.get("type", ""))
+    message = str(err.get("msg", "invalid"))
+    if kind in {"value_error", "assertion_error"}:
+        for prefix in _VALUE_ERROR_PREFIXES:
+            message = message.removeprefix(prefix)
+        return gettext_lazy(message)
+    known = _PYDANTIC_MESSAGES.get(kind)
+    if known is None:
+        return message
+    context = err.get("ctx") or {}
+    try:
+        str(known) % {k: v for k, v in context.items()}
+    except (KeyError, TypeError, ValueError):
+        return message  # the context lacks what the words need: keep pydantic's
+    return lazy_format(known, **{k: str(v) for k, v in context.items()})
+
+
 def problem_from_pydantic(exc: ValidationError, prefix: str = "") -> PatronError:
-    errors = [
-        {"field": field_path(err["loc"], prefix), "message": err["msg"], "type": err["type"]}
-        for err in exc.errors(include_url=False, include_context=False, include_input=False)
+    errors: list[dict[str, Any]] = [
+        {
+            "field": field_path(err["loc"], prefix),
+            "message": pydantic_message(err),
+            "type": err["type"],
+        }
+        for err in exc.errors(include_url=False, include_context=True, include_input=False)
     ]
     first = errors[0]
     return PatronError(
         ErrorCode.VALIDATION_ERROR,
-        f"{first['field']}: {first['message']}",
-        field=first["field"],
+        lazy_format(_("%(field)s: %(message)s"), field=first["field"], message=first["message"]),
+        field=str(first["field"]),
         errors=errors,
     )

@@ -15,10 +15,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ValidationError
 
 from patron.core import clock, config_cache
-from patron.core.errors import ErrorCode, PatronError, validation_error
+from patron.core.errors import ErrorCode, PatronError, lazy_format, validation_error
 from patron.core.models import Shop
 from patron.core.validation import (
     MAX_JSON_DEPTH,
@@ -67,11 +68,14 @@ def event_validate(raw: Any) -> tuple[EventIn, BaseModel]:
     """Check the envelope and the data of its type; raise PatronError naming the field."""
     if not isinstance(raw, dict):
         raise PatronError(
-            ErrorCode.VALIDATION_ERROR, "an event must be a JSON object", field="body"
+            ErrorCode.VALIDATION_ERROR, _("an event must be a JSON object"), field="body"
         )
     too_deep_at = find_too_deep(raw)
     if too_deep_at is not None:
-        raise validation_error(too_deep_at, f"nests deeper than {MAX_JSON_DEPTH} levels")
+        raise validation_error(
+            too_deep_at,
+            lazy_format(_("nests deeper than %(depth)s levels"), depth=MAX_JSON_DEPTH),
+        )
     unstorable_at = find_unstorable(raw)
     if unstorable_at is not None:
         raise validation_error(unstorable_at, UNSTORABLE_MESSAGE)
@@ -79,14 +83,14 @@ def event_validate(raw: Any) -> tuple[EventIn, BaseModel]:
         envelope = EventIn.model_validate(raw)
     except ValidationError as exc:
         error = problem_from_pydantic(exc)
-        if error.field == "type" and "unknown event type" in error.detail:
+        if error.field == "type" and "unknown event type" in error.detail_en:
             error.code = ErrorCode.UNKNOWN_EVENT_TYPE
         raise error from None
     limit = dt.timedelta(seconds=settings.PATRON_EVENT_MAX_FUTURE_SECONDS)
     if envelope.occurred_at > clock.now() + limit:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
-            "occurred_at is in the future",
+            _("occurred_at is in the future"),
             field="occurred_at",
         )
     schema = DATA_SCHEMAS.get(envelope.type, CustomData)
@@ -156,7 +160,10 @@ def _event_ingest(*, shop: Shop, raw: Any, valid: tuple[EventIn, BaseModel]) -> 
         if first.payload_hash != digest:
             raise PatronError(
                 ErrorCode.IDEMPOTENCY_MISMATCH,
-                f"event id {envelope.id!r} was already used for a different event",
+                lazy_format(
+                    _("event id %(id)s was already used for a different event"),
+                    id=repr(envelope.id),
+                ),
                 field="id",
             ) from None
         return IngestResult(replayed=True, result=first.result)

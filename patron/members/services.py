@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, Text, lazy_format
 from patron.core.models import Shop
 from patron.core.pii import normalize_email, normalize_phone
 from patron.core.validation import UNSTORABLE_MESSAGE, check_external_id, find_unstorable
@@ -43,12 +45,12 @@ def _clean(fields: dict[str, Any], prefix: str) -> dict[str, Any]:
     """Validate and normalise profile fields; unknown keys are refused."""
     cleaned: dict[str, Any] = {}
 
-    def fail(name: str, message: str) -> PatronError:
+    def fail(name: str, message: Text) -> PatronError:
         return PatronError(ErrorCode.VALIDATION_ERROR, message, field=f"{prefix}{name}")
 
     for name, value in fields.items():
         if name not in PROFILE_FIELDS:
-            raise fail(name, f"unknown field {name!r}")
+            raise fail(name, lazy_format(_("unknown field %(name)s"), name=repr(name)))
         if value is None:
             continue
         if name == "phone":
@@ -66,27 +68,39 @@ def _clean(fields: dict[str, Any], prefix: str) -> dict[str, Any]:
             try:
                 value = normalize_email(str(value))
             except ValidationError:
-                raise fail(name, "not a valid e-mail address") from None
+                raise fail(name, _("not a valid e-mail address")) from None
         elif name == "name":
             value = str(value).strip()
             if len(value) > 100:
-                raise fail(name, "at most 100 characters")
+                raise fail(name, _("at most 100 characters"))
         elif name == "birthday":
             if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-                raise fail(name, "must be a date (YYYY-MM-DD)")
+                raise fail(name, _("must be a date (YYYY-MM-DD)"))
             if value > clock.today() or value.year < 1900:
-                raise fail(name, "must be a past date after 1900")
+                raise fail(name, _("must be a past date after 1900"))
         elif name == "registered_at":
             if not isinstance(value, dt.datetime) or value.tzinfo is None:
-                raise fail(name, "must be a date-time with a time zone")
+                raise fail(name, _("must be a date-time with a time zone"))
         elif name == "gender" and value not in Gender.values:
-            raise fail(name, f"must be one of {', '.join(v for v in Gender.values if v)}")
+            raise fail(
+                name,
+                lazy_format(
+                    _("must be one of %(value)s"), value=", ".join(v for v in Gender.values if v)
+                ),
+            )
         elif name == "language" and value not in Language.values:
-            raise fail(name, f"must be one of {', '.join(Language.values)}")
+            raise fail(
+                name, lazy_format(_("must be one of %(value)s"), value=", ".join(Language.values))
+            )
         elif name == "registration_channel" and value not in RegistrationChannel.values:
-            raise fail(name, f"must be one of {', '.join(RegistrationChannel.values)}")
+            raise fail(
+                name,
+                lazy_format(
+                    _("must be one of %(value)s"), value=", ".join(RegistrationChannel.values)
+                ),
+            )
         elif name.startswith("consent_") and not isinstance(value, bool):
-            raise fail(name, "must be true or false")
+            raise fail(name, _("must be true or false"))
         cleaned[name] = value
     return cleaned
 
@@ -112,7 +126,7 @@ def member_upsert(
     if not external_id or len(external_id) > 64:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
-            "external_id must be 1 to 64 characters",
+            _("external_id must be 1 to 64 characters"),
             field=f"{field_prefix}external_id" if field_prefix else "external_id",
         )
     try:
@@ -122,7 +136,9 @@ def member_upsert(
         # being updated (the portal updates members by their external id).
         if not Member.objects.filter(shop=shop, external_id=external_id).exists():
             raise PatronError(
-                ErrorCode.VALIDATION_ERROR, str(exc), field=f"{field_prefix}external_id"
+                ErrorCode.VALIDATION_ERROR,
+                gettext_lazy(str(exc)),
+                field=f"{field_prefix}external_id",
             ) from None
     unstorable_at = find_unstorable({"external_id": external_id, **fields})
     if unstorable_at is not None:

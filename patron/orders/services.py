@@ -11,9 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, Text, lazy_format
 from patron.core.models import Shop
 from patron.core.money import Rounding, allocate, divide
 from patron.members.models import Member
@@ -72,7 +73,7 @@ class RefundResult:
     full: bool
 
 
-def _fail(code: ErrorCode, detail: str, field: str) -> PatronError:
+def _fail(code: ErrorCode, detail: Text, field: str) -> PatronError:
     return PatronError(code, detail, field=field)
 
 
@@ -97,19 +98,24 @@ def paid_order_problem(shop: Shop, data: PaidOrderInput) -> PatronError | None:
     if data.paid_amount > items_amount + data.shipping_fee:
         return _fail(
             ErrorCode.VALIDATION_ERROR,
-            f"paid_amount {data.paid_amount} exceeds lines plus shipping "
-            f"({items_amount + data.shipping_fee})",
+            lazy_format(
+                _("paid_amount %(paid_amount)s exceeds lines plus shipping (%(value)s)"),
+                paid_amount=data.paid_amount,
+                value=items_amount + data.shipping_fee,
+            ),
             "data.paid_amount",
         )
     if data.currency != shop.currency:
         return _fail(
             ErrorCode.VALIDATION_ERROR,
-            f"currency must be the shop's currency {shop.currency}",
+            lazy_format(
+                _("currency must be the shop's currency %(currency)s"), currency=shop.currency
+            ),
             "data.currency",
         )
     ids = [line.line_id for line in data.lines]
     if len(set(ids)) != len(ids):
-        return _fail(ErrorCode.VALIDATION_ERROR, "line_id values must be unique", "data.lines")
+        return _fail(ErrorCode.VALIDATION_ERROR, _("line_id values must be unique"), "data.lines")
     return None
 
 
@@ -178,7 +184,11 @@ def order_record_paid(
     if existing is not None:
         raise _fail(
             ErrorCode.INVALID_TRANSITION,
-            f"order {data.order_id!r} is already {existing.status}",
+            lazy_format(
+                _("order %(order_id)s is already %(status)s"),
+                order_id=repr(data.order_id),
+                status=existing.status,
+            ),
             "data.order_id",
         )
     order = _paid_order(shop, member, data, at, clock.now())
@@ -187,7 +197,9 @@ def order_record_paid(
             order.save(force_insert=True)
     except IntegrityError:
         raise _fail(
-            ErrorCode.INVALID_TRANSITION, f"order {data.order_id!r} already exists", "data.order_id"
+            ErrorCode.INVALID_TRANSITION,
+            lazy_format(_("order %(order_id)s already exists"), order_id=repr(data.order_id)),
+            "data.order_id",
         ) from None
     lines = OrderLine.objects.bulk_create(_paid_lines(order, data))
     OrderStatusChange.objects.create(
@@ -244,11 +256,15 @@ def _prefetched(order: Order, lines: list[OrderLine]) -> None:
 def order_lock(*, shop: Shop, order_id: str, member: Member | None = None) -> Order:
     order = Order.objects.select_for_update().filter(shop=shop, external_id=order_id).first()
     if order is None:
-        raise _fail(ErrorCode.UNKNOWN_ORDER, f"no order {order_id!r}", "data.order_id")
+        raise _fail(
+            ErrorCode.UNKNOWN_ORDER,
+            lazy_format(_("no order %(order_id)s"), order_id=repr(order_id)),
+            "data.order_id",
+        )
     if member is not None and order.member_id != member.pk:
         raise _fail(
             ErrorCode.VALIDATION_ERROR,
-            f"order {order_id!r} belongs to another member",
+            lazy_format(_("order %(order_id)s belongs to another member"), order_id=repr(order_id)),
             "member",
         )
     return order
@@ -260,7 +276,12 @@ def order_transition(
     if order.status not in ALLOWED[to]:
         raise _fail(
             ErrorCode.INVALID_TRANSITION,
-            f"order {order.external_id!r} is {order.status}; it cannot become {to}",
+            lazy_format(
+                _("order %(external_id)s is %(status)s; it cannot become %(to)s"),
+                external_id=repr(order.external_id),
+                status=order.status,
+                to=to,
+            ),
             "type",
         )
     _check_not_before_payment(order, at)
@@ -283,8 +304,12 @@ def _check_not_before_payment(order: Order, at: dt.datetime) -> None:
     if order.paid_at is not None and at < order.paid_at:
         raise _fail(
             ErrorCode.VALIDATION_ERROR,
-            f"occurred_at {at.isoformat()} is before order {order.external_id!r} was paid "
-            f"({order.paid_at.isoformat()})",
+            lazy_format(
+                _("occurred_at %(value)s is before order %(external_id)s was paid (%(value2)s)"),
+                value=at.isoformat(),
+                external_id=repr(order.external_id),
+                value2=order.paid_at.isoformat(),
+            ),
             "occurred_at",
         )
 
@@ -311,12 +336,20 @@ def order_refund(
     if order.status not in REFUNDABLE:
         raise _fail(
             ErrorCode.INVALID_TRANSITION,
-            f"order {order.external_id!r} is {order.status}; it cannot be refunded",
+            lazy_format(
+                _("order %(external_id)s is %(status)s; it cannot be refunded"),
+                external_id=repr(order.external_id),
+                status=order.status,
+            ),
             "type",
         )
     _check_not_before_payment(order, at)
     if Refund.objects.filter(order=order, external_id=refund_id).exists():
-        raise _fail(ErrorCode.DUPLICATE, f"refund {refund_id!r} already recorded", "data.refund_id")
+        raise _fail(
+            ErrorCode.DUPLICATE,
+            lazy_format(_("refund %(refund_id)s already recorded"), refund_id=repr(refund_id)),
+            "data.refund_id",
+        )
     order_lines = {ln.line_id: ln for ln in order.lines.select_for_update().order_by("pk")}
     wanted: list[tuple[OrderLine, int]] = []
     if lines is None:
@@ -332,13 +365,13 @@ def order_refund(
             if ln is None:
                 raise _fail(
                     ErrorCode.VALIDATION_ERROR,
-                    f"order has no line {item.line_id!r}",
+                    lazy_format(_("order has no line %(line_id)s"), line_id=repr(item.line_id)),
                     f"data.lines[{i}].line_id",
                 )
             if item.line_id in seen:
                 raise _fail(
                     ErrorCode.VALIDATION_ERROR,
-                    f"line {item.line_id!r} listed twice",
+                    lazy_format(_("line %(line_id)s listed twice"), line_id=repr(item.line_id)),
                     f"data.lines[{i}].line_id",
                 )
             seen.add(item.line_id)
@@ -346,12 +379,16 @@ def order_refund(
             if item.quantity > left:
                 raise _fail(
                     ErrorCode.VALIDATION_ERROR,
-                    f"only {left} of line {item.line_id!r} can still be refunded",
+                    lazy_format(
+                        _("only %(left)s of line %(line_id)s can still be refunded"),
+                        left=left,
+                        line_id=repr(item.line_id),
+                    ),
                     f"data.lines[{i}].quantity",
                 )
             wanted.append((ln, item.quantity))
     if not wanted:
-        raise _fail(ErrorCode.INVALID_TRANSITION, "nothing left to refund", "data.lines")
+        raise _fail(ErrorCode.INVALID_TRANSITION, _("nothing left to refund"), "data.lines")
 
     done: list[tuple[OrderLine, int, int]] = []
     for ln, qty in wanted:

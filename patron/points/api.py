@@ -6,12 +6,13 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from patron.core import clock
 from patron.core.api import ApiKeyAuth, json_response, shop_for, with_idempotency
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.models import ApiScope
 from patron.core.validation import AwareDateTime, IsoDate, Text
 from patron.events.handlers import paid_order_input
@@ -118,13 +119,13 @@ def points_balance(
         if "expiry_horizon_months" in request.GET:
             raise PatronError(
                 ErrorCode.VALIDATION_ERROR,
-                "give expiry_until or expiry_horizon_months, not both",
+                _("give expiry_until or expiry_horizon_months, not both"),
                 field="expiry_until",
             )
         if until < clock.today():
             raise PatronError(
                 ErrorCode.VALIDATION_ERROR,
-                f"expiry_until {until.isoformat()} is before today",
+                lazy_format(_("expiry_until %(until)s is before today"), until=until.isoformat()),
                 field="expiry_until",
             )
     balance = selectors.balance(
@@ -359,8 +360,11 @@ def points_preview(request: HttpRequest, payload: PreviewIn) -> HttpResponse:
     if payload.completed_at is not None and payload.completed_at < paid_at:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
-            f"completed_at {payload.completed_at.isoformat()} is before the payment "
-            f"({paid_at.isoformat()})",
+            lazy_format(
+                _("completed_at %(completed_at)s is before the payment (%(paid_at)s)"),
+                completed_at=payload.completed_at.isoformat(),
+                paid_at=paid_at.isoformat(),
+            ),
             field="completed_at",
         )
     rules, skipped = services.order_preview(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.validation import text_problem
@@ -33,16 +34,16 @@ def claim(*, member: Member, post: QueryDict) -> tuple[int, dict[str, Any]]:
     if sale_id.isascii() and sale_id.isdigit() and len(sale_id) <= 18:
         sale = FlashSale.objects.filter(pk=int(sale_id), shop=member.shop).first()
         if sale is None:
-            raise PatronError(ErrorCode.NOT_FOUND, "no such flash sale", field="sale")
+            raise PatronError(ErrorCode.NOT_FOUND, _("no such flash sale"), field="sale")
         coupon = promotion_services.flash_sale_claim(sale=sale, member=member)
     elif sale_id:
-        raise PatronError(ErrorCode.NOT_FOUND, "no such flash sale", field="sale")
+        raise PatronError(ErrorCode.NOT_FOUND, _("no such flash sale"), field="sale")
     elif template_code:
         coupon = promotion_services.coupon_claim(
             shop=member.shop, member=member, template_code=template_code
         )
     else:
-        raise PatronError(ErrorCode.VALIDATION_ERROR, "nothing to claim", field="sale")
+        raise PatronError(ErrorCode.VALIDATION_ERROR, _("nothing to claim"), field="sale")
     return 200, {"coupon": coupon.code}
 
 

@@ -209,10 +209,10 @@ def benefits_table(member: Member, language: str) -> dict[str, Any]:
                 else no
             ),
         ),
-        (_("Free trials"), lambda t: yes if t["benefits"]["free_trial"] else no),
         (_("Member flash sales"), lambda t: yes if t["benefits"]["flash_sale_access"] else no),
-        (_("Member-only events"), lambda t: yes if t["benefits"]["member_only_events"] else no),
-        (_("Dedicated service"), lambda t: yes if t["benefits"]["dedicated_service"] else no),
+        # Free trials, member-only events and dedicated service are not shown:
+        # nothing in Patron delivers them yet (they come with the campaigns'
+        # events and the service desk), and the portal promises only what is given.
     ]
     rows = [
         {"label": label, "cells": [{"v": fn(t), "mine": t["code"] == mine} for t in tiers]}
@@ -279,6 +279,14 @@ def coupon_wallet(member: Member) -> dict[str, list[Any]]:
     return wallet
 
 
+def _member_benefits(member: Member) -> Any:
+    if not installed("tiers"):
+        return None
+    from patron.tiers import selectors as tier_selectors
+
+    return tier_selectors.member_benefits(member)
+
+
 def flash_sales(member: Member) -> list[dict[str, Any]]:
     """Live and upcoming flash sales with what is left and the member's own claims."""
     if not installed("promotions"):
@@ -288,6 +296,9 @@ def flash_sales(member: Member) -> list[dict[str, Any]]:
     from patron.promotions.models import FlashSale
 
     now = clock.now()
+    benefits = _member_benefits(member)
+    # Flash sales are a tier benefit: shown to every member, claimable with it.
+    tier_allowed = benefits is None or benefits.flash_sale_access
     sales = (
         FlashSale.objects.filter(shop=member.shop, active=True, ends_at__gt=now)
         .select_related("template")
@@ -306,6 +317,7 @@ def flash_sales(member: Member) -> list[dict[str, Any]]:
                 "live": sale.starts_at <= now,
                 "mine": sale.mine,
                 "limit_reached": bool(sale.per_member_limit and sale.mine >= sale.per_member_limit),
+                "tier_allowed": tier_allowed,
             }
         )
     return rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field, model_validator
 
@@ -354,7 +355,7 @@ def flash_sale_claim(request: HttpRequest, external_id: Text, sale_id: int) -> H
         member = member_selectors.member_of_path(shop=shop, external_id=external_id)
         sale = selectors.flash_sale_get(shop_id=shop.pk, sale_id=sale_id)
         if sale is None:
-            raise PatronError(ErrorCode.NOT_FOUND, "no such flash sale", field="sale_id")
+            raise PatronError(ErrorCode.NOT_FOUND, _("no such flash sale"), field="sale_id")
         coupon = services.flash_sale_claim(sale=sale, member=member)
         return 201, selectors.coupon_out(coupon)
 

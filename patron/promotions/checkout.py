@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.models import Shop
 from patron.core.money import Rounding, allocate, divide
 from patron.members.models import Member
@@ -152,6 +153,8 @@ class Evaluation:
                 "fee": self.cart.shipping_fee,
                 "discount": self.shipping_discount,
                 "member_free_shipping": self.tier_shipping_discount > 0,
+                # The tier's priority shipping: the shop ships this order first.
+                "priority_shipping": self.tier.priority_shipping,
                 "to_pay": self.shipping_to_pay,
             },
             "lines": lines,
@@ -167,33 +170,43 @@ class Evaluation:
 
 def _check_cart(cart: CartIn) -> None:
     if not cart.lines:
-        raise PatronError(ErrorCode.VALIDATION_ERROR, "a cart needs a line", field="lines")
+        raise PatronError(ErrorCode.VALIDATION_ERROR, _("a cart needs a line"), field="lines")
     if len(cart.lines) > MAX_LINES:
-        raise PatronError(ErrorCode.VALIDATION_ERROR, f"at most {MAX_LINES} lines", field="lines")
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR,
+            lazy_format(_("at most %(MAX_LINES)s lines"), MAX_LINES=MAX_LINES),
+            field="lines",
+        )
     seen: set[str] = set()
     for i, line in enumerate(cart.lines):
         if line.line_id in seen:
             raise PatronError(
                 ErrorCode.VALIDATION_ERROR,
-                f"line_id {line.line_id!r} appears twice",
+                lazy_format(_("line_id %(line_id)s appears twice"), line_id=repr(line.line_id)),
                 field=f"lines[{i}].line_id",
             )
         seen.add(line.line_id)
         if line.quantity <= 0:
             raise PatronError(
-                ErrorCode.VALIDATION_ERROR, "must be positive", field=f"lines[{i}].quantity"
+                ErrorCode.VALIDATION_ERROR, _("must be positive"), field=f"lines[{i}].quantity"
             )
         if line.unit_price < 0:
             raise PatronError(
-                ErrorCode.VALIDATION_ERROR, "must not be negative", field=f"lines[{i}].unit_price"
+                ErrorCode.VALIDATION_ERROR,
+                _("must not be negative"),
+                field=f"lines[{i}].unit_price",
             )
     if cart.shipping_fee < 0:
-        raise PatronError(ErrorCode.VALIDATION_ERROR, "must not be negative", field="shipping_fee")
+        raise PatronError(
+            ErrorCode.VALIDATION_ERROR, _("must not be negative"), field="shipping_fee"
+        )
     if cart.points < 0:
-        raise PatronError(ErrorCode.VALIDATION_ERROR, "must not be negative", field="points")
+        raise PatronError(ErrorCode.VALIDATION_ERROR, _("must not be negative"), field="points")
     if cart.coupon_codes is not None and len(cart.coupon_codes) > MAX_CODES:
         raise PatronError(
-            ErrorCode.VALIDATION_ERROR, f"at most {MAX_CODES} codes", field="coupon_codes"
+            ErrorCode.VALIDATION_ERROR,
+            lazy_format(_("at most %(MAX_CODES)s codes"), MAX_CODES=MAX_CODES),
+            field="coupon_codes",
         )
 
 

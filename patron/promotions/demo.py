@@ -34,7 +34,7 @@ from patron.core.demo import DEMO_MEMBER_EXTERNAL_ID
 from patron.members.models import Member
 from patron.orders.models import Order, OrderStatus
 from patron.points.models import PointsAccount
-from patron.promotions import codes, services
+from patron.promotions import codes, services, tiering
 from patron.promotions.models import (
     Coupon,
     CouponSource,
@@ -294,6 +294,8 @@ def step_promotions(ctx: Any) -> None:
     flash_claims = 0
     crowd = [m for m in rng.sample(members, min(len(members), 40)) if m is not demo]
     for m in ([demo] if demo is not None else []) + crowd:
+        if not tiering.member_tier(m).flash_sale_access:
+            continue  # a benefit of higher tiers: the claim would be refused
         services.flash_sale_claim(sale=live, member=m)
         flash_claims += 1
 

@@ -19,9 +19,10 @@ from dataclasses import asdict
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, Text, by_language, lazy_format
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.orders.models import Order
@@ -65,11 +66,15 @@ def _refuse_unmet(evaluation: Evaluation, cart: CartIn) -> None:
                 continue
             view = views.get(code)
             reason = (view.reason or view.selection_reason) if view else None
-            message = reason.en if reason else "this coupon cannot be used"
+            message: Text = (
+                by_language(reason.zh_hans, reason.en)
+                if reason
+                else _("this coupon cannot be used")
+            )
             # The top-level code is the reason itself (held, expired, threshold, ...).
             raise PatronError(
                 reason.code if reason else ErrorCode.NOT_FOUND,
-                f"coupon {code}: {message}",
+                lazy_format(_("coupon %(code)s: %(message)s"), code=code, message=message),
                 field=f"coupon_codes[{i}]",
                 status=409,
                 errors=[
@@ -82,19 +87,27 @@ def _refuse_unmet(evaluation: Evaluation, cart: CartIn) -> None:
             )
     if cart.points != evaluation.points.used:
         reason = evaluation.points_reason
-        message = reason.en if reason else f"at most {evaluation.points.max_points}"
+        points_message: Text = (
+            by_language(reason.zh_hans, reason.en)
+            if reason
+            else lazy_format(_("at most %(points)s"), points=evaluation.points.max_points)
+        )
         if cart.points > evaluation.points_balance:
             code = ErrorCode.INSUFFICIENT_POINTS
         else:
             code = reason.code if reason else ErrorCode.POINTS_CAPPED
         raise PatronError(
             code,
-            f"{cart.points} points cannot be used: {message}",
+            lazy_format(
+                _("%(points)s points cannot be used: %(message)s"),
+                points=cart.points,
+                message=points_message,
+            ),
             field="points",
             errors=[
                 {
                     "field": "points",
-                    "message": message,
+                    "message": points_message,
                     **({"reason": reason.as_dict()} if reason else {}),
                 }
             ],
@@ -116,7 +129,7 @@ def checkout_reserve(
     held twice.
     """
     if not order_id or len(order_id) > 64:
-        raise PatronError(ErrorCode.VALIDATION_ERROR, "1 to 64 characters", field="order_id")
+        raise PatronError(ErrorCode.VALIDATION_ERROR, _("1 to 64 characters"), field="order_id")
     digest = _request_hash(member, cart)
     now = clock.now()
     with transaction.atomic():
@@ -137,8 +150,14 @@ def checkout_reserve(
         if status is not None:
             raise PatronError(
                 ErrorCode.ORDER_PAID,
-                f"order {order_id!r} is already {status}: coupons and points are held "
-                "only for an order not yet paid",
+                lazy_format(
+                    _(
+                        "order %(order_id)s is already %(status)s: coupons and points are held "
+                        "only for an order not yet paid"
+                    ),
+                    order_id=repr(order_id),
+                    status=status,
+                ),
                 field="order_id",
             )
         evaluation = checkout_evaluate(shop=shop, member=member, cart=cart)
@@ -211,7 +230,11 @@ def _same_or_conflict(hold: CheckoutHold, member: Member, digest: str) -> Checko
     if hold.member_id != member.pk or hold.request_hash != digest:
         raise PatronError(
             ErrorCode.HOLD_EXISTS,
-            f"order {hold.order_id!r} already has a {hold.status} hold for a different cart",
+            lazy_format(
+                _("order %(order_id)s already has a %(status)s hold for a different cart"),
+                order_id=repr(hold.order_id),
+                status=hold.status,
+            ),
             field="order_id",
         )
     return hold
@@ -245,7 +268,10 @@ def _hold_coupons(hold: CheckoutHold, evaluation: Evaluation) -> None:
         if not taken:
             raise PatronError(
                 _taken_by(coupon.pk),
-                f"coupon {coupon.code} is no longer available (used or held by another order)",
+                lazy_format(
+                    _("coupon %(code)s is no longer available (used or held by another order)"),
+                    code=coupon.code,
+                ),
                 field="coupon_codes",
             )
         if coupon.template.budget:
@@ -258,7 +284,7 @@ def _hold_coupons(hold: CheckoutHold, evaluation: Evaluation) -> None:
         if not ok:
             raise PatronError(
                 ErrorCode.BUDGET,
-                "a coupon's promotion has run out of budget",
+                _("a coupon's promotion has run out of budget"),
                 field="coupon_codes",
             )
 
@@ -299,20 +325,35 @@ def hold_capture(
     if hold.status != HoldStatus.HELD or hold.expires_at <= now:
         raise PatronError(
             ErrorCode.HOLD_EXPIRED,
-            f"the hold for order {order_id!r} expired or was released "
-            f"({hold.expires_at.isoformat()}); reserve the checkout again",
+            lazy_format(
+                _(
+                    "the hold for order %(order_id)s expired or was released (%(value)s); "
+                    "reserve the checkout again"
+                ),
+                order_id=repr(order_id),
+                value=hold.expires_at.isoformat(),
+            ),
             field="data.order_id",
         )
     if hold.member_id != member.pk:
         raise PatronError(
             ErrorCode.NOT_YOURS,
-            f"order {order_id!r} was reserved for another member",
+            lazy_format(
+                _("order %(order_id)s was reserved for another member"), order_id=repr(order_id)
+            ),
             field="member",
         )
     if points_used and points_used != hold.points:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
-            f"points_used {points_used} differs from the {hold.points} points held for this order",
+            lazy_format(
+                _(
+                    "points_used %(points_used)s differs from the %(points)s points held "
+                    "for this order"
+                ),
+                points_used=points_used,
+                points=hold.points,
+            ),
             field="data.points_used",
         )
     coupons = list(hold.coupons.select_for_update().order_by("pk"))
@@ -487,12 +528,20 @@ def hold_release_unpaid(*, shop: Shop, order_id: str) -> CheckoutHold:
         hold = _live_hold(shop, order_id)
         if hold is None:
             raise PatronError(
-                ErrorCode.NOT_FOUND, f"no live hold for order {order_id!r}", field="order_id"
+                ErrorCode.NOT_FOUND,
+                lazy_format(_("no live hold for order %(order_id)s"), order_id=repr(order_id)),
+                field="order_id",
             )
         if hold.status != HoldStatus.HELD:
             raise PatronError(
                 ErrorCode.INVALID_TRANSITION,
-                f"order {order_id!r} was paid; send order.cancelled or order.refunded instead",
+                lazy_format(
+                    _(
+                        "order %(order_id)s was paid; send order.cancelled or order.refunded "
+                        "instead"
+                    ),
+                    order_id=repr(order_id),
+                ),
                 field="order_id",
             )
         return hold_release(hold=hold)
@@ -507,7 +556,9 @@ def hold_cancel_unpaid(*, shop: Shop, order_id: str, member: Member) -> Checkout
     if hold.member_id != member.pk:
         raise PatronError(
             ErrorCode.NOT_YOURS,
-            f"order {order_id!r} was reserved for another member",
+            lazy_format(
+                _("order %(order_id)s was reserved for another member"), order_id=repr(order_id)
+            ),
             field="member",
         )
     return hold_release(hold=hold)

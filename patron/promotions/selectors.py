@@ -66,6 +66,11 @@ def member_coupons(*, member: Member, status: str | None = None) -> list[Coupon]
     return list(query.order_by("valid_until", "pk")[:500])
 
 
+def coupon_from_source(*, member: Member, source: str, source_ref: str) -> Coupon | None:
+    """The coupon issued to the member from this source (a gift, a pack), if any."""
+    return Coupon.objects.filter(member=member, source=source, source_ref=source_ref).first()
+
+
 def flash_sale_get(*, shop_id: int, sale_id: int) -> FlashSale | None:
     return FlashSale.objects.select_related("template").filter(shop_id=shop_id, pk=sale_id).first()
 

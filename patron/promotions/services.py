@@ -16,9 +16,10 @@ from dataclasses import asdict, dataclass
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, Text, by_language, lazy_format
 from patron.core.models import Shop
 from patron.core.services import audit_record, snapshot
 from patron.members.models import Member
@@ -47,7 +48,9 @@ def _validity(template: CouponTemplate, at: dt.datetime) -> tuple[dt.datetime, d
         if template.valid_until is None:
             raise PatronError(
                 ErrorCode.VALIDATION_ERROR,
-                f"template {template.code!r} has fixed dates but no end",
+                lazy_format(
+                    _("template %(code)s has fixed dates but no end"), code=repr(template.code)
+                ),
                 field="valid_until",
             )
         return template.valid_from or at, template.valid_until
@@ -59,8 +62,30 @@ def check_tier(*, shop: Shop, member: Member, tier_codes: list[str]) -> None:
         return
     tier = tiering.member_tier(member)
     if tier.code not in tier_codes:
-        _, names = tiering.tier_names(shop.pk, tier_codes)
-        raise PatronError(ErrorCode.TIER, f"only for {', '.join(names)} members", field="member")
+        names_zh, names_en = tiering.tier_names(shop.pk, tier_codes)
+        raise PatronError(
+            ErrorCode.TIER,
+            lazy_format(
+                _("only for %(tiers)s members"),
+                tiers=by_language("、".join(names_zh), ", ".join(names_en)),
+            ),
+            field="member",
+        )
+
+
+def check_flash_sale_access(member: Member) -> None:
+    """Flash sales are a tier benefit (``flash_sale_access``): a member whose
+    tier lacks it may not claim, whatever the sale's own tier list says."""
+    tier = tiering.member_tier(member)
+    if not tier.flash_sale_access:
+        raise PatronError(
+            ErrorCode.TIER_NOT_ELIGIBLE,
+            lazy_format(
+                _("flash sales are not a benefit of the %(tier)s tier"),
+                tier=by_language(tier.name or tier.code, tier.name_en or tier.code),
+            ),
+            field="member",
+        )
 
 
 def coupon_issue(
@@ -79,12 +104,14 @@ def coupon_issue(
     """
     now = clock.now()
     if template.shop_id != member.shop_id:
-        raise PatronError(ErrorCode.NOT_FOUND, "no such coupon template", field="template")
+        raise PatronError(ErrorCode.NOT_FOUND, _("no such coupon template"), field="template")
     if not template.active:
-        raise PatronError(ErrorCode.INACTIVE, "this coupon is no longer offered", field="template")
+        raise PatronError(
+            ErrorCode.INACTIVE, _("this coupon is no longer offered"), field="template"
+        )
     valid_from, valid_until = _validity(template, now)
     if valid_until <= now:
-        raise PatronError(ErrorCode.ENDED, "this coupon offer has ended", field="template")
+        raise PatronError(ErrorCode.ENDED, _("this coupon offer has ended"), field="template")
     with transaction.atomic():
         if check_member_limit and template.per_member_limit:
             _lock_member(member)
@@ -96,15 +123,20 @@ def coupon_issue(
             if selectors.limit_reached(template, held):
                 raise PatronError(
                     ErrorCode.LIMIT_REACHED,
-                    f"at most {template.per_member_limit} of this coupon per member",
+                    lazy_format(
+                        _("at most %(per_member_limit)s of this coupon per member"),
+                        per_member_limit=template.per_member_limit,
+                    ),
                     field="template",
                 )
         counter = CouponTemplate.objects.filter(pk=template.pk)
         if template.total_limit:
             counter = counter.filter(issued_count__lt=F("total_limit"))
         if not counter.update(issued_count=F("issued_count") + 1):
-            raise PatronError(ErrorCode.SOLD_OUT, "all of these coupons are gone", field="template")
-        for _ in range(CODE_ATTEMPTS):
+            raise PatronError(
+                ErrorCode.SOLD_OUT, _("all of these coupons are gone"), field="template"
+            )
+        for _attempt in range(CODE_ATTEMPTS):
             try:
                 with transaction.atomic():
                     return Coupon.objects.create(
@@ -121,7 +153,7 @@ def coupon_issue(
             except IntegrityError:  # pragma: no cover - 60 random bits; astronomically rare
                 continue
         raise PatronError(
-            ErrorCode.CONFLICT, "could not allocate a coupon code"
+            ErrorCode.CONFLICT, _("could not allocate a coupon code")
         )  # pragma: no cover
 
 
@@ -165,14 +197,21 @@ class TemplateSpec:
     active: bool = True
 
 
-def _bad(field: str, message: str) -> PatronError:
-    return PatronError(ErrorCode.VALIDATION_ERROR, f"{field}: {message}", field=field)
+def _bad(field: str, message: Text) -> PatronError:
+    return PatronError(
+        ErrorCode.VALIDATION_ERROR,
+        lazy_format(_("%(field)s: %(message)s"), field=field, message=message),
+        field=field,
+    )
 
 
 def _check_range(spec: TemplateSpec, field: str, low: int, high: int) -> None:
     value = getattr(spec, field)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _bad(field, f"must be a whole number from {low} to {high}")
+        raise _bad(
+            field,
+            lazy_format(_("must be a whole number from %(low)s to %(high)s"), low=low, high=high),
+        )
 
 
 def template_validate(spec: TemplateSpec) -> None:
@@ -182,39 +221,39 @@ def template_validate(spec: TemplateSpec) -> None:
     console API, admin), so a bad type or amount never reaches checkout.
     """
     if not 1 <= len(spec.code) <= 64 or not _SLUG.match(spec.code):
-        raise _bad("code", "1 to 64 letters, digits, dashes or underscores")
+        raise _bad("code", _("1 to 64 letters, digits, dashes or underscores"))
     if not spec.name.strip() or len(spec.name) > 100:
-        raise _bad("name", "1 to 100 characters")
+        raise _bad("name", _("1 to 100 characters"))
     if len(spec.description) > 300:
-        raise _bad("description", "at most 300 characters")
+        raise _bad("description", _("at most 300 characters"))
     if spec.type not in CouponType.values:
         raise _bad("type", "one of " + ", ".join(CouponType.values))
     for money in ("amount", "max_discount", "threshold", "budget"):
         _check_range(spec, money, 0, MAX_FEN)
     _check_range(spec, "percent", 1 if spec.type == CouponType.PERCENT else 0, 99)
     if spec.type in (CouponType.FIXED, CouponType.THRESHOLD) and spec.amount == 0:
-        raise _bad("amount", "a fixed or threshold coupon needs an amount off")
+        raise _bad("amount", _("a fixed or threshold coupon needs an amount off"))
     if spec.type == CouponType.THRESHOLD:
         if spec.threshold == 0:
-            raise _bad("threshold", "a threshold coupon needs a minimum spend")
+            raise _bad("threshold", _("a threshold coupon needs a minimum spend"))
         if spec.amount >= spec.threshold:
-            raise _bad("amount", "must be below the minimum spend")
+            raise _bad("amount", _("must be below the minimum spend"))
     if spec.validity_kind not in ValidityKind.values:
         raise _bad("validity_kind", "one of " + ", ".join(ValidityKind.values))
     if spec.validity_kind == ValidityKind.FIXED_DATES:
         if spec.valid_until is None:
-            raise _bad("valid_until", "fixed dates need an end")
+            raise _bad("valid_until", _("fixed dates need an end"))
         if spec.valid_from is not None and spec.valid_from >= spec.valid_until:
-            raise _bad("valid_until", "must be after valid_from")
+            raise _bad("valid_until", _("must be after valid_from"))
     _check_range(spec, "valid_days", 1, 3650)
     _check_range(spec, "per_member_limit", 0, MAX_COUNT)
     _check_range(spec, "total_limit", 0, MAX_COUNT)
     for names in ("skus", "categories", "tier_codes"):
         value = getattr(spec, names)
         if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
-            raise _bad(names, "a list of non-empty strings")
+            raise _bad(names, _("a list of non-empty strings"))
     if len(spec.stacking_group) > 30:
-        raise _bad("stacking_group", "at most 30 characters")
+        raise _bad("stacking_group", _("at most 30 characters"))
 
 
 def template_create(*, shop: Shop, actor: User | None, spec: TemplateSpec) -> CouponTemplate:
@@ -235,7 +274,7 @@ def template_create(*, shop: Shop, actor: User | None, spec: TemplateSpec) -> Co
         if not CouponTemplate.objects.filter(shop=shop, code=spec.code).exists():
             raise  # pragma: no cover - validated above; only the code can clash
         raise PatronError(
-            ErrorCode.DUPLICATE, "a coupon template with this code exists", field="code"
+            ErrorCode.DUPLICATE, _("a coupon template with this code exists"), field="code"
         ) from None
     return template
 
@@ -243,7 +282,11 @@ def template_create(*, shop: Shop, actor: User | None, spec: TemplateSpec) -> Co
 def template_get(*, shop: Shop, code: str) -> CouponTemplate:
     template = CouponTemplate.objects.filter(shop=shop, code=code).first()
     if template is None:
-        raise PatronError(ErrorCode.NOT_FOUND, f"no coupon template {code!r}", field="template")
+        raise PatronError(
+            ErrorCode.NOT_FOUND,
+            lazy_format(_("no coupon template %(code)s"), code=repr(code)),
+            field="template",
+        )
     return template
 
 
@@ -253,22 +296,24 @@ def coupon_claim(
     """A member claims a coupon: from a claimable template, or by typing a public code."""
     if bool(template_code) == bool(public_code):
         raise PatronError(
-            ErrorCode.VALIDATION_ERROR, "give either template or code", field="template"
+            ErrorCode.VALIDATION_ERROR, _("give either template or code"), field="template"
         )
     source: str
     if public_code:
         code = codes.normalize(public_code)
         if not codes.is_valid(code):
-            raise PatronError(ErrorCode.VALIDATION_ERROR, "not a valid coupon code", field="code")
+            raise PatronError(
+                ErrorCode.VALIDATION_ERROR, _("not a valid coupon code"), field="code"
+            )
         template = CouponTemplate.objects.filter(shop=shop, public_code=code).first()
         if template is None:
-            raise PatronError(ErrorCode.NOT_FOUND, "no coupon with this code", field="code")
+            raise PatronError(ErrorCode.NOT_FOUND, _("no coupon with this code"), field="code")
         source = CouponSource.PUBLIC_CODE
     else:
         template = template_get(shop=shop, code=template_code)
         if not template.claimable:
             raise PatronError(
-                ErrorCode.NOT_CLAIMABLE, "this coupon cannot be claimed", field="template"
+                ErrorCode.NOT_CLAIMABLE, _("this coupon cannot be claimed"), field="template"
             )
         source = CouponSource.CLAIM
     check_tier(shop=shop, member=member, tier_codes=list(template.tier_codes or []))
@@ -277,7 +322,7 @@ def coupon_claim(
 
 def template_public_code_assign(*, template: CouponTemplate) -> str:
     """Give a template a fresh public code (unique, with a check character)."""
-    for _ in range(CODE_ATTEMPTS):
+    for _attempt in range(CODE_ATTEMPTS):
         code = codes.generate()
         try:
             with transaction.atomic():
@@ -287,7 +332,7 @@ def template_public_code_assign(*, template: CouponTemplate) -> str:
         if updated:
             template.public_code = code
             return code
-    raise PatronError(ErrorCode.CONFLICT, "could not allocate a code")  # pragma: no cover
+    raise PatronError(ErrorCode.CONFLICT, _("could not allocate a code"))  # pragma: no cover
 
 
 def coupon_revoke(*, coupon: Coupon) -> bool:
@@ -319,32 +364,38 @@ def flash_sale_claim(*, sale: FlashSale, member: Member) -> Coupon:
     """
     now = clock.now()
     if sale.shop_id != member.shop_id:
-        raise PatronError(ErrorCode.NOT_FOUND, "no such flash sale", field="sale")
+        raise PatronError(ErrorCode.NOT_FOUND, _("no such flash sale"), field="sale")
     if not sale.active:
-        raise PatronError(ErrorCode.INACTIVE, "this flash sale is no longer offered", field="sale")
+        raise PatronError(
+            ErrorCode.INACTIVE, _("this flash sale is no longer offered"), field="sale"
+        )
     if now >= sale.ends_at:
-        raise PatronError(ErrorCode.ENDED, "this flash sale has ended", field="sale")
+        raise PatronError(ErrorCode.ENDED, _("this flash sale has ended"), field="sale")
     if now < sale.starts_at:
-        raise PatronError(ErrorCode.NOT_STARTED, "this flash sale has not started", field="sale")
+        raise PatronError(ErrorCode.NOT_STARTED, _("this flash sale has not started"), field="sale")
+    check_flash_sale_access(member)
     check_tier(shop=member.shop, member=member, tier_codes=list(sale.tier_codes or []))
     # Once sold out, the crowd is turned away without taking any lock; while units
     # are left, the conditional update below is what decides.
     if not FlashSale.objects.filter(pk=sale.pk, claimed_count__lt=F("quantity")).exists():
-        raise PatronError(ErrorCode.SOLD_OUT, "this flash sale is sold out", field="sale")
+        raise PatronError(ErrorCode.SOLD_OUT, _("this flash sale is sold out"), field="sale")
     with transaction.atomic():
         _lock_member(member)
         seq = FlashSaleClaim.objects.filter(sale=sale, member=member).count() + 1
         if sale.per_member_limit and seq > sale.per_member_limit:
             raise PatronError(
                 ErrorCode.LIMIT_REACHED,
-                f"at most {sale.per_member_limit} per member in this flash sale",
+                lazy_format(
+                    _("at most %(per_member_limit)s per member in this flash sale"),
+                    per_member_limit=sale.per_member_limit,
+                ),
                 field="sale",
             )
         taken = FlashSale.objects.filter(Q(pk=sale.pk) & Q(claimed_count__lt=F("quantity"))).update(
             claimed_count=F("claimed_count") + 1
         )
         if not taken:
-            raise PatronError(ErrorCode.SOLD_OUT, "this flash sale is sold out", field="sale")
+            raise PatronError(ErrorCode.SOLD_OUT, _("this flash sale is sold out"), field="sale")
         coupon = coupon_issue(
             template=sale.template,
             member=member,

@@ -20,6 +20,9 @@ class TierView:
     discount_bp: int  # member price: basis points off the list price (500 = 5% off)
     free_shipping_threshold: int | None = None  # fen of goods; None: no free shipping
     name_en: str = ""
+    # The tier's "member flash sales" benefit; without tiers nobody is kept out.
+    flash_sale_access: bool = True
+    priority_shipping: bool = False
 
 
 NO_TIER = TierView(code="", name="", discount_bp=0)
@@ -39,6 +42,8 @@ def member_tier(member: Member) -> TierView:
         discount_bp=benefits.discount_bp,
         free_shipping_threshold=benefits.free_shipping_threshold,
         name_en=benefits.tier_name_en,
+        flash_sale_access=benefits.flash_sale_access,
+        priority_shipping=benefits.priority_shipping,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
@@ -128,7 +129,7 @@ def redemption_create(request: HttpRequest, external_id: Text, payload: RedeemIn
         member = member_selectors.member_of_path(shop=shop, external_id=external_id)
         reward = selectors.reward_get(shop=shop, reward_id=payload.reward_id)
         if reward is None:
-            raise PatronError(ErrorCode.NOT_FOUND, "no such reward", field="reward_id")
+            raise PatronError(ErrorCode.NOT_FOUND, _("no such reward"), field="reward_id")
         redemption, created = services.redemption_place(
             shop=shop,
             member=member,
@@ -156,7 +157,7 @@ def redemption_cancel(
         member = member_selectors.member_of_path(shop=shop, external_id=external_id)
         redemption = Redemption.objects.filter(shop=shop, member=member, pk=redemption_id).first()
         if redemption is None:
-            raise PatronError(ErrorCode.NOT_FOUND, "no such redemption", field="redemption_id")
+            raise PatronError(ErrorCode.NOT_FOUND, _("no such redemption"), field="redemption_id")
         done = services.redemption_cancel(redemption=redemption, reason=payload.reason)
         return 200, selectors.redemption_out(done)
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from patron.core.errors import ErrorCode, PatronError
+from django.utils.translation import gettext_lazy as _
+
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.models import Shop
 from patron.core.money import Rounding, divide
 from patron.members.models import Member
@@ -211,6 +213,11 @@ def points_release(
             break
     if left:
         raise PatronError(
-            ErrorCode.CONFLICT, f"hold {hold_entry_id} has {left} fewer points than asked back"
+            ErrorCode.CONFLICT,
+            lazy_format(
+                _("hold %(hold_entry_id)s has %(left)s fewer points than asked back"),
+                hold_entry_id=hold_entry_id,
+                left=left,
+            ),
         )
     return points

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, Text, lazy_format
 from patron.core.models import Shop
 from patron.core.validation import text_problem
 from patron.members.models import Member
@@ -23,7 +24,7 @@ from patron.rewards.models import Redemption, RedemptionStatus, Reward, RewardKi
 MAX_SHIPPING_ADDRESS = 500
 
 
-def _refuse(code: ErrorCode, detail: str, field: str = "reward") -> PatronError:
+def _refuse(code: ErrorCode, detail: Text, field: str = "reward") -> PatronError:
     return PatronError(code, detail, field=field)
 
 
@@ -47,7 +48,7 @@ def redemption_place(
     from patron.promotions.models import CouponSource
 
     if not request_id or len(request_id) > 64:
-        raise _refuse(ErrorCode.VALIDATION_ERROR, "1 to 64 characters", "request_id")
+        raise _refuse(ErrorCode.VALIDATION_ERROR, _("1 to 64 characters"), "request_id")
     # The API's schema checks these too; the portal's form posts reach here directly.
     for field, value, multiline in (
         ("request_id", request_id, False),
@@ -62,22 +63,22 @@ def redemption_place(
         if existing is not None:
             return _same_or_conflict(existing, member, reward), False
         if reward.shop_id != shop.pk:
-            raise _refuse(ErrorCode.NOT_FOUND, "no such reward")
+            raise _refuse(ErrorCode.NOT_FOUND, _("no such reward"))
         if not reward.active:
-            raise _refuse(ErrorCode.INACTIVE, "this reward is no longer offered")
+            raise _refuse(ErrorCode.INACTIVE, _("this reward is no longer offered"))
         if reward.ends_at is not None and now >= reward.ends_at:
-            raise _refuse(ErrorCode.ENDED, "this reward is no longer offered")
+            raise _refuse(ErrorCode.ENDED, _("this reward is no longer offered"))
         if reward.starts_at is not None and now < reward.starts_at:
-            raise _refuse(ErrorCode.NOT_STARTED, "this reward is not offered yet")
+            raise _refuse(ErrorCode.NOT_STARTED, _("this reward is not offered yet"))
         if len(shipping_address.strip()) > MAX_SHIPPING_ADDRESS:
             raise _refuse(
                 ErrorCode.VALIDATION_ERROR,
-                f"at most {MAX_SHIPPING_ADDRESS} characters",
+                lazy_format(_("at most %(limit)s characters"), limit=MAX_SHIPPING_ADDRESS),
                 "shipping_address",
             )
         if reward.kind == RewardKind.PHYSICAL and not shipping_address.strip():
             raise _refuse(
-                ErrorCode.VALIDATION_ERROR, "a gift needs a shipping address", "shipping_address"
+                ErrorCode.VALIDATION_ERROR, _("a gift needs a shipping address"), "shipping_address"
             )
         promotion_services.check_tier(
             shop=shop, member=member, tier_codes=list(reward.tier_codes or [])
@@ -113,7 +114,10 @@ def redemption_place(
             if taken >= reward.per_member_limit:
                 raise _refuse(
                     ErrorCode.LIMIT_REACHED,
-                    f"at most {reward.per_member_limit} of this reward per member",
+                    lazy_format(
+                        _("at most %(per_member_limit)s of this reward per member"),
+                        per_member_limit=reward.per_member_limit,
+                    ),
                 )
         rows = Reward.objects.filter(pk=reward.pk)
         if reward.stock is not None:
@@ -122,7 +126,7 @@ def redemption_place(
         else:
             changed = rows.update(redeemed_count=F("redeemed_count") + 1)
         if not changed:
-            raise _refuse(ErrorCode.SOLD_OUT, "this reward is out of stock")
+            raise _refuse(ErrorCode.SOLD_OUT, _("this reward is out of stock"))
         if reward.kind == RewardKind.COUPON:
             assert reward.coupon_template is not None
             redemption.coupon = promotion_services.coupon_issue(
@@ -154,7 +158,7 @@ def _same_or_conflict(existing: Redemption, member: Member, reward: Reward) -> R
     if existing.member_id != member.pk or existing.reward_id != reward.pk:
         raise _refuse(
             ErrorCode.IDEMPOTENCY_MISMATCH,
-            "this request_id was used for a different redemption",
+            _("this request_id was used for a different redemption"),
             "request_id",
         )
     return existing
@@ -167,7 +171,8 @@ def redemption_fulfil(*, redemption: Redemption) -> Redemption:
             return locked
         if locked.status != RedemptionStatus.PLACED:
             raise _refuse(
-                ErrorCode.INVALID_TRANSITION, f"a {locked.status} redemption cannot be fulfilled"
+                ErrorCode.INVALID_TRANSITION,
+                lazy_format(_("a %(status)s redemption cannot be fulfilled"), status=locked.status),
             )
         locked.status = RedemptionStatus.FULFILLED
         locked.fulfilled_at = clock.now()
@@ -194,13 +199,13 @@ def redemption_cancel(*, redemption: Redemption, reason: str = "") -> Redemption
             if locked.coupon is None or not promotion_services.coupon_revoke(coupon=locked.coupon):
                 raise _refuse(
                     ErrorCode.INVALID_TRANSITION,
-                    "the coupon from this redemption was already used",
+                    _("the coupon from this redemption was already used"),
                     "redemption",
                 )
         elif locked.status != RedemptionStatus.PLACED:
             raise _refuse(
                 ErrorCode.INVALID_TRANSITION,
-                f"a {locked.status} redemption cannot be cancelled",
+                lazy_format(_("a %(status)s redemption cannot be cancelled"), status=locked.status),
                 "redemption",
             )
         if locked.reward.stock is not None:

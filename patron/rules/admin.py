@@ -45,10 +45,18 @@ class _EarningRuleFormBase(forms.ModelForm):
 
     def clean_condition(self) -> str:
         expression = self.cleaned_data.get("condition") or ""
-        problem = cel.check(expression)
+        problem = cel.check(expression, self._trigger())
         if problem is not None:
             raise forms.ValidationError(f"CEL {problem}")
         return expression
+
+    def _trigger(self) -> str | None:
+        """The rule's trigger, whose variables the condition is checked against
+        (the field comes before the condition, so it is cleaned already)."""
+        if self.instance.pk:
+            return str(self.instance.trigger)
+        trigger = self.cleaned_data.get("trigger")
+        return str(trigger) if trigger else None
 
     def clean_trigger(self) -> str:
         try:
@@ -85,7 +93,7 @@ class _EarningRuleFormBase(forms.ModelForm):
         cleaned = super().clean() or {}
         if not self.errors:
             try:
-                rule_services.version_fields_clean(self.version_fields())
+                rule_services.version_fields_clean(self.version_fields(), trigger=self._trigger())
             except PatronError as exc:
                 field = exc.field if exc.field in self.fields else None
                 self.add_error(field, exc.detail)

@@ -2,7 +2,11 @@
 
 Operators write conditions such as ``event.data.has_photos && member.tier == "gold"``.
 An expression is parsed when a rule version is saved (a syntax error names its
-line and column, and the version is not saved) and compiled once per version
+line and column, and the version is not saved), then type-checked against the
+typed variables of the rule's trigger (``rules.typecheck``: ``order.nope``, a
+variable the trigger does not provide or ``order.paid_amount > "1"`` is refused
+with its line and column too; ``event.data`` is free-form and checked only at
+run time), and compiled once per version
 (the cache key is the version's id plus its text, and versions never change).
 Evaluation runs in celpy's sandbox: no attribute access on Python objects, no
 imports, no I/O. A condition that fails at run time (a missing field, a type
@@ -19,8 +23,10 @@ from typing import Any
 
 import celpy
 from celpy import celtypes
+from django.utils.translation import gettext_lazy as _
 
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, Text, lazy_format
+from patron.rules import typecheck
 
 logger = logging.getLogger("patron.rules")
 
@@ -32,7 +38,9 @@ _CACHE_MAX = 2048
 
 @dataclass(frozen=True)
 class CelSyntaxError:
-    message: str
+    """Why a condition is refused (a syntax or a type error) and where."""
+
+    message: Text
     line: int
     column: int
 
@@ -40,12 +48,18 @@ class CelSyntaxError:
         return f"line {self.line}, column {self.column}: {self.message}"
 
 
-def check(expression: str) -> CelSyntaxError | None:
-    """None if ``expression`` parses; else where and why it does not."""
+CelProblem = CelSyntaxError
+
+ANY_TRIGGER = None
+
+
+def check(expression: str, trigger: str | None = ANY_TRIGGER) -> CelSyntaxError | None:
+    """None if ``expression`` parses and is well typed for a rule of
+    ``trigger`` (any trigger's variables when None); else where and why not."""
     if not expression.strip():
         return None
     try:
-        _env.compile(expression)
+        tree = _env.compile(expression)
     except celpy.CELParseError as exc:
         line = int(getattr(exc, "line", 0) or 1)
         column = int(getattr(exc, "column", 0) or 1)
@@ -55,16 +69,21 @@ def check(expression: str) -> CelSyntaxError | None:
         )
     except Exception as exc:  # celpy raises a few other types for odd input
         return CelSyntaxError(message=str(exc) or "cannot compile", line=1, column=1)
+    error = typecheck.type_check(tree, typecheck.variables_for(trigger))
+    if error is not None:
+        return CelSyntaxError(message=error.message, line=error.line, column=error.column)
     return None
 
 
-def validate(expression: str, *, field: str = "condition") -> None:
+def validate(
+    expression: str, *, field: str = "condition", trigger: str | None = ANY_TRIGGER
+) -> None:
     """Raise a 422 PatronError naming line and column if the expression is invalid."""
-    problem = check(expression)
+    problem = check(expression, trigger)
     if problem is not None:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
-            f"{field}: {problem}",
+            lazy_format(_("%(field)s: %(problem)s"), field=field, problem=problem),
             field=field,
             errors=[
                 {

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from patron.core.api import ApiKeyAuth, json_response, shop_for
 from patron.core.models import ApiScope
@@ -15,18 +15,32 @@ router = Router(tags=["tiers"])
 
 
 class BenefitsOut(Schema):
-    earn_multiplier_percent: int
-    discount_bp: int
-    free_shipping_threshold: int | None
-    priority_shipping: bool
-    birthday_gift_points: int
-    birthday_coupon_template: str
-    free_trial: bool
-    member_only_events: bool
-    flash_sale_access: bool
-    dedicated_service: bool
-    monthly_coupon_template: str
-    monthly_coupon_count: int
+    """What a tier grants, and who gives it: Patron applies the first group
+    itself; the flags at the end are for the shop to act on (Patron does not
+    deliver them yet, so the member portal does not list them)."""
+
+    earn_multiplier_percent: int = Field(description="Points earned × this / 100 (Patron).")
+    discount_bp: int = Field(description="Member price in basis points off, at checkout (Patron).")
+    free_shipping_threshold: int | None = Field(
+        description="Free shipping from this many fen of goods, at checkout (Patron); "
+        "null: none, 0: always."
+    )
+    priority_shipping: bool = Field(
+        description="The shop ships first; checkout answers `shipping.priority_shipping`."
+    )
+    birthday_gift_points: int = Field(description="Credited once a year by the birthday job.")
+    birthday_coupon_template: str = Field(description="Issued once a year by the birthday job.")
+    free_trial: bool = Field(description="For the shop to act on.")
+    member_only_events: bool = Field(description="For the shop to act on.")
+    flash_sale_access: bool = Field(
+        description="May claim flash sales; a claim without it is refused with "
+        "403 `tier_not_eligible` (Patron)."
+    )
+    dedicated_service: bool = Field(description="For the shop to act on.")
+    monthly_coupon_template: str = Field(
+        description="Coupon template of the monthly pack, issued by the monthly job (Patron)."
+    )
+    monthly_coupon_count: int = Field(description="Coupons in the monthly pack.")
 
 
 class TierOut(Schema):

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from patron.core import clock, config_cache
 from patron.core.models import Shop
@@ -195,6 +196,20 @@ def member_benefits(member: Member) -> Benefits | None:
     """The benefits in force for the member (None when the shop has no tiers)."""
     tier = current_tier(member)
     return benefits_of(tier) if tier is not None else None
+
+
+def members_in_tiers(shop: Shop, tier_ids: list[int]) -> QuerySet[Member]:
+    """The shop's members whose tier is one of ``tier_ids``, annotated with
+    ``current_tier_id`` (the lowest active tier for those without a tier row).
+    One query, set-based: for the jobs that hand out what tiers promise."""
+    tiers = active_tiers(shop)
+    if not tiers or not tier_ids:
+        return Member.objects.none()
+    return (
+        Member.objects.filter(shop=shop)
+        .annotate(current_tier_id=Coalesce(F("tier_state__tier_id"), Value(tiers[0].pk)))
+        .filter(current_tier_id__in=tier_ids)
+    )
 
 
 def earn_multiplier_percent(member: Member | None) -> int:

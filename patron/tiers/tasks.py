@@ -1,6 +1,6 @@
 """Tier jobs for the scheduler. Each visits the shops with a tier programme and
-is safe to run as often as the schedule likes: evaluations and gifts are keyed
-by (shop, period) and (member, year)."""
+is safe to run as often as the schedule likes: evaluations are keyed by (shop,
+period). Birthday gifts and monthly coupon packs are handed out by campaigns."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from django_tasks import task
 from patron.core.models import Shop
 from patron.tiers.models import TierProgram
 from patron.tiers.services.evaluation import tiers_evaluate_period
-from patron.tiers.services.gifts import birthday_gifts_grant
 from patron.tiers.services.stats import tier_stats_refresh_due
 
 
@@ -27,11 +26,6 @@ def tiers_period_evaluate() -> dict[str, dict[str, int]]:
         if run is not None:
             done[shop.name] = run.counts
     return done
-
-
-@task()
-def tiers_birthday_gifts() -> int:
-    return sum(birthday_gifts_grant(shop=shop) for shop in _shops())
 
 
 @task()

@@ -229,3 +229,11 @@ def test_the_comparison_notices_a_difference_for_a_role_that_sees_phones(
     b: World = ("9876", "ang", dt.date(1990, 1, 1))
     seen_a, seen_b = _both_worlds(client, url, params, target, a, b)
     assert seen_a != seen_b
+
+
+@pytest.mark.parametrize("value", ["0", "", "1,2,3"])
+def test_a_range_that_is_not_two_values_is_refused_not_a_server_error(
+    staff_as: Any, target: Member, value: str
+) -> None:
+    response = staff_as("finance").get(ADMIN_URL, {"name__range": value})
+    assert response.status_code == 400

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from patron.console import selectors
+from patron.console import once, selectors
 from patron.console.auth import forbidden, operator_required
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.validation import TextForm, text_problem
@@ -71,19 +71,25 @@ def adjust_points_view(request: HttpRequest, member_id: int) -> HttpResponse:
     member = get_object_or_404(Member, pk=member_id)
     form = AdjustPointsForm(request.POST)
     if form.is_valid():
-        try:
+
+        def handler() -> tuple[int, dict[str, Any]]:
             adjustment = points_services.adjustment_request(
                 member=member,
                 points=form.cleaned_data["points"],
                 reason=form.cleaned_data["reason"],
                 actor=request.user,  # type: ignore[arg-type]
             )
+            return 201, {"id": adjustment.pk, "state": adjustment.state}
+
+        try:
+            # A double submit replays the first answer: one adjustment, the same message.
+            _status, body, _replayed = once.form_once(request, shop=member.shop, handler=handler)
         except PatronError as exc:
             if exc.code == ErrorCode.FORBIDDEN:
                 return forbidden(request)
             form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         else:
-            if adjustment.state == "awaiting":
+            if body["state"] == "awaiting":
                 messages.warning(
                     request,
                     _(
@@ -110,13 +116,18 @@ def override_tier_view(request: HttpRequest, member_id: int) -> HttpResponse:
     form.fields["tier"].choices = [(t.code, str(t)) for t in tiers]  # type: ignore[attr-defined]
     if form.is_valid():
         tier = tiers.get(code=form.cleaned_data["tier"])
-        try:
-            tier_services.override_request(
+
+        def handler() -> tuple[int, dict[str, Any]]:
+            override = tier_services.override_request(
                 member=member,
                 tier=tier,
                 reason=form.cleaned_data["reason"],
                 actor=request.user,  # type: ignore[arg-type]
             )
+            return 201, {"id": override.pk}
+
+        try:
+            once.form_once(request, shop=member.shop, handler=handler)
         except PatronError as exc:
             if exc.code == ErrorCode.FORBIDDEN:
                 return forbidden(request)
@@ -136,7 +147,11 @@ def override_tier_view(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @operator_required(APPROVE_PERMS)
 def approvals_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/approvals.html", {"queue": selectors.approval_queue()})
+    return render(
+        request,
+        "console/approvals.html",
+        {"queue": selectors.approval_queue(), "idem": once.new_token()},
+    )
 
 
 @operator_required(APPROVE_PERMS)
@@ -158,28 +173,44 @@ def decide_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             from patron.points import services as points_services
             from patron.points.models import PointsAdjustment
 
-            adjustment = get_object_or_404(PointsAdjustment, pk=pk)
-            if decision == "approve":
-                points_services.adjustment_approve(adjustment=adjustment, actor=request.user)  # type: ignore[arg-type]
-            else:
-                points_services.adjustment_reject(
-                    adjustment=adjustment,
-                    actor=request.user,  # type: ignore[arg-type]
-                    note=note,
-                )
+            adjustment = get_object_or_404(
+                PointsAdjustment.objects.select_related("member__shop"), pk=pk
+            )
+            shop = adjustment.member.shop
+
+            def handler() -> tuple[int, dict[str, Any]]:
+                if decision == "approve":
+                    done = points_services.adjustment_approve(
+                        adjustment=adjustment,
+                        actor=request.user,  # type: ignore[arg-type]
+                    )
+                else:
+                    done = points_services.adjustment_reject(
+                        adjustment=adjustment,
+                        actor=request.user,  # type: ignore[arg-type]
+                        note=note,
+                    )
+                return 200, {"id": done.pk, "state": done.state}
+
         elif kind == "override":
             from patron.tiers.models import TierOverride
             from patron.tiers.services import overrides as tier_services
 
-            override = get_object_or_404(TierOverride, pk=pk)
+            override = get_object_or_404(TierOverride.objects.select_related("shop"), pk=pk)
+            shop = override.shop
             decide = (
                 tier_services.override_approve
                 if decision == "approve"
                 else tier_services.override_reject
             )
-            decide(override=override, actor=request.user, note=note)  # type: ignore[arg-type]
+
+            def handler() -> tuple[int, dict[str, Any]]:
+                done = decide(override=override, actor=request.user, note=note)  # type: ignore[arg-type]
+                return 200, {"id": done.pk, "status": done.status}
+
         else:
             raise Http404
+        once.form_once(request, shop=shop, handler=handler)
     except PatronError as exc:
         if exc.code == ErrorCode.FORBIDDEN:
             messages.error(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from patron.console import once
 from patron.console.auth import operator_required
 
 
@@ -29,7 +30,7 @@ def coupon_template_new_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/coupon_template_form.html",
-        {"form": form},
+        {"form": form, "idem": once.new_token()},
         status=422 if request.method == "POST" else 200,
     )
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from patron.console import selectors
+from patron.console import once, selectors
 from patron.console.auth import operator_required
 from patron.members.models import Member
 from patron.orders.models import Order
@@ -51,6 +51,7 @@ def member_context(request: HttpRequest, member: Member) -> dict[str, Any]:
         "tab": request.GET.get("tab", "overview"),
         "adjust_form": AdjustPointsForm(),
         "override_form": OverrideTierForm(),
+        "idem": once.new_token(),
     }
     context.update(selectors.member_loyalty(member=member, user=user))
     context["override_form"].fields["tier"].choices = [

@@ -79,7 +79,7 @@ def test_api_key_revoke_is_audited_once(shop: Shop):
 def test_api_key_unknown_or_no_scopes_refused(shop: Shop, scopes: list[str], message: str):
     with pytest.raises(PatronError) as exc:
         services.api_key_create(shop=shop, name="x", scopes=scopes)
-    assert (exc.value.field, exc.value.detail) == ("scopes", message)
+    assert (exc.value.field, exc.value.detail_en) == ("scopes", message)
     assert ApiKey.objects.count() == 0
     assert AuditLog.objects.count() == 0
 

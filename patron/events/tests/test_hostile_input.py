@@ -85,7 +85,10 @@ def _nested(depth: int) -> Any:
 @pytest.mark.parametrize("depth", [256, 300, 900])
 def test_custom_data_nested_too_deep_is_refused(api: ApiClient, member: Member, depth: int):
     before = row_counts()
-    body = _refused(api.post(URL, event("custom.deep", _nested(depth))), "data" + ".a" * 31)
+    english = {"Accept-Language": "en"}
+    body = _refused(
+        api.post(URL, event("custom.deep", _nested(depth)), headers=english), "data" + ".a" * 31
+    )
     assert "deeper than 32" in body["detail"]
     batch = api.post(BATCH, {"events": [event("custom.deep", _nested(depth))]})
     assert batch.status_code == 200, batch.content

@@ -67,7 +67,7 @@ def test_non_finite_number_is_refused_naming_the_field(
     api: Any, member: Member, body: dict[str, Any], field: str, literal: str
 ):
     before = row_counts()
-    response = api.post(URL, raw=_raw(body, literal))
+    response = api.post(URL, raw=_raw(body, literal), headers={"Accept-Language": "en"})
     assert response.status_code == 422, response.content
     assert response["Content-Type"] == "application/problem+json"
     problem = response.json()

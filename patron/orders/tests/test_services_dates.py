@@ -63,7 +63,7 @@ def test_transition_dated_before_payment_is_refused(shop: Shop, act: Any, status
     with pytest.raises(PatronError) as refused, transaction.atomic():
         act(services.order_lock(shop=shop, order_id="O1"), PAID_AT - dt.timedelta(seconds=1))
     assert (refused.value.status, refused.value.field) == (422, "occurred_at")
-    assert "before order 'O1' was paid" in refused.value.detail
+    assert "before order 'O1' was paid" in refused.value.detail_en
     assert Order.objects.values().get(pk=order.pk) == before
     assert [h.to_status for h in order.history.all()] == ["paid"]
 

@@ -12,9 +12,10 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.services import audit_record
 from patron.members.models import Member
 from patron.points import selectors
@@ -41,7 +42,7 @@ def _apply(adjustment: PointsAdjustment, *, approver: User | None) -> None:
         idempotency_key=f"adjustment:{adjustment.pk}",
     )
     if adjustment.points > 0:
-        entry, _ = do_credit(
+        entry, _lot = do_credit(
             account,
             points=adjustment.points,
             kind=EntryKind.ADJUST,
@@ -66,7 +67,7 @@ def adjustment_problem(*, member: Member, points: Any, reason: str | None) -> Pa
     checked when approved. The admin form shows the same checks as form
     errors."""
     if not (reason or "").strip():
-        return PatronError(ErrorCode.VALIDATION_ERROR, "a reason is required", field="reason")
+        return PatronError(ErrorCode.VALIDATION_ERROR, _("a reason is required"), field="reason")
     if (
         not isinstance(points, int)
         or isinstance(points, bool)
@@ -75,7 +76,10 @@ def adjustment_problem(*, member: Member, points: Any, reason: str | None) -> Pa
     ):
         return PatronError(
             ErrorCode.VALIDATION_ERROR,
-            f"points must be a non-zero whole number up to ±{MAX_ADJUSTMENT:,}",
+            lazy_format(
+                _("points must be a non-zero whole number up to ±%(MAX_ADJUSTMENT)s"),
+                MAX_ADJUSTMENT=format(MAX_ADJUSTMENT, ","),
+            ),
             field="points",
         )
     if points < 0 and -points <= program_for(member.shop).approval_threshold:
@@ -84,7 +88,9 @@ def adjustment_problem(*, member: Member, points: Any, reason: str | None) -> Pa
         if available < -points:
             return PatronError(
                 ErrorCode.INSUFFICIENT_POINTS,
-                f"only {available} points available to deduct",
+                lazy_format(
+                    _("only %(available)s points available to deduct"), available=available
+                ),
                 field="points",
             )
     return None
@@ -95,7 +101,7 @@ def adjustment_request(
 ) -> PointsAdjustment:
     """Record an adjustment; apply it now unless it is above the approval threshold."""
     if not actor.has_perm("points.adjust_points"):
-        raise PatronError(ErrorCode.FORBIDDEN, "you may not adjust points", status=403)
+        raise PatronError(ErrorCode.FORBIDDEN, _("you may not adjust points"), status=403)
     problem = adjustment_problem(member=member, points=points, reason=reason)
     if problem is not None:
         raise problem
@@ -125,7 +131,7 @@ def adjustment_request(
 
 def _decide(adjustment: PointsAdjustment, actor: User) -> PointsAdjustment:
     if not actor.has_perm("points.approve_adjustment"):
-        raise PatronError(ErrorCode.FORBIDDEN, "you may not approve adjustments", status=403)
+        raise PatronError(ErrorCode.FORBIDDEN, _("you may not approve adjustments"), status=403)
     locked = (
         PointsAdjustment.objects.select_for_update()
         .select_related("member__shop")
@@ -133,11 +139,12 @@ def _decide(adjustment: PointsAdjustment, actor: User) -> PointsAdjustment:
     )
     if locked.state != AdjustmentState.AWAITING_APPROVAL:
         raise PatronError(
-            ErrorCode.INVALID_TRANSITION, f"this adjustment is already {locked.state}"
+            ErrorCode.INVALID_TRANSITION,
+            lazy_format(_("this adjustment is already %(state)s"), state=locked.state),
         )
     if locked.requested_by_id == actor.pk:
         raise PatronError(
-            ErrorCode.FORBIDDEN, "a second operator must decide on your own request", status=403
+            ErrorCode.FORBIDDEN, _("a second operator must decide on your own request"), status=403
         )
     return locked
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
 from patron.core.bulk import bulk_set
@@ -228,7 +229,7 @@ def _order_earnings(
     # .all(): the lines order_record_paid just wrote come from its prefetch cache.
     lines = sorted(order.lines.all(), key=lambda ln: ln.pk)
     facts = order_facts(order, lines, event.payload.get("data") if event else None)
-    earned, _ = earning.order_earnings(
+    earned, _skipped = earning.order_earnings(
         facts=facts, member=member, versions=versions, tier_of_member=tier
     )
     return lines, earned
@@ -413,7 +414,7 @@ def action_earn(
         params: dict[str, Any] = {"rule": v.rule.name, "trigger": trigger, **why}
         if capped_from is not None:
             params["capped_from"] = capped_from
-        entry, _ = do_credit(
+        entry, _lot = do_credit(
             account,
             points=points,
             kind=EntryKind.EARN,
@@ -479,7 +480,9 @@ def checkin_record(*, member: Member) -> dict[str, Any]:
     with transaction.atomic():
         account = account_lock(member=member)  # serialises a member's check-ins
         if CheckIn.objects.filter(member=member, day=today).exists():
-            raise PatronError(ErrorCode.LIMIT_REACHED, "already checked in today", field="member")
+            raise PatronError(
+                ErrorCode.LIMIT_REACHED, _("already checked in today"), field="member"
+            )
         yesterday = (
             CheckIn.objects.filter(member=member, day=today - dt.timedelta(days=1))
             .values_list("streak", flat=True)

@@ -17,9 +17,10 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock, config_cache
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.points.models import (
@@ -359,7 +360,11 @@ def do_debit(
     if account.available < points:
         raise PatronError(
             ErrorCode.INSUFFICIENT_POINTS,
-            f"{points} points needed, {account.available} available",
+            lazy_format(
+                _("%(points)s points needed, %(available)s available"),
+                points=points,
+                available=account.available,
+            ),
             field="points",
         )
     draws = _draw_available(account, points)

@@ -178,7 +178,7 @@ def test_large_deduction_approved_after_the_balance_fell_is_refused(shop, member
     with pytest.raises(PatronError) as caught:
         adjustment_approve(adjustment=adj, actor=finance)
     assert (caught.value.code, caught.value.status) == ("insufficient_points", 409)
-    assert caught.value.detail == "2500 points needed, 2400 available"
+    assert caught.value.detail_en == "2500 points needed, 2400 available"
     adj.refresh_from_db()
     assert (adj.state, adj.decided_by, adj.entry) == (AdjustmentState.AWAITING_APPROVAL, None, None)
     assert available(member) == 2400

@@ -65,6 +65,7 @@ def test_rule_saved_then_edited_adds_a_version(shop):
 
 def test_rule_with_a_campaign_in_the_admin(shop):
     client = _admin()
+    client.cookies["django_language"] = "en"
     form = {
         **RULE_FORM,
         "shop": str(shop.pk),
@@ -115,6 +116,7 @@ def test_adjustment_added_and_approved_in_the_admin(member, program):
 
 def test_adjustment_form_refuses_bad_sizes_with_form_errors(member, program, monkeypatch):
     client = _admin()
+    client.cookies["django_language"] = "en"
     url = "/admin/points/pointsadjustment/add/"
     for points, words in [
         ("20000000", "points must be a non-zero whole number up to ±10,000,000"),

@@ -69,10 +69,13 @@ def loyalty_world(shop: Shop) -> dict[str, Any]:
     from patron.promotions.models import CouponTemplate, FlashSale
     from patron.rewards.models import Reward, RewardKind
     from patron.rules import services as rule_services
+    from patron.tiers.models import TierBenefits
     from patron.tiers.services.definitions import tiers_seed_defaults
 
     now = clock.now()
     tiers_seed_defaults(shop=shop)
+    # This shop opens flash sales to every tier (by default a benefit from Silver up).
+    TierBenefits.objects.filter(tier__shop=shop, tier__code="normal").update(flash_sale_access=True)
     rule_services.rule_create(
         shop=shop, name="签到", trigger="checkin", fields={"points": 5, "streak_bonuses": {"7": 20}}
     )

@@ -41,3 +41,48 @@ def test_a_template_used_up_by_the_member_shows_claimed_not_a_claim_button(
     assert 'name="template" value="once"' not in body
     assert f'data-testid="template-claimed-{twice.pk}"' not in body
     assert 'name="template" value="twice"' in body
+
+
+def test_a_member_whose_tier_lacks_flash_sales_is_told_so_and_refused(
+    shop: Shop, member: Member, member_client: Client
+) -> None:
+    import datetime as dt
+
+    from patron.core import clock
+    from patron.promotions.models import Coupon, FlashSale
+    from patron.tiers.services.definitions import tiers_seed_defaults
+
+    # given the default tiers (Normal has no flash sales) and a live flash sale
+    tiers_seed_defaults(shop=shop)
+    sale = FlashSale.objects.create(
+        shop=shop,
+        name="限时抢购",
+        template=_template(shop, "flash", 1),
+        quantity=5,
+        starts_at=clock.now() - dt.timedelta(minutes=1),
+        ends_at=clock.now() + dt.timedelta(hours=1),
+        per_member_limit=1,
+    )
+    # when the Normal member opens the claim centre, the sale has no claim button
+    body = member_client.get("/coupons/claim/").content.decode()
+    assert f'data-testid="sale-tier-{sale.pk}"' in body
+    # and a forged claim is refused, in the member's words, and changes nothing
+    response = member_client.post("/coupons/claim/", {"sale": sale.pk, "idem": "x1"})
+    assert response.status_code == 403
+    assert "您的等级暂不能参与此优惠" in response.content.decode()
+    sale.refresh_from_db()
+    assert sale.claimed_count == 0
+    assert not Coupon.objects.filter(member=member).exists()
+
+
+def test_a_refusal_s_detail_follows_the_member_s_language(
+    member: Member, member_client: Client
+) -> None:
+    # the same bad claim (nothing named), in Chinese and then in English
+    zh = member_client.post("/coupons/claim/", {"idem": "z1"}).content.decode()
+    member_client.cookies["django_language"] = "en"
+    en = member_client.post("/coupons/claim/", {"idem": "e1"}).content.decode()
+
+    assert "没有可领取的内容" in zh
+    assert "nothing to claim" in en
+    assert "nothing to claim" not in zh

@@ -35,6 +35,7 @@ def friendly(exc: PatronError) -> str:
         ErrorCode.SOLD_OUT: _("Sorry, this is sold out."),
         ErrorCode.LIMIT_REACHED: _("You have reached the limit for this."),
         ErrorCode.TIER: _("This offer is not available to your tier."),
+        ErrorCode.TIER_NOT_ELIGIBLE: _("This offer is not available to your tier."),
         ErrorCode.RATE_LIMITED: _("Too many attempts. Please wait a moment and try again."),
     }
     if exc.code in messages_by_code:
@@ -232,7 +233,7 @@ def claim_centre_view(request: HttpRequest) -> HttpResponse:
             run_once(request, member, lambda: actions.claim(member=member, post=request.POST))
         except PatronError as exc:
             messages.error(request, friendly(exc))
-            status = 409
+            status = 403 if exc.code == ErrorCode.TIER_NOT_ELIGIBLE else 409
         else:
             messages.success(request, _("Claimed. The coupon is in My coupons."))
             return redirect(f"{reverse('portal:claim_centre')}")

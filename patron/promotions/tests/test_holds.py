@@ -119,7 +119,7 @@ def test_reserve_refuses_points_beyond_the_cap_and_unusable_coupons(
         reserve(shop, member, points=13000)  # at most 50% of ¥250 = 12,500 points
     assert exc.value.field == "points"
     assert (
-        exc.value.detail
+        exc.value.detail_en
         == "13000 points cannot be used: At most 12500 points can be used on this order"
     )
     other = issue(make_template(shop, name="立减", amount=1000), member)  # same group as 满减
@@ -127,7 +127,7 @@ def test_reserve_refuses_points_beyond_the_cap_and_unusable_coupons(
     with pytest.raises(PatronError) as exc:
         reserve(shop, member, order_id="O-2", coupon_codes=[mj.code, other.code])
     assert exc.value.field == "coupon_codes[1]"
-    assert "Cannot be combined" in exc.value.detail
+    assert "Cannot be combined" in exc.value.detail_en
     assert CheckoutHold.objects.count() == 0
     assert Coupon.objects.filter(status="held").count() == 0
 
@@ -180,7 +180,7 @@ def test_an_order_already_paid_cannot_be_reserved_again(
     with pytest.raises(PatronError) as exc:
         reserve(shop, member, order_id="O-9")
     assert (exc.value.code, exc.value.field) == ("order_paid", "order_id")
-    assert "already paid" in exc.value.detail
+    assert "already paid" in exc.value.detail_en
     assert not CheckoutHold.objects.filter(order_id="O-9").exists()
     assert Coupon.objects.filter(status="held").count() == 0
 
@@ -191,7 +191,7 @@ def test_a_coupon_is_never_used_twice(shop: Shop, member: Member, setup) -> None
     with pytest.raises(PatronError) as exc:
         reserve(shop, member, order_id="O-2", coupon_codes=[mj.code])
     assert exc.value.field == "coupon_codes[0]"
-    assert "reserved for another order" in exc.value.detail
+    assert "reserved for another order" in exc.value.detail_en
 
 
 def test_cancel_before_payment_releases_everything(shop: Shop, member: Member, setup, send) -> None:
@@ -257,7 +257,7 @@ def test_time_out_releases_and_an_expired_hold_cannot_be_captured(
     assert Coupon.objects.filter(status="available").count() == 2
     with pytest.raises(PatronError) as exc:
         send("order.paid", member.external_id, paid_data(hold))
-    assert "expired" in exc.value.detail
+    assert "expired" in exc.value.detail_en
     assert available_points(member) == 10000
 
 

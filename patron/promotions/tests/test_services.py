@@ -71,7 +71,7 @@ def test_tier_restricted_claim(shop: Shop, member: Member) -> None:
     t = make_template(shop, claimable=True, tier_codes=["gold"])
     with pytest.raises(PatronError) as exc:
         services.coupon_claim(shop=shop, member=member, template_code=t.code)
-    assert exc.value.detail == "only for gold members"
+    assert exc.value.detail_en == "only for gold members"
 
 
 def make_sale(shop: Shop, **kw) -> FlashSale:
@@ -94,7 +94,7 @@ def test_flash_sale_issues_exactly_its_quantity_within_its_window(
     sale = make_sale(shop, starts_at=clock.now() + dt.timedelta(minutes=5))
     with pytest.raises(PatronError) as exc:
         services.flash_sale_claim(sale=sale, member=member)
-    assert "not started" in exc.value.detail
+    assert "not started" in exc.value.detail_en
     clock.advance(dt.timedelta(minutes=5))
     services.flash_sale_claim(sale=sale, member=member)
     with pytest.raises(PatronError) as exc:
@@ -109,7 +109,7 @@ def test_flash_sale_issues_exactly_its_quantity_within_its_window(
     clock.advance(dt.timedelta(hours=1))
     with pytest.raises(PatronError) as exc:
         services.flash_sale_claim(sale=sale, member=make_member(shop))
-    assert "ended" in exc.value.detail
+    assert "ended" in exc.value.detail_en
 
 
 def test_revoking_an_unused_coupon_gives_its_issue_back(shop: Shop, member: Member) -> None:

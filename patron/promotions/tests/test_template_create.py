@@ -52,7 +52,7 @@ def test_a_bad_template_changes_nothing(shop: Shop) -> None:
         "percent",
         422,
     )
-    assert exc.value.detail == "percent: must be a whole number from 1 to 99"
+    assert exc.value.detail_en == "percent: must be a whole number from 1 to 99"
     with pytest.raises(PatronError) as exc:
         services.template_validate(
             TemplateSpec(code="c2", name="x", type="fixed", amount=1, validity_kind="fixed_dates")
@@ -105,6 +105,7 @@ def test_the_admin_creates_through_the_service(admin_client: Client, shop: Shop)
 def test_the_admin_shows_the_services_refusal_next_to_the_field(
     admin_client: Client, shop: Shop
 ) -> None:
+    admin_client.cookies["django_language"] = "en"
     response = admin_client.post(
         "/admin/promotions/coupontemplate/add/",
         admin_form(shop, type="threshold", amount=5000, threshold=3000),

@@ -105,7 +105,7 @@ def test_hold_capture_and_refund_move_the_trimmed_points(
     with pytest.raises(PatronError) as exc:
         reserve(shop, member, 1501)
     assert (exc.value.code, exc.value.field) == (ErrorCode.POINTS_TRIMMED, "points")
-    assert exc.value.detail == (
+    assert exc.value.detail_en == (
         "1501 points cannot be used: 1501 points are worth no more than 1500 at this rate: use 1500"
     )
     assert evaluation.points_reason is not None

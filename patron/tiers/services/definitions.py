@@ -8,10 +8,11 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
 from patron.core.config_cache import config_changed
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.models import Shop
 from patron.core.services import audit_record, snapshot
 from patron.tiers.models import (
@@ -148,38 +149,59 @@ def ladder_validate(tiers: list[Tier]) -> None:
     active = sorted((t for t in tiers if t.is_active), key=lambda t: t.rank)
     if not active:
         raise PatronError(
-            ErrorCode.VALIDATION_ERROR, "at least one tier must be active", field="is_active"
+            ErrorCode.VALIDATION_ERROR, _("at least one tier must be active"), field="is_active"
         )
     if active[0].entry_threshold != 0:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
-            f"the lowest tier {active[0].code!r} must have entry threshold 0",
+            lazy_format(
+                _("the lowest tier %(code)s must have entry threshold 0"), code=repr(active[0].code)
+            ),
             field="entry_threshold",
         )
     for lower, upper in itertools.pairwise(active):
         if lower.rank == upper.rank:
             raise PatronError(
                 ErrorCode.VALIDATION_ERROR,
-                f"tiers {lower.code!r} and {upper.code!r} share rank {lower.rank}",
+                lazy_format(
+                    _("tiers %(code)s and %(code2)s share rank %(rank)s"),
+                    code=repr(lower.code),
+                    code2=repr(upper.code),
+                    rank=lower.rank,
+                ),
                 field="rank",
             )
         if upper.entry_threshold <= lower.entry_threshold:
             raise PatronError(
                 ErrorCode.VALIDATION_ERROR,
-                f"tier {upper.code!r} must need more than {lower.code!r} to enter",
+                lazy_format(
+                    _("tier %(code)s must need more than %(code2)s to enter"),
+                    code=repr(upper.code),
+                    code2=repr(lower.code),
+                ),
                 field="entry_threshold",
             )
         if upper.retention_threshold < lower.retention_threshold:
             raise PatronError(
                 ErrorCode.VALIDATION_ERROR,
-                f"tier {upper.code!r} cannot be easier to keep than {lower.code!r}",
+                lazy_format(
+                    _("tier %(code)s cannot be easier to keep than %(code2)s"),
+                    code=repr(upper.code),
+                    code2=repr(lower.code),
+                ),
                 field="retention_threshold",
             )
     for t in active:
         if not 0 <= t.retention_threshold <= t.entry_threshold:
             raise PatronError(
                 ErrorCode.VALIDATION_ERROR,
-                f"tier {t.code!r}: retention threshold must be between 0 and the entry threshold",
+                lazy_format(
+                    _(
+                        "tier %(code)s: retention threshold must be between 0 and the entry "
+                        "threshold"
+                    ),
+                    code=repr(t.code),
+                ),
                 field="retention_threshold",
             )
 
@@ -216,7 +238,9 @@ def tiers_reorder(
         unknown = [c for c in codes if c not in tiers]
         if unknown or len(set(codes)) != len(codes):
             raise PatronError(
-                ErrorCode.VALIDATION_ERROR, f"unknown or repeated codes: {unknown}", field="codes"
+                ErrorCode.VALIDATION_ERROR,
+                lazy_format(_("unknown or repeated codes: %(unknown)s"), unknown=unknown),
+                field="codes",
             )
         before = {c: t.rank for c, t in tiers.items()}
         for i, code in enumerate(codes):
@@ -240,7 +264,7 @@ def tier_retire(*, tier: Tier, actor: User | AnonymousUser | None, reason: str) 
     """Retire a tier: its members move to the next active tier below (or above,
     for the lowest), set-based, with history. Returns how many moved."""
     if not reason.strip():
-        raise PatronError(ErrorCode.VALIDATION_ERROR, "a reason is required", field="reason")
+        raise PatronError(ErrorCode.VALIDATION_ERROR, _("a reason is required"), field="reason")
     now = clock.now()
     with transaction.atomic():
         tiers = list(Tier.objects.select_for_update().filter(shop=tier.shop, is_active=True))
@@ -289,7 +313,7 @@ def program_update(
     if unknown:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
-            f"unknown settings {sorted(unknown)}",
+            lazy_format(_("unknown settings %(unknown)s"), unknown=sorted(unknown)),
             field=sorted(unknown)[0],
         )
     with transaction.atomic():

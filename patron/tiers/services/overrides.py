@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.services import audit_record
 from patron.members.models import Member
 from patron.tiers import periods, selectors
@@ -41,10 +42,10 @@ def override_request_problem(
     pending or in force. The admin
     form shows the same checks as form errors; ``override_request`` raises them."""
     if not (reason or "").strip():
-        return PatronError(ErrorCode.VALIDATION_ERROR, "a reason is required", field="reason")
+        return PatronError(ErrorCode.VALIDATION_ERROR, _("a reason is required"), field="reason")
     if tier is None or tier.shop_id != member.shop_id or not tier.is_active:
         return PatronError(
-            ErrorCode.VALIDATION_ERROR, "not an active tier of this shop", field="tier"
+            ErrorCode.VALIDATION_ERROR, _("not an active tier of this shop"), field="tier"
         )
     if TierOverride.objects.filter(
         member=member, status__in=[OverrideStatus.PENDING, OverrideStatus.APPROVED]
@@ -54,7 +55,7 @@ def override_request_problem(
     if current is not None and current.pk == tier.pk:
         return PatronError(
             ErrorCode.ALREADY_IN_TIER,
-            f"the member is already in the tier {tier.code!r}",
+            lazy_format(_("the member is already in the tier %(code)s"), code=repr(tier.code)),
             field="tier",
         )
     return None
@@ -63,7 +64,7 @@ def override_request_problem(
 def _already_open() -> PatronError:
     return PatronError(
         ErrorCode.OVERRIDE_OPEN,
-        "this member already has an override pending or in force",
+        _("this member already has an override pending or in force"),
         field="member",
     )
 
@@ -103,7 +104,9 @@ def _locked_pending(override: TierOverride) -> TierOverride:
     )
     if locked.status != OverrideStatus.PENDING:
         raise PatronError(
-            ErrorCode.INVALID_TRANSITION, f"the override is {locked.status}", field="status"
+            ErrorCode.INVALID_TRANSITION,
+            lazy_format(_("the override is %(status)s"), status=locked.status),
+            field="status",
         )
     return locked
 
@@ -116,7 +119,7 @@ def override_approve(*, override: TierOverride, actor: User, note: str = "") -> 
         if o.requested_by_id == actor.pk:
             raise PatronError(
                 ErrorCode.FORBIDDEN,
-                "a second operator must approve; you cannot approve your own request",
+                _("a second operator must approve; you cannot approve your own request"),
                 status=403,
             )
         member = o.member
@@ -126,8 +129,13 @@ def override_approve(*, override: TierOverride, actor: User, note: str = "") -> 
         if not tier.is_active or tier.shop_id != member.shop_id:
             raise PatronError(
                 ErrorCode.INACTIVE,
-                f"tier {tier.code!r} is no longer an active tier of this shop; "
-                "reject this override and request another tier",
+                lazy_format(
+                    _(
+                        "tier %(code)s is no longer an active tier of this shop; reject this "
+                        "override and request another tier"
+                    ),
+                    code=repr(tier.code),
+                ),
                 field="tier",
             )
         program = selectors.program_of(member.shop_id)
@@ -221,7 +229,7 @@ def override_remove(*, override: TierOverride, actor: User, reason: str) -> Tier
     retention threshold is handled by the next period evaluation (grace, then
     downgrade), like everybody else."""
     if not reason.strip():
-        raise PatronError(ErrorCode.VALIDATION_ERROR, "a reason is required", field="reason")
+        raise PatronError(ErrorCode.VALIDATION_ERROR, _("a reason is required"), field="reason")
     now = clock.now()
     with transaction.atomic():
         o = (
@@ -231,7 +239,9 @@ def override_remove(*, override: TierOverride, actor: User, reason: str) -> Tier
         )
         if o.status != OverrideStatus.APPROVED:
             raise PatronError(
-                ErrorCode.INVALID_TRANSITION, f"the override is {o.status}", field="status"
+                ErrorCode.INVALID_TRANSITION,
+                lazy_format(_("the override is %(status)s"), status=o.status),
+                field="status",
             )
         member = o.member
         member_lock(member)

@@ -33,6 +33,7 @@ def test_override_form_refuses_duplicates_and_unusable_tiers_with_form_errors(
     shop: Shop, program: TierProgram, member: Member
 ) -> None:
     client = _admin()
+    client.cookies["django_language"] = "en"
     silver = Tier.objects.get(shop=shop, code="silver")
     retired = Tier.objects.create(
         shop=shop, code="x", name="x", name_en="x", rank=99, entry_threshold=9, is_active=False
@@ -63,6 +64,7 @@ def test_override_refused_between_form_and_save_is_a_message_not_a_500(
     shop: Shop, program: TierProgram, member: Member, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = _admin()
+    client.cookies["django_language"] = "en"
     silver = Tier.objects.get(shop=shop, code="silver")
     overrides.override_request(
         member=member, tier=silver, reason="first", actor=User.objects.get(username="root")

@@ -27,5 +27,5 @@ class Command(BaseCommand):
         try:
             created = services.api_key_create(shop=shop, name=options["name"], scopes=scopes)
         except PatronError as exc:
-            raise CommandError(exc.detail) from None
+            raise CommandError(exc.detail_en) from None
         self.stdout.write(created.token)

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from patron.campaigns.tests.test_birthday_gifts import grant_on, make_member
 from patron.core import clock
 from patron.core.models import AuditLog, Shop
 from patron.members.models import Member
@@ -14,7 +15,6 @@ from patron.points.models import PointsAccount
 from patron.promotions.models import Coupon, CouponTemplate
 from patron.tiers.models import TierBenefits, TierGift, TierProgram
 from patron.tiers.tests.conftest import set_program
-from patron.tiers.tests.test_gifts import grant_on, make_member
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
+from patron.campaigns.services.birthday_gifts import birthday_gifts_grant
 from patron.core import clock
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.points.models import PointsAccount
 from patron.tiers.models import TierBenefits, TierGift, TierProgram
-from patron.tiers.services.gifts import birthday_gifts_grant
 from patron.tiers.tests.conftest import move_to, set_program
 
 pytestmark = pytest.mark.django_db
