@@ -76,9 +76,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "patron.core.permissions.CurrentShopMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Operators' permissions are their role's in the shop they work on.
+AUTHENTICATION_BACKENDS = ["patron.core.permissions.ShopRoleBackend"]
 
 ROOT_URLCONF = "patron.urls"
 WSGI_APPLICATION = "patron.wsgi.application"

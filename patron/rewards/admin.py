@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
-from patron.core.admin import AuditedModelAdmin
+from patron.core.admin import AuditedModelAdmin, confirm_action, refused
 from patron.core.errors import PatronError
 from patron.rewards import services
 from patron.rewards.models import PointsCashSettings, PointsCashTierRate, Redemption, Reward
@@ -59,17 +60,42 @@ class RedemptionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    @admin.action(description="Mark the selected redemptions fulfilled (shipped)")
-    def fulfil(self, request: HttpRequest, queryset: Any) -> None:
-        self._each(request, queryset, services.redemption_fulfil)
+    def has_fulfil_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("rewards.fulfil_redemption"))
 
-    @admin.action(description="Cancel the selected redemptions (points and stock back)")
-    def cancel(self, request: HttpRequest, queryset: Any) -> None:
-        self._each(request, queryset, services.redemption_cancel)
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("rewards.cancel_redemption"))
+
+    @admin.action(
+        description="Mark the selected redemptions fulfilled (shipped)", permissions=["fulfil"]
+    )
+    def fulfil(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset,
+            action="fulfil",
+            question=gettext("Mark these redemptions fulfilled (shipped)?"),
+        )
+        return asked or self._each(request, queryset, services.redemption_fulfil)
+
+    @admin.action(
+        description="Cancel the selected redemptions (points and stock back)",
+        permissions=["cancel"],
+    )
+    def cancel(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset,
+            action="cancel",
+            question=gettext("Cancel these redemptions? Points and stock go back."),
+        )
+        return asked or self._each(request, queryset, services.redemption_cancel)
 
     def _each(self, request: HttpRequest, queryset: Any, action: Any) -> None:
         for redemption in queryset:
             try:
-                action(redemption=redemption)
+                action(redemption=redemption, actor=request.user)
             except PatronError as error:
-                self.message_user(request, f"#{redemption.pk}: {error.detail}", messages.ERROR)
+                refused(self, request, f"#{redemption.pk}", error)
