@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 
 from patron.core import services
 from patron.core.errors import PatronError
-from patron.core.models import ApiKey, AuditLog, Shop
+from patron.core.models import ApiKey, AuditLog, OperatorMembership, Shop
 from patron.core.pii import mask_email, mask_phone
 
 PII_PERMISSION = "members.view_member_pii"
@@ -143,6 +143,17 @@ class AuditedModelAdmin(admin.ModelAdmin):
 @admin.register(Shop)
 class ShopAdmin(AuditedModelAdmin):
     list_display = ["name", "currency", "created_at"]
+
+
+@admin.register(OperatorMembership)
+class OperatorMembershipAdmin(AuditedModelAdmin):
+    """Which operators work on the current shop, in which role (superusers only:
+    the shop roles do not hold these permissions)."""
+
+    list_display = ["user", "shop", "role"]
+    list_filter = ["role"]
+    search_fields = ["user__username"]
+    raw_id_fields = ["user"]
 
 
 @admin.register(ApiKey)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AnonymousUser, Permission, User
 from django.db.models import Model
@@ -123,7 +122,8 @@ def shop_path(model: type[Model]) -> str | None:
             for current, prefix in frontier:
                 for field in current._meta.concrete_fields:
                     target = getattr(field, "related_model", None)
-                    if not field.many_to_one or target is None or isinstance(target, str):
+                    to_one = field.many_to_one or field.one_to_one
+                    if not to_one or target is None or isinstance(target, str):
                         continue
                     if target is Shop:
                         found = f"{prefix}{field.name}"
@@ -224,5 +224,10 @@ class CurrentShopMiddleware:
         return self.get_response(request)
 
 
-def installed_models() -> list[type[Model]]:
-    return list(apps.get_models())
+def operator_shop(request: HttpRequest) -> dict[str, Any]:
+    """Template context: the current shop and the shops to switch to (operator pages)."""
+    if getattr(request, "current_shop_id", None) is None:
+        return {}
+    shops = operator_shops(request.user)
+    current = next((s for s in shops if s.pk == request.current_shop_id), None)  # type: ignore[attr-defined]
+    return {"operator_shops": shops, "current_shop": current}

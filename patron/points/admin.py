@@ -188,11 +188,17 @@ class PointsAdjustmentAdmin(ServiceAddAdmin):
         asked = confirm_action(
             self, request, queryset, action="approve", question="Approve these adjustments?"
         )
-        return asked or self._decide(request, queryset, approve=True)
+        if asked is not None:
+            return asked
+        self._decide(request, queryset, approve=True)
+        return None
 
     @admin.action(description="Reject selected adjustments", permissions=["decide"])
     def reject(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
         asked = confirm_action(
             self, request, queryset, action="reject", question="Reject these adjustments?"
         )
-        return asked or self._decide(request, queryset, approve=False)
+        if asked is not None:
+            return asked
+        self._decide(request, queryset, approve=False)
+        return None

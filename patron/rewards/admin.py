@@ -77,7 +77,10 @@ class RedemptionAdmin(admin.ModelAdmin):
             action="fulfil",
             question=gettext("Mark these redemptions fulfilled (shipped)?"),
         )
-        return asked or self._each(request, queryset, services.redemption_fulfil)
+        if asked is not None:
+            return asked
+        self._each(request, queryset, services.redemption_fulfil)
+        return None
 
     @admin.action(
         description="Cancel the selected redemptions (points and stock back)",
@@ -91,7 +94,10 @@ class RedemptionAdmin(admin.ModelAdmin):
             action="cancel",
             question=gettext("Cancel these redemptions? Points and stock go back."),
         )
-        return asked or self._each(request, queryset, services.redemption_cancel)
+        if asked is not None:
+            return asked
+        self._each(request, queryset, services.redemption_cancel)
+        return None
 
     def _each(self, request: HttpRequest, queryset: Any, action: Any) -> None:
         for redemption in queryset:

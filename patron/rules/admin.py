@@ -38,8 +38,10 @@ class _EarningRuleFormBase(forms.ModelForm):
             for name in rule_services.VERSION_FIELDS:
                 self.initial[name] = getattr(current, name)
         if self.instance.pk:
-            self.fields["trigger"].disabled = True
-            self.fields["shop"].disabled = True
+            # A view-only role gets a form without these fields (all read-only).
+            for name in ("trigger", "shop"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
 
     def clean_condition(self) -> str:
         expression = self.cleaned_data.get("condition") or ""

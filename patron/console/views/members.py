@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from patron.console import selectors
-from patron.console.auth import operator_required
+from patron.console.auth import operator_required, shop_id
 from patron.members.models import Member
 from patron.orders.models import Order
 
@@ -16,7 +16,7 @@ from patron.orders.models import Order
 @operator_required("members.view_member")
 def members_view(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
-    members = selectors.member_search(query=query)
+    members = selectors.member_search(shop_id=shop_id(request), query=query)
     return render(
         request,
         "console/members.html",
@@ -51,5 +51,7 @@ def member_context(request: HttpRequest, member: Member) -> dict[str, Any]:
 
 @operator_required("members.view_member")
 def member_view(request: HttpRequest, member_id: int) -> HttpResponse:
-    member = get_object_or_404(Member.objects.select_related("shop"), pk=member_id)
+    member = get_object_or_404(
+        Member.objects.select_related("shop"), pk=member_id, shop_id=shop_id(request)
+    )
     return render(request, "console/member.html", member_context(request, member))

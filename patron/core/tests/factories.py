@@ -32,6 +32,7 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
         in the shop (by default the first shop, made if there is none)."""
         if create and extracted:
             shop = kwargs.get("shop") or Shop.objects.order_by("pk").first() or ShopFactory()
+            assert isinstance(shop, Shop)
             OperatorMembership.objects.create(user=user, shop=shop, role=extracted)
 
 
