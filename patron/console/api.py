@@ -30,9 +30,17 @@ api = NinjaAPI(
 )
 
 
-def require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm("console.use_console") or not request.user.has_perm(perm):
+def require(request: HttpRequest, perm: str) -> int:
+    """Refuse unless the operator's role in the current shop holds ``perm``;
+    the current shop's id, which every answer is limited to."""
+    current = getattr(request, "current_shop_id", None)
+    if (
+        current is None
+        or not request.user.has_perm("console.use_console")
+        or not request.user.has_perm(perm)
+    ):
         raise PatronError(ErrorCode.FORBIDDEN, f"your role lacks {perm}", status=403)
+    return int(current)
 
 
 @api.exception_handler(PatronError)
@@ -55,8 +63,8 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 @api.get("/members/{member_id}")
 def member_get(request: HttpRequest, member_id: int) -> dict[str, Any]:
-    require(request, "members.view_member")
-    member = get_object_or_404(Member, pk=member_id)
+    shop_id = require(request, "members.view_member")
+    member = get_object_or_404(Member, pk=member_id, shop_id=shop_id)
     pii = request.user.has_perm("members.view_member_pii")
     from patron.portal import integrations as loyalty
 
@@ -78,10 +86,10 @@ class AdjustmentIn(Schema):
 
 @api.post("/members/{member_id}/points-adjustments")
 def adjustment_create(request: HttpRequest, member_id: int, payload: AdjustmentIn) -> Any:
-    require(request, "points.adjust_points")
+    shop_id = require(request, "points.adjust_points")
     from patron.points import services as points_services
 
-    member = get_object_or_404(Member, pk=member_id)
+    member = get_object_or_404(Member, pk=member_id, shop_id=shop_id)
     adjustment = points_services.adjustment_request(
         member=member,
         points=payload.points,
@@ -95,11 +103,11 @@ def adjustment_create(request: HttpRequest, member_id: int, payload: AdjustmentI
 
 @api.post("/approvals/adjustments/{adjustment_id}/approve")
 def adjustment_approve(request: HttpRequest, adjustment_id: int) -> dict[str, Any]:
-    require(request, "points.approve_adjustment")
+    shop_id = require(request, "points.approve_adjustment")
     from patron.points import services as points_services
     from patron.points.models import PointsAdjustment
 
-    adjustment = get_object_or_404(PointsAdjustment, pk=adjustment_id)
+    adjustment = get_object_or_404(PointsAdjustment, pk=adjustment_id, member__shop_id=shop_id)
     done = points_services.adjustment_approve(
         adjustment=adjustment,
         actor=request.user,  # type: ignore[arg-type]
@@ -109,12 +117,14 @@ def adjustment_approve(request: HttpRequest, adjustment_id: int) -> dict[str, An
 
 @api.get("/approvals")
 def approvals_list(request: HttpRequest) -> dict[str, Any]:
-    if not any(
+    if any(
         request.user.has_perm(p)
         for p in ("points.approve_adjustment", "tiers.approve_tieroverride")
     ):
-        require(request, "points.approve_adjustment")
-    queue = selectors.approval_queue()
+        shop_id = require(request, "console.use_console")
+    else:
+        shop_id = require(request, "points.approve_adjustment")
+    queue = selectors.approval_queue(shop_id=shop_id)
     return {
         "adjustments": [
             {"id": a.pk, "member": a.member.external_id, "points": a.points, "reason": a.reason}  # type: ignore[attr-defined]
@@ -131,7 +141,7 @@ class CouponTemplateIn(Schema):
     """Checked by the promotions service (``template_validate``), which names the field."""
 
     model_config = ConfigDict(extra="forbid")
-    shop_id: int
+    shop_id: int | None = None  # the current shop; another one is refused
     code: Text
     name: Text
     description: MultilineText = ""
@@ -148,11 +158,18 @@ class CouponTemplateIn(Schema):
 
 @api.post("/coupon-templates")
 def coupon_template_create(request: HttpRequest, payload: CouponTemplateIn) -> Any:
-    require(request, "promotions.add_coupontemplate")
+    shop_id = require(request, "promotions.add_coupontemplate")
     from patron.console import services
     from patron.core.models import Shop
 
-    shop = get_object_or_404(Shop, pk=payload.shop_id)
+    if payload.shop_id is not None and payload.shop_id != shop_id:
+        raise PatronError(
+            ErrorCode.FORBIDDEN,
+            "shop_id: not your current shop; switch shops in the console first",
+            field="shop_id",
+            status=403,
+        )
+    shop = Shop.objects.get(pk=shop_id)
     fields = payload.dict()
     fields.pop("shop_id")
     template = services.coupon_template_create(
@@ -165,7 +182,7 @@ def coupon_template_create(request: HttpRequest, payload: CouponTemplateIn) -> A
 
 @api.get("/audit")
 def audit_list(request: HttpRequest, q: Text = "") -> list[dict[str, Any]]:
-    require(request, "core.view_auditlog")
+    shop_id = require(request, "core.view_auditlog")
     return [
         {
             "at": e.at.isoformat(),
@@ -173,13 +190,16 @@ def audit_list(request: HttpRequest, q: Text = "") -> list[dict[str, Any]]:
             "action": e.action,
             "object": e.object_repr,
         }
-        for e in selectors.audit_search(query=q, limit=100)
+        for e in selectors.audit_search(shop_id=shop_id, query=q, limit=100)
     ]
 
 
 @api.get("/dashboard")
 def dashboard(request: HttpRequest) -> dict[str, Any]:
-    require(request, "console.view_dashboard")
+    shop_id = require(request, "console.view_dashboard")
     from patron.console.dashboard import points_liability
 
-    return {"members": Member.objects.count(), "liability": points_liability()}
+    return {
+        "members": Member.objects.filter(shop_id=shop_id).count(),
+        "liability": points_liability(shop_id),
+    }

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
+from patron.core.permissions import require_perm
 from patron.core.services import audit_record
 from patron.members.models import Member
 from patron.tiers import periods, selectors
@@ -69,6 +70,9 @@ def _already_open() -> PatronError:
 
 
 def override_request(*, member: Member, tier: Tier, reason: str, actor: User) -> TierOverride:
+    require_perm(
+        actor, "tiers.add_tieroverride", shop=member.shop_id, what="request tier overrides"
+    )
     problem = override_request_problem(member=member, tier=tier, reason=reason)
     if problem is not None:
         raise problem
@@ -95,11 +99,14 @@ def override_request(*, member: Member, tier: Tier, reason: str, actor: User) ->
     return override
 
 
-def _locked_pending(override: TierOverride) -> TierOverride:
+def _locked_pending(override: TierOverride, actor: User) -> TierOverride:
     locked = (
         TierOverride.objects.select_for_update()
         .select_related("member", "tier", "requested_by")
         .get(pk=override.pk)
+    )
+    require_perm(
+        actor, "tiers.approve_tieroverride", shop=locked.shop_id, what="decide tier overrides"
     )
     if locked.status != OverrideStatus.PENDING:
         raise PatronError(
@@ -112,7 +119,7 @@ def override_approve(*, override: TierOverride, actor: User, note: str = "") -> 
     """Put the override in force. Only an operator other than the requester may."""
     now = clock.now()
     with transaction.atomic():
-        o = _locked_pending(override)
+        o = _locked_pending(override, actor)
         if o.requested_by_id == actor.pk:
             raise PatronError(
                 ErrorCode.FORBIDDEN,
@@ -178,7 +185,7 @@ def override_approve(*, override: TierOverride, actor: User, note: str = "") -> 
 
 def override_reject(*, override: TierOverride, actor: User, note: str = "") -> TierOverride:
     with transaction.atomic():
-        o = _locked_pending(override)
+        o = _locked_pending(override, actor)
         o.status = OverrideStatus.REJECTED
         o.decided_by = actor
         o.decided_at = clock.now()
@@ -228,6 +235,9 @@ def override_remove(*, override: TierOverride, actor: User, reason: str) -> Tier
             TierOverride.objects.select_for_update()
             .select_related("member", "tier")
             .get(pk=override.pk)
+        )
+        require_perm(
+            actor, "tiers.approve_tieroverride", shop=o.shop_id, what="remove tier overrides"
         )
         if o.status != OverrideStatus.APPROVED:
             raise PatronError(
