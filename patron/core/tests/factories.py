@@ -33,7 +33,11 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
         if create and extracted:
             shop = kwargs.get("shop") or Shop.objects.order_by("pk").first() or ShopFactory()
             assert isinstance(shop, Shop)
-            OperatorMembership.objects.create(user=user, shop=shop, role=extracted)
+            # get_or_create on the user name: asking again for the same operator
+            # (a second client) gives the same membership, not a second one
+            OperatorMembership.objects.update_or_create(
+                user=user, shop=shop, defaults={"role": extracted}
+            )
 
 
 def make_operator(username: str, role: str, shop: Shop, **fields: object) -> User:
