@@ -27,8 +27,10 @@ ROLE_CHOICES = [
 _READ_MEMBERS = ["members.view_member", "orders.view_order", "orders.view_orderline"]
 
 # What no shop's role holds, not even a shop's admin: operator accounts and
-# their shops, and the shops themselves. Superusers manage these.
-SUPERUSER_ONLY_APPS = ("auth", "admin", "contenttypes", "sessions")
+# their shops, the shops themselves, and the sign-in throttling records
+# (django-axes: attempts by user name and address across every shop, not one
+# shop's data). Superusers manage these.
+SUPERUSER_ONLY_APPS = ("auth", "admin", "contenttypes", "sessions", "axes")
 SUPERUSER_ONLY = {
     "core.add_shop",
     "core.delete_shop",
