@@ -27,7 +27,7 @@ from patron.core.demo_data import demo_seed
 from patron.core.models import OperatorMembership, Shop
 from patron.core.permissions import role_permissions, scope_to_shop, shop_path
 from patron.core.pii import mask_email, mask_phone
-from patron.core.roles import ROLE_CHOICES
+from patron.core.roles import ROLE_CHOICES, SUPERUSER_ONLY_APPS
 from patron.core.services import roles_sync
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +100,8 @@ def world(settings: Any) -> dict[str, Any]:
     from patron.orders.models import Order
     from patron.points.models import PointsAdjustment
     from patron.points.services import adjustment_request
+    from patron.portal.models import ShopSignInSecret
+    from patron.portal.services import sign_in_secret_rotate
     from patron.promotions.models import CouponTemplate
     from patron.rewards.models import Reward
     from patron.tiers.models import Tier
@@ -152,6 +154,9 @@ def world(settings: Any) -> dict[str, Any]:
     markers |= set(Order.objects.filter(shop=shop_b).values_list("external_id", flat=True))
     markers |= set(CouponTemplate.objects.filter(shop=shop_b).values_list("name", flat=True))
     markers |= set(Reward.objects.filter(shop=shop_b).values_list("name", flat=True))
+    # shop B's portal sign-in secret: no page of shop A may show it
+    sign_in_secret_rotate(shop=shop_b)
+    markers |= set(ShopSignInSecret.objects.filter(shop=shop_b).values_list("secret", flat=True))
     # what shop A has too (the demo member's phone and e-mail) tells nothing
     a_values: set[str] = set()
     for member in Member.objects.filter(shop=shop_a):
@@ -308,6 +313,10 @@ def test_every_admin_page_and_action_as_every_role_of_shop_a(world: dict[str, An
             can_view = f"{opts.app_label}.view_{opts.model_name}" in perms or (
                 f"{opts.app_label}.change_{opts.model_name}" in perms
             )
+            if opts.app_label in SUPERUSER_ONLY_APPS:
+                # sign-in throttling records (axes) and the like: of no shop,
+                # for superusers only; no role may even see them
+                assert not can_view, f"{role} may see {label}, which is superuser-only"
             base = f"/admin/{opts.app_label}/{opts.model_name}/"
             pages: list[tuple[str, set[int]]] = [(base, {200} if can_view else {403})]
             may_add = model_admin.has_add_permission(root) and (
@@ -333,7 +342,10 @@ def test_every_admin_page_and_action_as_every_role_of_shop_a(world: dict[str, An
             for _func, name, _desc in model_admin._get_base_actions():  # type: ignore[attr-defined]
                 key = (opts.app_label, str(opts.model_name), name)
                 actions_seen.add(key)
-                if name == "delete_selected":
+                if opts.app_label in SUPERUSER_ONLY_APPS:
+                    # (axes' own actions carry no permission: the page decides)
+                    needed, at_all = f"{opts.app_label}.superuser_only", False
+                elif name == "delete_selected":
                     needed = f"{opts.app_label}.delete_{opts.model_name}"
                     at_all = model_admin.has_delete_permission(root)
                 else:
@@ -361,7 +373,65 @@ def test_every_admin_page_and_action_as_every_role_of_shop_a(world: dict[str, An
                     if leaks := _leaks(response.content.decode(errors="replace"), world["markers"]):
                         problems.append(f"{role} action {name} shows shop B: {leaks[:3]}")
     assert not problems, "\n".join(problems)
-    assert {k for k in actions_seen if k[2] != "delete_selected"} == set(ACTION_PERMS)
+    assert {
+        k for k in actions_seen if k[2] != "delete_selected" and k[0] not in SUPERUSER_ONLY_APPS
+    } == set(ACTION_PERMS)
+
+
+def test_superuser_only_admin_pages_are_for_superusers(world: dict[str, Any]) -> None:
+    """The sign-in throttling records (django-axes: attempts by user name and
+    address across every shop) are no shop's data: superusers see them, no
+    shop role does, not even a shop's admin."""
+    root = User.objects.create_superuser("walk-root", password="pw")
+    superuser = _client(root)
+    only = [
+        (model, f"/admin/{model._meta.app_label}/{model._meta.model_name}/")
+        for model in admin.site._registry
+        if model._meta.app_label in SUPERUSER_ONLY_APPS
+    ]
+    assert {m._meta.app_label for m, _url in only} >= {"axes"}
+    for model, url in only:
+        assert superuser.get(url).status_code == 200, url
+        for role in ROLES:
+            assert not any(
+                p.startswith(f"{model._meta.app_label}.") for p in role_permissions(role)
+            ), role
+            assert _client(world["operators"][role]).get(url).status_code == 403, (role, url)
+
+
+def test_the_sso_secrets_page_is_the_current_shops_only(world: dict[str, Any]) -> None:
+    """A shop's admin sees and replaces their own shop's portal sign-in secret,
+    never another shop's, whatever the form says."""
+    from patron.core.models import AuditLog
+    from patron.portal.models import ShopSignInSecret
+
+    b_secret = ShopSignInSecret.objects.get(shop=world["b"]).secret
+    client = _client(world["operators"]["admin"])
+    page = client.get(reverse("console:sso_secrets")).content.decode()
+    assert "Shop A" in page and "Shop Bravo" not in page
+    audited = AuditLog.objects.filter(action__startswith="portal.sso").count()
+    for action in ("show", "rotate"):
+        response = client.post(
+            reverse("console:sso_secrets"),
+            {"shop": world["b"].pk, "action": action, "confirm": "1"},
+        )
+        assert response.status_code == 403, action
+        assert b_secret not in response.content.decode()
+    assert ShopSignInSecret.objects.get(shop=world["b"]).secret == b_secret
+    assert AuditLog.objects.filter(action__startswith="portal.sso").count() == audited
+    shown = client.post(reverse("console:sso_secrets"), {"shop": world["a"].pk, "action": "show"})
+    assert shown.status_code == 200
+    a_secret = ShopSignInSecret.objects.get(shop=world["a"]).secret
+    assert a_secret in shown.content.decode()
+    # the service checks the role in the shop too, whatever page calls it
+    from patron.core.errors import PatronError
+    from patron.portal.services import sign_in_secret_get, sign_in_secret_rotate
+
+    admin_a = User.objects.get(pk=world["operators"]["admin"].pk)
+    for call in (sign_in_secret_get, sign_in_secret_rotate):
+        with pytest.raises(PatronError):
+            call(shop=world["b"], actor=admin_a, via="console")
+    assert ShopSignInSecret.objects.get(shop=world["b"]).secret == b_secret
 
 
 def test_a_confirmed_admin_action_of_a_role_without_the_permission_changes_nothing(
