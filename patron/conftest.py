@@ -102,16 +102,19 @@ def make_api(shop: Shop) -> Any:
 
 
 @pytest.fixture
-def staff_as(db: Any) -> Any:
+def staff_as(shop: Shop) -> Any:
     """``staff_as("analyst")``: a test client signed in as a staff operator with
-    that role (the admin needs ``is_staff``; the console only the role)."""
-    from django.contrib.auth.models import Group, User
+    that role in ``shop`` (the admin needs ``is_staff``; the console only the
+    role). Operators belong to shops: the role counts in its shop only."""
+    from django.contrib.auth.models import User
+
+    from patron.core.models import OperatorMembership
 
     core_services.roles_sync()
 
     def make(role: str) -> Client:
         user, _ = User.objects.get_or_create(username=f"{role}-staff", defaults={"is_staff": True})
-        user.groups.add(Group.objects.get(name=role))
+        OperatorMembership.objects.update_or_create(user=user, shop=shop, defaults={"role": role})
         client = Client()
         client.force_login(user)
         return client

@@ -55,7 +55,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "patron.core.admin_apps.PatronAdminConfig",  # django.contrib.admin, scoped to a shop
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "patron.core.permissions.CurrentShopMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out operator sign-in into its page.
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "patron.portal.context.portal",
+                "patron.core.permissions.operator_shop",
             ],
         },
     },
@@ -182,9 +184,12 @@ LOGIN_URL = "/admin/login/"
 # The console and the admin sign operators in through Django's auth; axes counts
 # failures per user name and per client address and refuses both sign-in pages
 # while either is over the limit, the right password included.
+# Axes first (it refuses a locked-out operator before the password is checked),
+# then Django's model backend with permissions per shop (operators belong to
+# shops: docs/decisions/operator-shops.md).
 AUTHENTICATION_BACKENDS = [
     "patron.core.signin.OperatorSignInBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "patron.core.permissions.ShopRoleBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("PATRON_OPERATOR_SIGNIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(

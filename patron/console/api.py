@@ -33,11 +33,19 @@ api = NinjaAPI(
 )
 
 
-def require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm("console.use_console") or not request.user.has_perm(perm):
+def require(request: HttpRequest, perm: str) -> int:
+    """Refuse unless the operator's role in the current shop holds ``perm``;
+    the current shop's id, which every answer is limited to."""
+    current = getattr(request, "current_shop_id", None)
+    if (
+        current is None
+        or not request.user.has_perm("console.use_console")
+        or not request.user.has_perm(perm)
+    ):
         raise PatronError(
             ErrorCode.FORBIDDEN, lazy_format(_("your role lacks %(perm)s"), perm=perm), status=403
         )
+    return int(current)
 
 
 @api.exception_handler(PatronError)
@@ -60,8 +68,8 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 @api.get("/members/{member_id}")
 def member_get(request: HttpRequest, member_id: int) -> dict[str, Any]:
-    require(request, "members.view_member")
-    member = get_object_or_404(Member, pk=member_id)
+    shop_id = require(request, "members.view_member")
+    member = get_object_or_404(Member, pk=member_id, shop_id=shop_id)
     pii = request.user.has_perm("members.view_member_pii")
     from patron.portal import integrations as loyalty
 
@@ -83,10 +91,10 @@ class AdjustmentIn(Schema):
 
 @api.post("/members/{member_id}/points-adjustments")
 def adjustment_create(request: HttpRequest, member_id: int, payload: AdjustmentIn) -> HttpResponse:
-    require(request, "points.adjust_points")
+    shop_id = require(request, "points.adjust_points")
     from patron.points import services as points_services
 
-    member = get_object_or_404(Member.objects.select_related("shop"), pk=member_id)
+    member = get_object_or_404(Member.objects.select_related("shop"), pk=member_id, shop_id=shop_id)
 
     def handler() -> tuple[int, dict[str, Any]]:
         adjustment = points_services.adjustment_request(
@@ -102,12 +110,14 @@ def adjustment_create(request: HttpRequest, member_id: int, payload: AdjustmentI
 
 @api.post("/approvals/adjustments/{adjustment_id}/approve")
 def adjustment_approve(request: HttpRequest, adjustment_id: int) -> HttpResponse:
-    require(request, "points.approve_adjustment")
+    shop_id = require(request, "points.approve_adjustment")
     from patron.points import services as points_services
     from patron.points.models import PointsAdjustment
 
     adjustment = get_object_or_404(
-        PointsAdjustment.objects.select_related("member__shop"), pk=adjustment_id
+        PointsAdjustment.objects.select_related("member__shop"),
+        pk=adjustment_id,
+        member__shop_id=shop_id,
     )
 
     def handler() -> tuple[int, dict[str, Any]]:
@@ -122,12 +132,14 @@ def adjustment_approve(request: HttpRequest, adjustment_id: int) -> HttpResponse
 
 @api.get("/approvals")
 def approvals_list(request: HttpRequest) -> dict[str, Any]:
-    if not any(
+    if any(
         request.user.has_perm(p)
         for p in ("points.approve_adjustment", "tiers.approve_tieroverride")
     ):
-        require(request, "points.approve_adjustment")
-    queue = selectors.approval_queue()
+        shop_id = require(request, "console.use_console")
+    else:
+        shop_id = require(request, "points.approve_adjustment")
+    queue = selectors.approval_queue(shop_id=shop_id)
     return {
         "adjustments": [
             {"id": a.pk, "member": a.member.external_id, "points": a.points, "reason": a.reason}  # type: ignore[attr-defined]
@@ -144,7 +156,7 @@ class CouponTemplateIn(Schema):
     """Checked by the promotions service (``template_validate``), which names the field."""
 
     model_config = ConfigDict(extra="forbid")
-    shop_id: int
+    shop_id: int | None = None  # the current shop; another one is refused
     code: Text
     name: Text
     description: MultilineText = ""
@@ -161,11 +173,18 @@ class CouponTemplateIn(Schema):
 
 @api.post("/coupon-templates")
 def coupon_template_create(request: HttpRequest, payload: CouponTemplateIn) -> HttpResponse:
-    require(request, "promotions.add_coupontemplate")
+    shop_id = require(request, "promotions.add_coupontemplate")
     from patron.console import services
     from patron.core.models import Shop
 
-    shop = get_object_or_404(Shop, pk=payload.shop_id)
+    if payload.shop_id is not None and payload.shop_id != shop_id:
+        raise PatronError(
+            ErrorCode.FORBIDDEN,
+            "shop_id: not your current shop; switch shops in the console first",
+            field="shop_id",
+            status=403,
+        )
+    shop = Shop.objects.get(pk=shop_id)
     fields = payload.dict()
     fields.pop("shop_id")
 
@@ -182,7 +201,7 @@ def coupon_template_create(request: HttpRequest, payload: CouponTemplateIn) -> H
 
 @api.get("/audit")
 def audit_list(request: HttpRequest, q: Text = "") -> list[dict[str, Any]]:
-    require(request, "core.view_auditlog")
+    shop_id = require(request, "core.view_auditlog")
     return [
         {
             "at": e.at.isoformat(),
@@ -190,13 +209,16 @@ def audit_list(request: HttpRequest, q: Text = "") -> list[dict[str, Any]]:
             "action": e.action,
             "object": e.object_repr,
         }
-        for e in selectors.audit_search(query=q, limit=100)
+        for e in selectors.audit_search(shop_id=shop_id, query=q, limit=100)
     ]
 
 
 @api.get("/dashboard")
 def dashboard(request: HttpRequest) -> dict[str, Any]:
-    require(request, "console.view_dashboard")
+    shop_id = require(request, "console.view_dashboard")
     from patron.console.dashboard import points_liability
 
-    return {"members": Member.objects.count(), "liability": points_liability()}
+    return {
+        "members": Member.objects.filter(shop_id=shop_id).count(),
+        "liability": points_liability(shop_id),
+    }

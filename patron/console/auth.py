@@ -19,6 +19,14 @@ def has_any(user: Any, perms: Perm) -> bool:
     return any(user.has_perm(p) for p in names)
 
 
+def shop_id(request: HttpRequest) -> int:
+    """The current shop of an operator page (``operator_required`` made sure there is one)."""
+    current = getattr(request, "current_shop_id", None)
+    if current is None:
+        raise PermissionError("no current shop")  # pragma: no cover - operator_required refuses
+    return int(current)
+
+
 def forbidden(request: HttpRequest) -> HttpResponse:
     return render(request, "console/forbidden.html", status=403)
 
@@ -34,6 +42,10 @@ def operator_required(
             user = request.user
             if not user.is_authenticated:
                 return redirect(f"{reverse('console:login')}?next={request.get_full_path()}")
+            # Permissions are the role's in the current shop: an operator
+            # of no shop has none.
+            if getattr(request, "current_shop_id", None) is None:
+                return forbidden(request)
             if not user.has_perm("console.use_console"):
                 return forbidden(request)
             if perms is not None and not has_any(user, perms):
@@ -43,6 +55,10 @@ def operator_required(
             patch_cache_control(response, private=True, no_store=True)
             return response
 
+        # What the page needs, read by the role walk test (console/tests/test_role_walk.py).
+        wrapper.required_perms = (  # type: ignore[attr-defined]
+            () if perms is None else ((perms,) if isinstance(perms, str) else tuple(perms))
+        )
         return wrapper
 
     return decorate

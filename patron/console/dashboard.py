@@ -56,35 +56,41 @@ def _by_month(rows: Any, months: list[dt.date], key: str = "n") -> list[int]:
     return [found.get(m, 0) for m in months]
 
 
-def _tier_names() -> dict[int, str]:
+def _tier_names(shop_id: int) -> dict[int, str]:
     if not installed("tiers"):
         return {}
     from patron.tiers.models import Tier
 
     language = get_language() or "zh-hans"
-    return {t.pk: t.display_name(language) for t in Tier.objects.order_by("shop", "rank")}
+    return {
+        t.pk: t.display_name(language)
+        for t in Tier.objects.filter(shop_id=shop_id).order_by("rank")
+    }
 
 
-def members_per_tier() -> list[tuple[str, float]]:
+def members_per_tier(shop_id: int) -> list[tuple[str, float]]:
     if not installed("tiers"):
         return []
     from patron.tiers.models import MemberTier, Tier
 
-    names = _tier_names()
+    names = _tier_names(shop_id)
     counts = dict(
-        MemberTier.objects.values_list("tier").annotate(n=Count("member")).values_list("tier", "n")
+        MemberTier.objects.filter(tier__shop_id=shop_id)
+        .values_list("tier")
+        .annotate(n=Count("member"))
+        .values_list("tier", "n")
     )
     rows = []
-    for tier in Tier.objects.filter(is_active=True).order_by("shop", "rank"):
+    for tier in Tier.objects.filter(shop_id=shop_id, is_active=True).order_by("rank"):
         rows.append((names[tier.pk], float(counts.get(tier.pk, 0))))
-    without = Member.objects.filter(tier_state__isnull=True).count()
+    without = Member.objects.filter(shop_id=shop_id, tier_state__isnull=True).count()
     if without and rows:
         # Members never evaluated sit in the entry tier.
         rows[0] = (rows[0][0], rows[0][1] + without)
     return rows
 
 
-def points_by_month(months: list[dt.date]) -> dict[str, list[int]]:
+def points_by_month(months: list[dt.date], shop_id: int) -> dict[str, list[int]]:
     empty = {
         "issued": [0] * len(months),
         "redeemed": [0] * len(months),
@@ -95,7 +101,9 @@ def points_by_month(months: list[dt.date]) -> dict[str, list[int]]:
     from patron.points.models import LedgerEntry
 
     since = _window_start(months)
-    entries = LedgerEntry.objects.filter(created_at__gte=since).annotate(m=TruncMonth("created_at"))
+    entries = LedgerEntry.objects.filter(account__shop_id=shop_id, created_at__gte=since).annotate(
+        m=TruncMonth("created_at")
+    )
     issued = entries.filter(delta_lifetime__gt=0).values("m").annotate(n=Sum("delta_lifetime"))
     expired = entries.filter(kind="expire").values("m").annotate(n=Sum("points"))
     return {
@@ -145,19 +153,21 @@ def _redeemed_by_month(entries: Any, months: list[dt.date]) -> list[int]:
     ]
 
 
-def points_liability() -> dict[str, int]:
+def points_liability(shop_id: int) -> dict[str, int]:
     """Outstanding points and their value in fen at the points-as-cash rate."""
     if not installed("points"):
         return {"points": 0, "fen": 0, "points_per_yuan": 0}
     from patron.points.models import PointsAccount
 
-    totals = PointsAccount.objects.aggregate(a=Sum("available"), p=Sum("pending"))
+    totals = PointsAccount.objects.filter(shop_id=shop_id).aggregate(
+        a=Sum("available"), p=Sum("pending")
+    )
     points = int(totals["a"] or 0) + int(totals["p"] or 0)
     rate = 100
     if installed("rewards"):
         from patron.rewards.models import PointsCashSettings
 
-        setting = PointsCashSettings.objects.order_by("pk").first()
+        setting = PointsCashSettings.objects.filter(shop_id=shop_id).order_by("pk").first()
         if setting is not None and setting.points_per_yuan:
             rate = setting.points_per_yuan
     return {
@@ -167,15 +177,17 @@ def points_liability() -> dict[str, int]:
     }
 
 
-def coupon_rates() -> dict[str, Any]:
+def coupon_rates(shop_id: int) -> dict[str, Any]:
     if not installed("promotions"):
         return {"issued": 0, "used": 0, "rate": None, "templates": [], "issue_rate": None}
     from patron.promotions.models import CouponTemplate
 
     templates = list(
-        CouponTemplate.objects.filter(issued_count__gt=0).order_by("-issued_count")[:8]
+        CouponTemplate.objects.filter(shop_id=shop_id, issued_count__gt=0).order_by(
+            "-issued_count"
+        )[:8]
     )
-    totals = CouponTemplate.objects.aggregate(
+    totals = CouponTemplate.objects.filter(shop_id=shop_id).aggregate(
         i=Sum("issued_count"),
         u=Sum("used_count"),
         lim=Sum("total_limit", filter=Q(total_limit__gt=0)),
@@ -192,7 +204,7 @@ def coupon_rates() -> dict[str, Any]:
     }
 
 
-def tier_order_stats(months: list[dt.date]) -> list[dict[str, Any]]:
+def tier_order_stats(months: list[dt.date], shop_id: int) -> list[dict[str, Any]]:
     """Per current tier, over the window: average order value and orders per member.
 
     A member without a tier row has never been evaluated and sits in the
@@ -204,8 +216,8 @@ def tier_order_stats(months: list[dt.date]) -> list[dict[str, Any]]:
     from patron.tiers.models import MemberTier, Tier
 
     since = _window_start(months)
-    names = _tier_names()
-    tiers = list(Tier.objects.filter(is_active=True).order_by("shop", "rank"))
+    names = _tier_names(shop_id)
+    tiers = list(Tier.objects.filter(shop_id=shop_id, is_active=True).order_by("rank"))
     entry: dict[int, int] = {}
     for tier in tiers:
         entry.setdefault(tier.shop_id, tier.pk)
@@ -213,19 +225,24 @@ def tier_order_stats(months: list[dt.date]) -> list[dict[str, Any]]:
     orders_by_tier: dict[int, int] = defaultdict(int)
     revenue_by_tier: dict[int, int] = defaultdict(int)
     for tier_id, n in (
-        MemberTier.objects.values_list("tier").annotate(n=Count("member")).values_list("tier", "n")
+        MemberTier.objects.filter(tier__shop_id=shop_id)
+        .values_list("tier")
+        .annotate(n=Count("member"))
+        .values_list("tier", "n")
     ):
         members_by_tier[tier_id] += n
-    for shop_id, n in (
-        Member.objects.filter(tier_state__isnull=True)
+    for member_shop, n in (
+        Member.objects.filter(shop_id=shop_id, tier_state__isnull=True)
         .values_list("shop")
         .annotate(n=Count("id"))
         .values_list("shop", "n")
     ):
-        if shop_id in entry:
-            members_by_tier[entry[shop_id]] += n
+        if member_shop in entry:
+            members_by_tier[entry[member_shop]] += n
     # Counted as the tiers app's statistics count them (orders.selectors).
-    orders = order_selectors.counted_orders(Order.objects.filter(paid_at__gte=since))
+    orders = order_selectors.counted_orders(
+        Order.objects.filter(shop_id=shop_id, paid_at__gte=since)
+    )
     net = order_selectors.net_revenue()
     tiered = (
         orders.filter(member__tier_state__isnull=False)
@@ -240,10 +257,10 @@ def tier_order_stats(months: list[dt.date]) -> list[dict[str, Any]]:
     for tier_id, n, revenue in tiered:
         orders_by_tier[tier_id] += n
         revenue_by_tier[tier_id] += int(revenue or 0)
-    for shop_id, n, revenue in untiered:
-        if shop_id in entry:
-            orders_by_tier[entry[shop_id]] += n
-            revenue_by_tier[entry[shop_id]] += int(revenue or 0)
+    for order_shop, n, revenue in untiered:
+        if order_shop in entry:
+            orders_by_tier[entry[order_shop]] += n
+            revenue_by_tier[entry[order_shop]] += int(revenue or 0)
     stats = []
     for tier in tiers:
         members = members_by_tier[tier.pk]
@@ -263,22 +280,23 @@ def tier_order_stats(months: list[dt.date]) -> list[dict[str, Any]]:
     return stats
 
 
-def dashboard_context() -> dict[str, Any]:
+def dashboard_context(shop_id: int) -> dict[str, Any]:
+    """The dashboard of one shop: every figure and chart counts its data only."""
     months = _months()
     labels = [_label(m) for m in months]
     since = _window_start(months)
     new_members = _by_month(
-        Member.objects.filter(registered_at__gte=since)
+        Member.objects.filter(shop_id=shop_id, registered_at__gte=since)
         .annotate(m=TruncMonth("registered_at"))
         .values("m")
         .annotate(n=Count("id")),
         months,
     )
-    tiers = members_per_tier()
-    pts = points_by_month(months)
-    liability = points_liability()
-    coupons = coupon_rates()
-    tier_stats = tier_order_stats(months)
+    tiers = members_per_tier(shop_id)
+    pts = points_by_month(months, shop_id)
+    liability = points_liability(shop_id)
+    coupons = coupon_rates(shop_id)
+    tier_stats = tier_order_stats(months, shop_id)
     charts = {
         "tiers": hbar_chart(tiers, title=_("Members per tier")) if tiers else None,
         "new_members": bar_chart(
@@ -332,7 +350,7 @@ def dashboard_context() -> dict[str, Any]:
     return {
         "charts": charts,
         "kpi": {
-            "members": Member.objects.count(),
+            "members": Member.objects.filter(shop_id=shop_id).count(),
             "new_this_month": new_members[-1],
             "liability_fen": liability["fen"],
             "liability_points": liability["points"],

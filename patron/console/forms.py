@@ -32,9 +32,6 @@ class CouponTemplateForm(TextForm):
         ("percent", gettext_lazy("Percentage off")),
         ("free_shipping", gettext_lazy("Free shipping")),
     ]
-    shop = forms.ModelChoiceField(
-        label=gettext_lazy("Shop"), queryset=Shop.objects.order_by("pk"), empty_label=None
-    )
     code = forms.SlugField(
         label=gettext_lazy("Code"),
         max_length=64,
@@ -94,12 +91,13 @@ class CouponTemplateForm(TextForm):
 
 def coupon_template_create(request: HttpRequest, form: CouponTemplateForm) -> HttpResponse | None:
     from patron.console import once, services
+    from patron.console.auth import shop_id
 
     data = form.cleaned_data
 
     def handler() -> tuple[int, dict[str, Any]]:
         template = services.coupon_template_create(
-            shop=data["shop"],
+            shop=Shop.objects.get(pk=shop_id(request)),
             actor=request.user,  # type: ignore[arg-type]
             fields={
                 "code": data["code"],
@@ -227,7 +225,7 @@ def rule_preview(data: dict[str, Any]) -> dict[str, Any]:
     return {"points": points, "why": "" if points else "zero_points"}
 
 
-def birthday_granted_twice() -> list[str]:
+def birthday_granted_twice(shop_id: int) -> list[str]:
     """Shops where an active birthday earning rule and a tier's birthday gift
     points are both configured: each grants on its own, so a member gets both."""
     if not installed("tiers"):
@@ -235,19 +233,23 @@ def birthday_granted_twice() -> list[str]:
     from patron.rules.models import EarningRule, Trigger
     from patron.tiers.models import Tier
 
-    with_rule = EarningRule.objects.filter(is_active=True, trigger=Trigger.BIRTHDAY).values(
-        "shop_id"
-    )
+    with_rule = EarningRule.objects.filter(
+        shop_id=shop_id, is_active=True, trigger=Trigger.BIRTHDAY
+    ).values("shop_id")
     tiers = Tier.objects.filter(
         shop_id__in=with_rule, is_active=True, benefits__birthday_gift_points__gt=0
     )
     return sorted(set(tiers.values_list("shop__name", flat=True)))
 
 
-def rules_page(request: HttpRequest) -> HttpResponse:
+def rules_page(request: HttpRequest, shop_id: int) -> HttpResponse:
     from patron.rules.models import EarningRule
 
-    rules = EarningRule.objects.select_related("current_version", "shop").order_by("shop", "name")
+    rules = (
+        EarningRule.objects.filter(shop_id=shop_id)
+        .select_related("current_version", "shop")
+        .order_by("name")
+    )
     form = RulePreviewForm(request.POST or None)
     double_birthday = [
         _(
@@ -255,7 +257,7 @@ def rules_page(request: HttpRequest) -> HttpResponse:
             "apply, so members get both. Keep one, or mean it."
         )
         % {"shop": name}
-        for name in birthday_granted_twice()
+        for name in birthday_granted_twice(shop_id)
     ]
     preview = None
     if request.method == "POST" and form.is_valid():

@@ -13,14 +13,21 @@ from patron.core.pii import normalize_phone
 from patron.members.models import Member
 
 
-def member_search(*, query: str, include_pii: bool = False, limit: int = 50) -> QuerySet[Member]:
-    """Members by shop id or name, and by phone (any form) or e-mail only with
-    ``include_pii`` (the searcher sees them unmasked); newest first.
+def member_search(
+    *, shop_id: int, query: str, include_pii: bool = False, limit: int = 50
+) -> QuerySet[Member]:
+    """Members of the shop by their id in the shop or name, and by phone (any
+    form) or e-mail only with ``include_pii`` (the searcher sees them
+    unmasked); newest first.
 
     Without it a phone or e-mail is not looked up at all: a hit would confirm
     whose number it is, which the masked column hides.
     """
-    members = Member.objects.select_related("shop").order_by("-registered_at", "-id")
+    members = (
+        Member.objects.filter(shop_id=shop_id)
+        .select_related("shop")
+        .order_by("-registered_at", "-id")
+    )
     text = query.strip()
     if not text:
         return members[:limit]
@@ -85,13 +92,15 @@ def member_audit_trail(*, member: Member, limit: int = 100) -> QuerySet[AuditLog
             .values("id_text")
         )
         condition |= Q(object_type=model._meta.label_lower, object_id__in=ids)
-    return AuditLog.objects.filter(condition).order_by("-at", "-id")[:limit]
+    # External ids repeat across shops: only the member's shop's entries.
+    return AuditLog.objects.filter(condition, shop_id=member.shop_id).order_by("-at", "-id")[:limit]
 
 
 def audit_search(
-    *, query: str = "", action: str = "", actor: str = "", limit: int = 200
+    *, shop_id: int, query: str = "", action: str = "", actor: str = "", limit: int = 200
 ) -> QuerySet[AuditLog]:
-    entries = AuditLog.objects.order_by("-at", "-id")
+    """The shop's audit entries (entries about no shop are for superusers, in the admin)."""
+    entries = AuditLog.objects.filter(shop_id=shop_id).order_by("-at", "-id")
     if query.strip():
         q = query.strip()
         entries = entries.filter(
@@ -107,8 +116,13 @@ def audit_search(
     return entries[:limit]
 
 
-def audit_actions() -> list[str]:
-    return list(AuditLog.objects.order_by("action").values_list("action", flat=True).distinct())
+def audit_actions(*, shop_id: int) -> list[str]:
+    return list(
+        AuditLog.objects.filter(shop_id=shop_id)
+        .order_by("action")
+        .values_list("action", flat=True)
+        .distinct()
+    )
 
 
 def member_loyalty(*, member: Member, user: object) -> dict[str, object]:
@@ -166,8 +180,9 @@ def member_loyalty(*, member: Member, user: object) -> dict[str, object]:
     return data
 
 
-def approval_queue() -> dict[str, list[object]]:
-    """Requests waiting for a second operator: points adjustments and tier overrides."""
+def approval_queue(*, shop_id: int) -> dict[str, list[object]]:
+    """The shop's requests waiting for a second operator: points adjustments and
+    tier overrides."""
     from patron.portal import integrations as loyalty
 
     queue: dict[str, list[object]] = {"adjustments": [], "overrides": []}
@@ -175,7 +190,9 @@ def approval_queue() -> dict[str, list[object]]:
         from patron.points.models import AdjustmentState, PointsAdjustment
 
         queue["adjustments"] = list(
-            PointsAdjustment.objects.filter(state=AdjustmentState.AWAITING_APPROVAL)
+            PointsAdjustment.objects.filter(
+                state=AdjustmentState.AWAITING_APPROVAL, member__shop_id=shop_id
+            )
             .select_related("member", "requested_by")
             .order_by("requested_at")
         )
@@ -183,7 +200,7 @@ def approval_queue() -> dict[str, list[object]]:
         from patron.tiers.models import OverrideStatus, TierOverride
 
         queue["overrides"] = list(
-            TierOverride.objects.filter(status=OverrideStatus.PENDING)
+            TierOverride.objects.filter(status=OverrideStatus.PENDING, shop_id=shop_id)
             .select_related("member", "tier", "requested_by")
             .order_by("requested_at")
         )

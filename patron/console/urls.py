@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", base.ConsoleLoginView.as_view(), name="login"),
     path("logout/", base.ConsoleLogoutView.as_view(), name="logout"),
     path("language/", base.language_view, name="language"),
+    path("shop/", base.shop_view, name="shop"),
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("members/", members.members_view, name="members"),
     path("members/<int:member_id>/", members.member_view, name="member"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
@@ -10,10 +11,11 @@ from django.db import DatabaseError, router, transaction
 from django.db.models import Model
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 
 from patron.core import services
 from patron.core.errors import PatronError
-from patron.core.models import ApiKey, AuditLog, Shop
+from patron.core.models import ApiKey, AuditLog, OperatorMembership, Shop
 from patron.core.pii import mask_address, mask_email, mask_phone
 
 PII_PERMISSION = "members.view_member_pii"
@@ -163,6 +165,36 @@ class PiiGuardedAdmin(admin.ModelAdmin):
             raise IncorrectLookupParameters(error) from error
 
 
+def confirm_action(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Any, *, action: str, question: str
+) -> TemplateResponse | None:
+    """A page asking "are you sure?" before an admin action changes anything,
+    as Django's delete action does; None once the operator has confirmed.
+
+    The action runs on the second POST (``post=yes``), with the same selection."""
+    if request.POST.get("post") == "yes":
+        return None
+    opts = modeladmin.model._meta
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": question,
+        "question": question,
+        "queryset": queryset,
+        "opts": opts,
+        "action": action,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media,
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, "admin/confirm_action.html", context)
+
+
+def refused(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, label: str, error: PatronError
+) -> None:
+    modeladmin.message_user(request, f"{label}: {error.detail}", messages.ERROR)
+
+
 class ServiceAddAdmin(admin.ModelAdmin):
     """An admin whose "add" is a service call (``add_through_service``).
 
@@ -237,6 +269,17 @@ class ShopAdmin(AuditedModelAdmin):
     list_display = ["name", "currency", "created_at"]
 
 
+@admin.register(OperatorMembership)
+class OperatorMembershipAdmin(AuditedModelAdmin):
+    """Which operators work on the current shop, in which role (superusers only:
+    the shop roles do not hold these permissions)."""
+
+    list_display = ["user", "shop", "role"]
+    list_filter = ["role"]
+    search_fields = ["user__username"]
+    raw_id_fields = ["user"]
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "shop", "prefix", "scopes", "created_at", "revoked_at", "last_used_at"]
@@ -263,10 +306,22 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    @admin.action(description="Revoke selected keys")
-    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("core.revoke_apikey"))
+
+    @admin.action(description="Revoke selected keys", permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        asked = confirm_action(
+            self, request, queryset, action="revoke", question="Revoke these API keys?"
+        )
+        if asked is not None:
+            return asked
         for key in queryset:
-            services.api_key_revoke(api_key=key, actor=request.user)
+            try:
+                services.api_key_revoke(api_key=key, actor=request.user)
+            except PatronError as error:
+                refused(self, request, str(key), error)
+        return None
 
 
 @admin.register(AuditLog)

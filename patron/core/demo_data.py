@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -46,7 +46,7 @@ from patron.core.demo_pools import (
     MOBILE_PREFIXES,
     SURNAMES,
 )
-from patron.core.models import Shop
+from patron.core.models import OperatorMembership, Shop
 from patron.core.money import Rounding, divide
 from patron.core.pii import normalize_phone
 from patron.core.services import roles_sync
@@ -108,7 +108,6 @@ def step_shop(ctx: DemoContext) -> None:
 
 def step_operators(ctx: DemoContext) -> None:
     roles_sync()
-    groups = {g.name: g for g in Group.objects.all()}
     # One hash for all: the demo accounts share the password, and hashing six
     # times would dominate the seed's run time.
     password = make_password(DEMO_PASSWORD)
@@ -119,7 +118,12 @@ def step_operators(ctx: DemoContext) -> None:
         user.is_superuser = is_superuser
         user.email = f"{username}@demo.patron.example"
         user.save()
-        user.groups.set([groups[role]])
+        # Roles are held per shop (OperatorMembership); the global groups
+        # only carry each role's permissions.
+        user.groups.clear()
+        OperatorMembership.objects.update_or_create(
+            user=user, shop=ctx.shop, defaults={"role": role}
+        )
     ctx.summary["operators"] = len(DEMO_OPERATORS)
 
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from patron.core import config_cache
+from patron.core.roles import ROLE_CHOICES
 
 
 def new_config_token() -> str:
@@ -57,6 +58,7 @@ class ApiKey(models.Model):
     class Meta:
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
+        permissions = [("revoke_apikey", "Can revoke API keys")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -108,6 +110,16 @@ class AuditLog(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The shop the changed object belongs to (None: not of one shop, e.g. a
+    # user account); operators read the entries of their current shop only.
+    shop = models.ForeignKey(
+        Shop,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("shop"),
+    )
 
     class Meta:
         verbose_name = _("audit log entry")
@@ -123,3 +135,30 @@ class ScheduledRun(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     last_enqueued_at = models.DateTimeField()
+
+
+class OperatorMembership(models.Model):
+    """An operator's role in one shop. An operator may belong to several shops,
+    with a different role in each; their permissions are those of the role in
+    the shop they are working on (``patron.core.permissions``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="shop_memberships",
+        verbose_name=_("operator"),
+    )
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("shop")
+    )
+    role = models.CharField(_("role"), max_length=30, choices=ROLE_CHOICES)
+
+    class Meta:
+        verbose_name = _("operator membership")
+        verbose_name_plural = _("operator memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "shop"], name="operator_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.shop}: {self.role}"

@@ -15,7 +15,30 @@ SERVICE_AGENT = "service_agent"
 SERVICE_LEAD = "service_lead"
 ANALYST = "analyst"
 
+ROLE_CHOICES = [
+    (ADMIN, "admin"),
+    (MARKETING, "marketing"),
+    (FINANCE, "finance"),
+    (SERVICE_AGENT, "service agent"),
+    (SERVICE_LEAD, "service lead"),
+    (ANALYST, "analyst"),
+]
+
 _READ_MEMBERS = ["members.view_member", "orders.view_order", "orders.view_orderline"]
+
+# What no shop's role holds, not even a shop's admin: operator accounts and
+# their shops, the shops themselves, and the sign-in throttling records
+# (django-axes: attempts by user name and address across every shop, not one
+# shop's data). Superusers manage these.
+SUPERUSER_ONLY_APPS = ("auth", "admin", "contenttypes", "sessions", "axes")
+SUPERUSER_ONLY = {
+    "core.add_shop",
+    "core.delete_shop",
+    "core.add_operatormembership",
+    "core.change_operatormembership",
+    "core.delete_operatormembership",
+    "core.view_operatormembership",
+}
 
 ROLE_PERMISSIONS: dict[str, list[str] | Literal["__all__"]] = {
     ADMIN: "__all__",
@@ -120,6 +143,7 @@ _TIERS_PERMISSIONS: dict[str, list[str]] = {
         "tiers.change_tierbenefits",
         "tiers.change_tierprogram",
         "tiers.add_tieroverride",
+        "tiers.retire_tier",
     ],
     FINANCE: _TIERS_READ,
     SERVICE_AGENT: ["tiers.view_tier", "tiers.view_membertier", "tiers.view_tierchange"],
@@ -152,6 +176,10 @@ _PROMOTIONS_PERMISSIONS: dict[str, list[str]] = {
         "promotions.change_flashsale",
         "rewards.add_reward",
         "rewards.change_reward",
+        "rewards.fulfil_redemption",
+        "rewards.cancel_redemption",
+        "promotions.revoke_coupon",
+        "promotions.assign_public_code",
     ],
     FINANCE: [
         *_PROMOTIONS_READ,

@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.models import ApiKey, ApiScope, AuditLog, IdempotencyRecord, Shop
+from patron.core.permissions import require_perm, shop_of
 from patron.core.pii import mask_address, mask_email, mask_phone
-from patron.core.roles import ROLE_PERMISSIONS
+from patron.core.roles import ROLE_PERMISSIONS, SUPERUSER_ONLY, SUPERUSER_ONLY_APPS
 from patron.core.validation import text_problem
 
 TOKEN_PREFIX = "ptn"  # noqa: S105 - a public marker, not a secret
@@ -79,7 +80,8 @@ def api_key_create(
     return CreatedApiKey(api_key=key, token=f"{TOKEN_PREFIX}_{prefix}_{secret}")
 
 
-def api_key_revoke(*, api_key: ApiKey, actor: User | AnonymousUser | None = None) -> None:
+def api_key_revoke(*, api_key: ApiKey, actor: User | AnonymousUser | None) -> None:
+    require_perm(actor, "core.revoke_apikey", shop=api_key.shop_id, what="revoke API keys")
     with transaction.atomic():
         updated = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
             revoked_at=clock.now()
@@ -151,14 +153,19 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
+    shop: Shop | int | None = None,
 ) -> AuditLog:
+    """One audit entry; its shop is ``obj``'s unless given (``shop``)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
+        if shop is None:
+            shop = shop_of(obj)
     user = actor if isinstance(actor, User) else None
     return AuditLog.objects.create(
         at=clock.now(),
+        shop_id=shop.pk if isinstance(shop, Shop) else shop,
         actor=user,
         actor_label=user.get_username() if user is not None else "system",
         action=action,
@@ -246,7 +253,11 @@ def roles_sync() -> dict[str, int]:
     for role, names in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
         if names == "__all__":
-            perms = list(all_perms.values())
+            perms = [
+                p
+                for n, p in all_perms.items()
+                if n not in SUPERUSER_ONLY and n.split(".")[0] not in SUPERUSER_ONLY_APPS
+            ]
         else:
             perms = [all_perms[n] for n in names if n in all_perms]
         group.permissions.set(perms)

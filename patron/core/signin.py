@@ -1,4 +1,4 @@
-"""Operator sign-in throttling: django-axes in front of Django's ModelBackend."""
+"""Operator sign-in throttling: django-axes in front of the model backend (``ShopRoleBackend``)."""
 
 from __future__ import annotations
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
-from patron.core.admin import AuditedModelAdmin, ServiceAddAdmin
+from patron.core.admin import AuditedModelAdmin, ServiceAddAdmin, confirm_action
 from patron.core.errors import PatronError
 from patron.points import services
 from patron.points.models import (
@@ -180,10 +180,25 @@ class PointsAdjustmentAdmin(ServiceAddAdmin):
                 request, f"{done} adjustment(s) {'approved' if approve else 'rejected'}."
             )
 
-    @admin.action(description="Approve selected adjustments")
-    def approve(self, request: HttpRequest, queryset: Any) -> None:
-        self._decide(request, queryset, approve=True)
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("points.approve_adjustment"))
 
-    @admin.action(description="Reject selected adjustments")
-    def reject(self, request: HttpRequest, queryset: Any) -> None:
+    @admin.action(description="Approve selected adjustments", permissions=["decide"])
+    def approve(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        asked = confirm_action(
+            self, request, queryset, action="approve", question="Approve these adjustments?"
+        )
+        if asked is not None:
+            return asked
+        self._decide(request, queryset, approve=True)
+        return None
+
+    @admin.action(description="Reject selected adjustments", permissions=["decide"])
+    def reject(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        asked = confirm_action(
+            self, request, queryset, action="reject", question="Reject these adjustments?"
+        )
+        if asked is not None:
+            return asked
         self._decide(request, queryset, approve=False)
+        return None

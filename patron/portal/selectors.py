@@ -77,8 +77,12 @@ def member_data_export(*, member: Member) -> dict[str, Any]:
     return data
 
 
-def sign_in_secret_dates() -> dict[int, Any]:
-    """When each shop's sign-in (SSO) secret was made, by shop id (not the secret)."""
+def sign_in_secret_dates(*, shop_id: int | None = None) -> dict[int, Any]:
+    """When each shop's sign-in (SSO) secret was made, by shop id (not the
+    secret); only ``shop_id``'s when given."""
     from patron.portal.models import ShopSignInSecret
 
-    return dict(ShopSignInSecret.objects.values_list("shop_id", "created_at"))
+    rows = ShopSignInSecret.objects.all()
+    if shop_id is not None:
+        rows = rows.filter(shop_id=shop_id)
+    return dict(rows.values_list("shop_id", "created_at"))

@@ -27,6 +27,7 @@ from patron.core import clock
 from patron.core import services as core_services
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
+from patron.core.permissions import require_perm
 from patron.core.pii import normalize_email, normalize_phone
 from patron.members import services as member_services
 from patron.members.models import Language, Member
@@ -192,13 +193,19 @@ def link_signature_valid(
     return hmac.compare_digest(v1.encode(), given)
 
 
+# Who may see or replace a shop's sign-in secret (only the admin role holds it).
+SIGN_IN_SECRET_PERMISSION = "portal.change_shopsigninsecret"  # noqa: S105 - a permission name
+
+
 def sign_in_secret_rotate(*, shop: Shop, actor: Any = None, via: str = "") -> str:
     """Create or replace the shop's link-signing secret; returns it.
 
     Links signed with the old secret are refused from now on (a link lives
     five minutes, so a shop rotating mid-traffic loses at most those).
     Audited, without the secret; ``via`` says where (console, command line).
+    An operator ``actor`` needs the permission in that shop.
     """
+    require_perm(actor, SIGN_IN_SECRET_PERMISSION, shop=shop, what="replace this shop's secret")
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
         row, created = ShopSignInSecret.objects.update_or_create(
@@ -218,7 +225,9 @@ def sign_in_secret_rotate(*, shop: Shop, actor: Any = None, via: str = "") -> st
 def sign_in_secret_get(*, shop: Shop, actor: Any = None, via: str = "") -> str:
     """The shop's link-signing secret, made first if it has none, for the
     shop's developers to configure their backend with. Every read is audited
-    (without the secret): it is a credential."""
+    (without the secret): it is a credential. An operator ``actor`` needs the
+    permission in that shop."""
+    require_perm(actor, SIGN_IN_SECRET_PERMISSION, shop=shop, what="see this shop's secret")
     existing = ShopSignInSecret.objects.filter(shop=shop).first()
     if existing is None:
         return sign_in_secret_rotate(shop=shop, actor=actor, via=via)

@@ -7,11 +7,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from patron.core.admin import AuditedModelAdmin
+from patron.core.admin import AuditedModelAdmin, confirm_action, refused
 from patron.core.errors import PatronError
 from patron.promotions import services
 from patron.promotions.models import (
@@ -138,16 +138,38 @@ class CouponTemplateAdmin(AuditedModelAdmin):
         obj.pk = created.pk
         obj.refresh_from_db()
 
-    @admin.action(description=_("Give the selected templates a new public code"))
-    def assign_public_code(self, request: HttpRequest, queryset: Any) -> None:
+    def has_assign_public_code_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("promotions.assign_public_code"))
+
+    @admin.action(
+        description=_("Give the selected templates a new public code"),
+        permissions=["assign_public_code"],
+    )
+    def assign_public_code(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset,
+            action="assign_public_code",
+            question=gettext("Give these templates a new public code? The old codes stop working."),
+        )
+        if asked is not None:
+            return asked
         for template in queryset:
-            code = services.template_public_code_assign(template=template)
+            try:
+                code = services.template_public_code_assign(
+                    template=template, actor=cast(User, request.user)
+                )
+            except PatronError as error:
+                refused(self, request, template.code, error)
+                continue
             self.message_user(
                 request,
                 gettext("%(template)s: new public code %(code)s")
                 % {"template": template.code, "code": code},
                 messages.SUCCESS,
             )
+        return None
 
 
 @admin.register(Coupon)
@@ -168,15 +190,33 @@ class CouponAdmin(ReadOnlyAdmin):
     list_select_related = ["template", "member"]
     actions = ["revoke"]
 
-    @admin.action(description=_("Revoke the selected unused coupons"))
-    def revoke(self, request: HttpRequest, queryset: Any) -> None:
-        done = sum(1 for c in queryset if services.coupon_revoke(coupon=c))
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("promotions.revoke_coupon"))
+
+    @admin.action(description=_("Revoke the selected unused coupons"), permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset,
+            action="revoke",
+            question=gettext("Revoke these coupons? Members can no longer use them."),
+        )
+        if asked is not None:
+            return asked
+        done = 0
+        for coupon in queryset:
+            try:
+                done += services.coupon_revoke(coupon=coupon, actor=cast(User, request.user))
+            except PatronError as error:
+                refused(self, request, coupon.code, error)
         self.message_user(
             request,
             ngettext("%(count)d coupon revoked", "%(count)d coupons revoked", done)
             % {"count": done},
             messages.SUCCESS,
         )
+        return None
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

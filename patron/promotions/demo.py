@@ -511,5 +511,5 @@ def _rewards(
         placed += 1
         coupons += redemption.coupon_id is not None
         if reward.kind == RewardKind.PHYSICAL and m is not demo and rng.random() < 0.6:
-            reward_services.redemption_fulfil(redemption=redemption)
+            reward_services.redemption_fulfil(redemption=redemption, actor=None)
     return placed, coupons

@@ -114,6 +114,7 @@ class CouponTemplate(models.Model):
     class Meta:
         verbose_name = _("coupon template")
         verbose_name_plural = _("coupon templates")
+        permissions = [("assign_public_code", "Can give coupon templates a new public code")]
         constraints = [
             models.UniqueConstraint(fields=["shop", "code"], name="coupon_template_code_unique"),
             models.CheckConstraint(
@@ -172,6 +173,7 @@ class Coupon(models.Model):
     class Meta:
         verbose_name = _("coupon")
         verbose_name_plural = _("coupons")
+        permissions = [("revoke_coupon", "Can revoke unused coupons")]
         indexes = [
             models.Index(fields=["member", "status"]),
             models.Index(fields=["template", "member"]),

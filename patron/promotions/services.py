@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError, Text, by_language, lazy_format
 from patron.core.models import Shop
+from patron.core.permissions import require_perm
 from patron.core.services import audit_record, snapshot
 from patron.members.models import Member
 from patron.promotions import codes, selectors, tiering
@@ -259,6 +260,7 @@ def template_validate(spec: TemplateSpec) -> None:
 def template_create(*, shop: Shop, actor: User | None, spec: TemplateSpec) -> CouponTemplate:
     """Create a coupon template; audited. An empty ``stacking_group`` takes the
     type's default (free shipping: ``shipping``; the others: ``order``)."""
+    require_perm(actor, "promotions.add_coupontemplate", shop=shop, what="create coupon templates")
     template_validate(spec)
     fields = asdict(spec)
     for names in ("skus", "categories", "tier_codes"):
@@ -320,13 +322,29 @@ def coupon_claim(
     return coupon_issue(template=template, member=member, source=source)
 
 
-def template_public_code_assign(*, template: CouponTemplate) -> str:
-    """Give a template a fresh public code (unique, with a check character)."""
+def template_public_code_assign(*, template: CouponTemplate, actor: User | None) -> str:
+    """Give a template a fresh public code (unique, with a check character);
+    the old code stops working. Audited; ``actor`` needs the permission."""
+    require_perm(
+        actor,
+        "promotions.assign_public_code",
+        shop=template.shop_id,
+        what="change coupon templates' public codes",
+    )
     for _attempt in range(CODE_ATTEMPTS):
         code = codes.generate()
         try:
             with transaction.atomic():
+                previous = template.public_code
                 updated = CouponTemplate.objects.filter(pk=template.pk).update(public_code=code)
+                if updated:
+                    audit_record(
+                        actor=actor,
+                        action="coupon_template.public_code",
+                        obj=template,
+                        before={"public_code": previous},
+                        after={"public_code": code},
+                    )
         except IntegrityError:  # pragma: no cover
             continue
         if updated:
@@ -335,7 +353,7 @@ def template_public_code_assign(*, template: CouponTemplate) -> str:
     raise PatronError(ErrorCode.CONFLICT, _("could not allocate a code"))  # pragma: no cover
 
 
-def coupon_revoke(*, coupon: Coupon) -> bool:
+def coupon_revoke(*, coupon: Coupon, actor: User | None) -> bool:
     """Withdraw an unused coupon; a held or used one stays as it is.
 
     A revoked coupon gives its issue back: the template's ``issued_count`` drops
@@ -343,6 +361,7 @@ def coupon_revoke(*, coupon: Coupon) -> bool:
     the member's ``per_member_limit``. The coupon row is taken first and then the
     template, the order checkout holds use (coupons, then their templates).
     """
+    require_perm(actor, "promotions.revoke_coupon", shop=coupon.shop_id, what="revoke coupons")
     with transaction.atomic():
         revoked = Coupon.objects.filter(pk=coupon.pk, status=CouponStatus.AVAILABLE).update(
             status=CouponStatus.REVOKED
@@ -350,6 +369,13 @@ def coupon_revoke(*, coupon: Coupon) -> bool:
         if revoked:
             CouponTemplate.objects.filter(pk=coupon.template_id, issued_count__gt=0).update(
                 issued_count=F("issued_count") - 1
+            )
+            audit_record(
+                actor=actor,
+                action="coupon.revoke",
+                obj=coupon,
+                before={"status": CouponStatus.AVAILABLE},
+                after={"status": CouponStatus.REVOKED},
             )
     return bool(revoked)
 

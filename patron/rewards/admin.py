@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
-from patron.core.admin import AuditedModelAdmin, PiiGuardedAdmin, sees_pii
+from patron.core.admin import AuditedModelAdmin, PiiGuardedAdmin, confirm_action, refused, sees_pii
 from patron.core.errors import PatronError
 from patron.core.pii import mask_address
 from patron.rewards import services
@@ -76,17 +77,48 @@ class RedemptionAdmin(PiiGuardedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    @admin.action(description="Mark the selected redemptions fulfilled (shipped)")
-    def fulfil(self, request: HttpRequest, queryset: Any) -> None:
-        self._each(request, queryset, services.redemption_fulfil)
+    def has_fulfil_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("rewards.fulfil_redemption"))
 
-    @admin.action(description="Cancel the selected redemptions (points and stock back)")
-    def cancel(self, request: HttpRequest, queryset: Any) -> None:
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("rewards.cancel_redemption"))
+
+    @admin.action(
+        description="Mark the selected redemptions fulfilled (shipped)", permissions=["fulfil"]
+    )
+    def fulfil(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset,
+            action="fulfil",
+            question=gettext("Mark these redemptions fulfilled (shipped)?"),
+        )
+        if asked is not None:
+            return asked
+        self._each(request, queryset, services.redemption_fulfil)
+        return None
+
+    @admin.action(
+        description="Cancel the selected redemptions (points and stock back)",
+        permissions=["cancel"],
+    )
+    def cancel(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset,
+            action="cancel",
+            question=gettext("Cancel these redemptions? Points and stock go back."),
+        )
+        if asked is not None:
+            return asked
         self._each(request, queryset, services.redemption_cancel)
+        return None
 
     def _each(self, request: HttpRequest, queryset: Any, action: Any) -> None:
         for redemption in queryset:
             try:
-                action(redemption=redemption)
+                action(redemption=redemption, actor=request.user)
             except PatronError as error:
-                self.message_user(request, f"#{redemption.pk}: {error.detail}", messages.ERROR)
+                refused(self, request, f"#{redemption.pk}", error)

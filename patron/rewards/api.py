@@ -158,7 +158,7 @@ def redemption_cancel(
         redemption = Redemption.objects.filter(shop=shop, member=member, pk=redemption_id).first()
         if redemption is None:
             raise PatronError(ErrorCode.NOT_FOUND, _("no such redemption"), field="redemption_id")
-        done = services.redemption_cancel(redemption=redemption, reason=payload.reason)
+        done = services.redemption_cancel(redemption=redemption, actor=None, reason=payload.reason)
         return 200, selectors.redemption_out(done)
 
     return with_idempotency(request, shop, handler)

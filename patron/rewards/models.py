@@ -154,6 +154,10 @@ class Redemption(models.Model):
     class Meta:
         verbose_name = _("redemption")
         verbose_name_plural = _("redemptions")
+        permissions = [
+            ("fulfil_redemption", "Can mark redemptions fulfilled"),
+            ("cancel_redemption", "Can cancel redemptions (points and stock back)"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["shop", "request_id"], name="redemption_request_unique")
         ]

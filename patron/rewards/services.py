@@ -9,6 +9,7 @@ template (a coupon reward), the points account.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError, Text, lazy_format
 from patron.core.models import Shop
+from patron.core.permissions import require_perm
+from patron.core.services import audit_record
 from patron.core.validation import text_problem
 from patron.members.models import Member
 from patron.rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
@@ -164,7 +167,12 @@ def _same_or_conflict(existing: Redemption, member: Member, reward: Reward) -> R
     return existing
 
 
-def redemption_fulfil(*, redemption: Redemption) -> Redemption:
+def redemption_fulfil(*, redemption: Redemption, actor: User | None) -> Redemption:
+    """Mark a placed redemption shipped. ``actor`` is the operator (checked for
+    the permission in the redemption's shop) or None for Patron itself."""
+    require_perm(
+        actor, "rewards.fulfil_redemption", shop=redemption.shop_id, what="fulfil redemptions"
+    )
     with transaction.atomic():
         locked = Redemption.objects.select_for_update().get(pk=redemption.pk)
         if locked.status == RedemptionStatus.FULFILLED:
@@ -177,16 +185,29 @@ def redemption_fulfil(*, redemption: Redemption) -> Redemption:
         locked.status = RedemptionStatus.FULFILLED
         locked.fulfilled_at = clock.now()
         locked.save(update_fields=["status", "fulfilled_at"])
+        audit_record(
+            actor=actor,
+            action="redemption.fulfil",
+            obj=locked,
+            before={"status": RedemptionStatus.PLACED},
+            after={"status": locked.status},
+        )
     return locked
 
 
-def redemption_cancel(*, redemption: Redemption, reason: str = "") -> Redemption:
+def redemption_cancel(
+    *, redemption: Redemption, actor: User | None, reason: str = ""
+) -> Redemption:
     """Cancel a placed redemption (or a coupon one whose coupon is unused): the
-    points go back to the lots they came from and the unit back into stock."""
+    points go back to the lots they came from and the unit back into stock.
+    ``actor`` is the operator (checked) or None for the shop's API."""
     from patron.points.models import EntryKind, LotDraw
     from patron.points.services import ledger
     from patron.promotions import services as promotion_services
 
+    require_perm(
+        actor, "rewards.cancel_redemption", shop=redemption.shop_id, what="cancel redemptions"
+    )
     with transaction.atomic():
         locked = (
             Redemption.objects.select_for_update(of=("self",))
@@ -196,7 +217,9 @@ def redemption_cancel(*, redemption: Redemption, reason: str = "") -> Redemption
         if locked.status == RedemptionStatus.CANCELLED:
             return locked
         if locked.reward.kind == RewardKind.COUPON:
-            if locked.coupon is None or not promotion_services.coupon_revoke(coupon=locked.coupon):
+            if locked.coupon is None or not promotion_services.coupon_revoke(
+                coupon=locked.coupon, actor=None
+            ):
                 raise _refuse(
                     ErrorCode.INVALID_TRANSITION,
                     _("the coupon from this redemption was already used"),
@@ -235,8 +258,17 @@ def redemption_cancel(*, redemption: Redemption, reason: str = "") -> Redemption
                     expires_at=draw.lot.expires_at,
                     lifetime=False,
                 )
+        previous = locked.status
         locked.status = RedemptionStatus.CANCELLED
         locked.cancelled_at = clock.now()
         locked.note = reason[:200]
         locked.save(update_fields=["status", "cancelled_at", "note"])
+        audit_record(
+            actor=actor,
+            action="redemption.cancel",
+            obj=locked,
+            before={"status": previous},
+            after={"status": locked.status},
+            reason=reason,
+        )
     return locked

@@ -38,7 +38,7 @@ class _EarningRuleFormBase(forms.ModelForm):
             for name in rule_services.VERSION_FIELDS:
                 self.initial[name] = getattr(current, name)
         if self.instance.pk:
-            # (absent when the role may only view: every field is read-only then)
+            # A view-only role gets a form without these fields (all read-only).
             for name in ("trigger", "shop"):
                 if name in self.fields:
                     self.fields[name].disabled = True

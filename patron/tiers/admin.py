@@ -3,14 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from patron.core.admin import AuditedModelAdmin, ServiceAddAdmin
+from patron.core.admin import AuditedModelAdmin, ServiceAddAdmin, confirm_action, refused
 from patron.core.errors import PatronError
 from patron.core.services import audit_record, snapshot
 from patron.tiers.models import (
@@ -116,21 +116,37 @@ class TierAdmin(AuditedModelAdmin):
                 after=after,
             )
 
-    @admin.action(description=gettext_lazy("Retire selected tiers (members move one tier down)"))
-    def retire(self, request: HttpRequest, queryset: Any) -> None:
+    def has_retire_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("tiers.retire_tier"))
+
+    @admin.action(
+        description=gettext_lazy("Retire selected tiers (members move one tier down)"),
+        permissions=["retire"],
+    )
+    def retire(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset,
+            action="retire",
+            question=_("Retire these tiers? Their members move one tier down."),
+        )
+        if asked is not None:
+            return asked
         for tier in queryset.filter(is_active=True):
             try:
                 moved = definitions.tier_retire(
                     tier=tier, actor=request.user, reason=f"retired in the admin by {request.user}"
                 )
             except PatronError as error:
-                self.message_user(request, f"{tier.code}: {error.detail}", messages.ERROR)
+                refused(self, request, tier.code, error)
                 continue
             self.message_user(
                 request,
                 _("%(tier)s retired; %(moved)s members moved")
                 % {"tier": tier.code, "moved": moved},
             )
+        return None
 
 
 @admin.register(TierBenefits)
@@ -225,38 +241,64 @@ class TierOverrideAdmin(ServiceAddAdmin):
             actor=request.user,  # type: ignore[arg-type]
         )
 
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("tiers.approve_tieroverride"))
+
     def _each(self, request: HttpRequest, queryset: Any, fn: Any, **kwargs: Any) -> None:
-        if not request.user.has_perm("tiers.approve_tieroverride"):
-            self.message_user(request, _("you may not decide overrides"), messages.ERROR)
-            return
         for o in queryset:
             try:
                 fn(override=o, actor=request.user, **kwargs)
             except PatronError as error:
-                self.message_user(request, f"{o}: {error.detail}", messages.ERROR)
+                refused(self, request, str(o), error)
 
-    @admin.action(description=gettext_lazy("Approve (a different operator than the requester)"))
-    def approve(self, request: HttpRequest, queryset: Any) -> None:
+    @admin.action(
+        description=gettext_lazy("Approve (a different operator than the requester)"),
+        permissions=["decide"],
+    )
+    def approve(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        asked = confirm_action(
+            self, request, queryset, action="approve", question=_("Approve these tier overrides?")
+        )
+        if asked is not None:
+            return asked
         self._each(
             request, queryset.filter(status=OverrideStatus.PENDING), overrides.override_approve
         )
+        return None
 
-    @admin.action(description=gettext_lazy("Reject"))
-    def reject(self, request: HttpRequest, queryset: Any) -> None:
+    @admin.action(description=gettext_lazy("Reject"), permissions=["decide"])
+    def reject(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        asked = confirm_action(
+            self, request, queryset, action="reject", question=_("Reject these tier overrides?")
+        )
+        if asked is not None:
+            return asked
         self._each(
             request, queryset.filter(status=OverrideStatus.PENDING), overrides.override_reject
         )
+        return None
 
     @admin.action(
-        description=gettext_lazy("Remove override (member returns to the tier they earned)")
+        description=gettext_lazy("Remove override (member returns to the tier they earned)"),
+        permissions=["decide"],
     )
-    def remove(self, request: HttpRequest, queryset: Any) -> None:
+    def remove(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        asked = confirm_action(
+            self,
+            request,
+            queryset,
+            action="remove",
+            question=_("Remove these tier overrides? Members return to the tier they earned."),
+        )
+        if asked is not None:
+            return asked
         self._each(
             request,
             queryset.filter(status=OverrideStatus.APPROVED),
             overrides.override_remove,
             reason=f"removed in the admin by {request.user}",
         )
+        return None
 
 
 @admin.register(TierChange)

@@ -107,6 +107,7 @@ class Tier(models.Model):
     class Meta:
         verbose_name = _("tier")
         verbose_name_plural = _("tiers")
+        permissions = [("retire_tier", "Can retire a tier (its members move down)")]
         ordering = ["shop", "rank"]
         constraints = [
             models.UniqueConstraint(fields=["shop", "code"], name="tier_code_unique_per_shop"),

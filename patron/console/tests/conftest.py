@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 from patron.core import clock
-from patron.core.models import Shop
+from patron.core.models import OperatorMembership, Shop
 from patron.core.services import roles_sync
 from patron.members.models import Member
 
@@ -20,12 +20,13 @@ def _fast_hashes(settings: Any) -> None:
 
 
 @pytest.fixture
-def operators(db: Any) -> dict[str, User]:
+def operators(shop: Shop) -> dict[str, User]:
+    """One operator of each role in ``shop``."""
     roles_sync()
     users = {}
     for role in ROLES:
         user = User.objects.create_user(role, password="pw", is_staff=role == "admin")
-        user.groups.add(Group.objects.get(name=role))
+        OperatorMembership.objects.create(user=user, shop=shop, role=role)
         users[role] = user
     return users
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
-from patron.core.models import Shop
+from patron.core.models import OperatorMembership, Shop
 from patron.core.services import roles_sync
 from patron.portal.tests.browser import (
     DESKTOP,
@@ -22,9 +22,9 @@ from patron.portal.tests.browser import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _operator(name: str, role: str) -> None:
+def _operator(name: str, role: str, shop: Shop) -> None:
     user = User.objects.create_user(name, password="op-pass-123", is_staff=role == "admin")
-    user.groups.add(Group.objects.get(name=role))
+    OperatorMembership.objects.create(user=user, shop=shop, role=role)
 
 
 def _sign_in(page: Any, url: str, name: str) -> None:
@@ -40,8 +40,8 @@ def test_coupon_template_and_approved_adjustment_reach_the_member(
 ) -> None:
     world = loyalty_world(shop)
     roles_sync()
-    _operator("mkt", "marketing")
-    _operator("boss", "admin")
+    _operator("mkt", "marketing", shop)
+    _operator("boss", "admin", shop)
     member = world["member"]
     url = live_server.url
     with chromium() as browser:

@@ -46,7 +46,7 @@ def test_redeemed_per_month_is_net_of_points_given_back(shop: Shop) -> None:
     entry("reverse", 40, "points_returned")
     entry("reverse", -25, "order_refunded")
     # when
-    redeemed = points_by_month(_months())["redeemed"]
+    redeemed = points_by_month(_months(), shop.pk)["redeemed"]
     # then 500 - 500 + 300 + 200 - 50 - 40 = 410, all in this month
     assert redeemed[-1] == 410
     assert sum(redeemed) == 410

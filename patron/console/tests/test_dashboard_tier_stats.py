@@ -65,7 +65,7 @@ def test_members_without_a_tier_row_count_in_the_entry_tier(shop: Shop) -> None:
     _order(gold, 6, 30000)
     assert never_b.orders.count() == 0
     # when
-    stats = tier_order_stats(_months())
+    stats = tier_order_stats(_months(), shop.pk)
     # then Normal has 3 members and 3 orders: (10000 + 20001 + 6000) / 3 = 12000.33 -> 12000
     got = [(s["members"], s["orders"], s["aov"], s["frequency_x100"]) for s in stats]
     assert got == [
@@ -93,7 +93,7 @@ def test_cancelled_orders_count_nowhere_and_revenue_is_net_of_refunds(shop: Shop
     )
     Order.objects.filter(external_id="SO4").update(refunded_amount=3000)
     # when
-    stats = tier_order_stats(_months())
+    stats = tier_order_stats(_months(), shop.pk)
     # then three orders count (not the cancelled one), revenue 10000 + 0 + 3000
     assert (stats[0]["members"], stats[0]["orders"], stats[0]["aov"]) == (1, 3, 4333)
     assert stats[0]["frequency_x100"] == 300

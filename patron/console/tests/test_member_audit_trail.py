@@ -50,6 +50,7 @@ def test_member_m1_does_not_see_the_entries_of_member_m10(shop: Shop) -> None:
             object_type="other.thing",
             object_id="1",
             after={"member": member.external_id},
+            shop=shop,
         )
     # when
     actions = sorted(e.action for e in member_audit_trail(member=m1))

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from patron.console import once, selectors
-from patron.console.auth import forbidden, operator_required
+from patron.console.auth import forbidden, operator_required, shop_id
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.validation import TextForm, text_problem
 from patron.members.models import Member
@@ -68,7 +68,7 @@ def _member_page(request: HttpRequest, member: Member, *, tab: str, **forms_: An
 def adjust_points_view(request: HttpRequest, member_id: int) -> HttpResponse:
     from patron.points import services as points_services
 
-    member = get_object_or_404(Member, pk=member_id)
+    member = get_object_or_404(Member, pk=member_id, shop_id=shop_id(request))
     form = AdjustPointsForm(request.POST)
     if form.is_valid():
 
@@ -108,7 +108,7 @@ def adjust_points_view(request: HttpRequest, member_id: int) -> HttpResponse:
 def override_tier_view(request: HttpRequest, member_id: int) -> HttpResponse:
     from patron.tiers.services import overrides as tier_services
 
-    member = get_object_or_404(Member, pk=member_id)
+    member = get_object_or_404(Member, pk=member_id, shop_id=shop_id(request))
     form = OverrideTierForm(request.POST)
     from patron.tiers.models import Tier
 
@@ -150,7 +150,7 @@ def approvals_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/approvals.html",
-        {"queue": selectors.approval_queue(), "idem": once.new_token()},
+        {"queue": selectors.approval_queue(shop_id=shop_id(request)), "idem": once.new_token()},
     )
 
 
@@ -174,7 +174,9 @@ def decide_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             from patron.points.models import PointsAdjustment
 
             adjustment = get_object_or_404(
-                PointsAdjustment.objects.select_related("member__shop"), pk=pk
+                PointsAdjustment.objects.select_related("member__shop"),
+                pk=pk,
+                member__shop_id=shop_id(request),
             )
             shop = adjustment.member.shop
 
@@ -196,7 +198,9 @@ def decide_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             from patron.tiers.models import TierOverride
             from patron.tiers.services import overrides as tier_services
 
-            override = get_object_or_404(TierOverride.objects.select_related("shop"), pk=pk)
+            override = get_object_or_404(
+                TierOverride.objects.select_related("shop"), pk=pk, shop_id=shop_id(request)
+            )
             shop = override.shop
             decide = (
                 tier_services.override_approve

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from patron.console import selectors
-from patron.console.auth import operator_required
+from patron.console.auth import operator_required, shop_id
 
 
 @operator_required("core.view_auditlog")
@@ -16,10 +16,12 @@ def audit_view(request: HttpRequest) -> HttpResponse:
         request,
         "console/audit.html",
         {
-            "entries": selectors.audit_search(query=q, action=action, actor=actor),
+            "entries": selectors.audit_search(
+                shop_id=shop_id(request), query=q, action=action, actor=actor
+            ),
             "q": q,
             "action": action,
             "actor": actor,
-            "actions": selectors.audit_actions(),
+            "actions": selectors.audit_actions(shop_id=shop_id(request)),
         },
     )

@@ -47,6 +47,31 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+def shop_view(request: HttpRequest) -> HttpResponse:
+    """Switch the operator's current shop (one they belong to), then go back."""
+    from patron.console.auth import forbidden
+    from patron.core.permissions import shop_choose
+
+    if not request.user.is_authenticated:
+        return redirect("console:login")
+    try:
+        wanted = int(request.POST.get("shop", ""))
+    except ValueError:
+        return forbidden(request)
+    if not shop_choose(request, wanted):
+        return forbidden(request)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("console:home")
+    # An object page of the previous shop would not be found in this one.
+    if target.startswith("/admin/"):
+        target = "/admin/"
+    elif not target.startswith("/console/") or target.count("/") > 3:
+        target = reverse("console:home")
+    return redirect(target)
+
+
+@require_POST
 def language_view(request: HttpRequest) -> HttpResponse:
     """The operator's language, remembered in the language cookie."""
     language = request.POST.get("language", "")

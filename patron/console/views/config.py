@@ -7,14 +7,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from patron.console import once
-from patron.console.auth import operator_required
+from patron.console.auth import operator_required, shop_id
 
 
 @operator_required("promotions.view_coupontemplate")
 def coupon_templates_view(request: HttpRequest) -> HttpResponse:
     from patron.promotions.models import CouponTemplate
 
-    templates = CouponTemplate.objects.select_related("shop").order_by("-created_at")[:200]
+    templates = CouponTemplate.objects.filter(shop_id=shop_id(request)).order_by("-created_at")[
+        :200
+    ]
     return render(request, "console/coupon_templates.html", {"templates": templates})
 
 
@@ -39,7 +41,7 @@ def coupon_template_new_view(request: HttpRequest) -> HttpResponse:
 def rules_view(request: HttpRequest) -> HttpResponse:
     from patron.console.forms import rules_page
 
-    return rules_page(request)
+    return rules_page(request, shop_id(request))
 
 
 @operator_required()

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from patron.console import once, selectors
-from patron.console.auth import operator_required
+from patron.console.auth import operator_required, shop_id
 from patron.members.models import Member
 from patron.orders.models import Order
 
@@ -19,7 +19,7 @@ from patron.orders.models import Order
 def members_view(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     show_pii = request.user.has_perm("members.view_member_pii")
-    members = selectors.member_search(query=query, include_pii=show_pii)
+    members = selectors.member_search(shop_id=shop_id(request), query=query, include_pii=show_pii)
     if not show_pii and selectors.looks_like_contact(query):
         messages.info(
             request,
@@ -63,5 +63,7 @@ def member_context(request: HttpRequest, member: Member) -> dict[str, Any]:
 
 @operator_required("members.view_member")
 def member_view(request: HttpRequest, member_id: int) -> HttpResponse:
-    member = get_object_or_404(Member.objects.select_related("shop"), pk=member_id)
+    member = get_object_or_404(
+        Member.objects.select_related("shop"), pk=member_id, shop_id=shop_id(request)
+    )
     return render(request, "console/member.html", member_context(request, member))

@@ -128,7 +128,7 @@ def test_api_key_created_and_revoked_in_the_admin_is_audited(
     assert any("ptn_" + key.prefix in m for m in shown)
     admin_client.post(
         "/admin/core/apikey/",
-        {"action": "revoke", "_selected_action": [key.pk]},
+        {"action": "revoke", "_selected_action": [key.pk], "post": "yes"},
     )
     key.refresh_from_db()
     assert key.revoked_at is not None

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import AnonymousUser, Group, User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Model
 from django.test import RequestFactory
 
 from patron.core.admin import PiiGuardedAdmin, pii_fields, reaches_pii
+from patron.core.models import OperatorMembership, Shop
 from patron.core.services import roles_sync
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +36,13 @@ def _request(role: str | None) -> Any:
         request.user = AnonymousUser()
         return request
     roles_sync()
+    # Operators belong to shops: the role counts in the shop the request works on.
+    shop = Shop.objects.create(name=f"Walk shop {role}")
     user = User.objects.create_user(f"walk-{role}", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
+    OperatorMembership.objects.create(user=user, shop=shop, role=role)
     request.user = User.objects.get(pk=user.pk)  # fresh permission cache
+    request.user.current_shop_id = shop.pk  # type: ignore[attr-defined]  # as the middleware does
+    request.current_shop_id = shop.pk  # type: ignore[attr-defined]
     return request
 
 

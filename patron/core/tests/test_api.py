@@ -89,7 +89,7 @@ def test_revoked_key_is_401(shop: Any, member: Any, method: str, path: str, body
     created = services.api_key_create(shop=shop, name="k", scopes=ApiScope.values)
     client = ApiClient(created.token)
     assert _call(client, "get", "/api/v1/members/M1", None).status_code == 200
-    services.api_key_revoke(api_key=created.api_key)
+    services.api_key_revoke(api_key=created.api_key, actor=None)
     before = row_counts()
     _assert_refused(_call(client, method, path, body), 401, "unauthenticated")
     assert row_counts() == before

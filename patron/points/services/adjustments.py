@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError, lazy_format
+from patron.core.permissions import require_perm
 from patron.core.services import audit_record
 from patron.members.models import Member
 from patron.points import selectors
@@ -100,8 +101,7 @@ def adjustment_request(
     *, member: Member, points: int, reason: str, actor: User
 ) -> PointsAdjustment:
     """Record an adjustment; apply it now unless it is above the approval threshold."""
-    if not actor.has_perm("points.adjust_points"):
-        raise PatronError(ErrorCode.FORBIDDEN, _("you may not adjust points"), status=403)
+    require_perm(actor, "points.adjust_points", shop=member.shop_id, what="adjust points")
     problem = adjustment_problem(member=member, points=points, reason=reason)
     if problem is not None:
         raise problem
@@ -130,12 +130,13 @@ def adjustment_request(
 
 
 def _decide(adjustment: PointsAdjustment, actor: User) -> PointsAdjustment:
-    if not actor.has_perm("points.approve_adjustment"):
-        raise PatronError(ErrorCode.FORBIDDEN, _("you may not approve adjustments"), status=403)
     locked = (
         PointsAdjustment.objects.select_for_update()
         .select_related("member__shop")
         .get(pk=adjustment.pk)
+    )
+    require_perm(
+        actor, "points.approve_adjustment", shop=locked.member.shop_id, what="approve adjustments"
     )
     if locked.state != AdjustmentState.AWAITING_APPROVAL:
         raise PatronError(

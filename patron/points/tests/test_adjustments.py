@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from patron.core import clock, roles
 from patron.core.errors import PatronError
-from patron.core.models import AuditLog
+from patron.core.models import AuditLog, Shop
 from patron.core.services import roles_sync
+from patron.core.tests.factories import make_operator
 from patron.points.models import AdjustmentState, LedgerEntry, PointsAccount
 from patron.points.selectors import entries_page, ledger_mismatches
 from patron.points.services import (
@@ -21,13 +22,11 @@ from patron.points.tests.conftest import make_rule
 
 
 @pytest.fixture
-def staff(db):
+def staff(shop):
     roles_sync()
 
     def make(name: str, role: str) -> User:
-        user = User.objects.create_user(name, password="x", is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
-        return User.objects.get(pk=user.pk)  # fresh permission cache
+        return make_operator(name, role, shop, is_staff=True)
 
     return make
 
@@ -110,10 +109,15 @@ def test_operator_without_permission_and_missing_reason(member, program, staff):
     assert no_reason.value.field == "reason"
 
 
-def test_roles_hold_the_points_permissions(staff):
-    assert staff("mk", roles.MARKETING).has_perm("points.adjust_points")
-    assert not staff("mk2", roles.MARKETING).has_perm("points.approve_adjustment")
-    assert staff("fin", roles.FINANCE).has_perm("points.approve_adjustment")
+def test_roles_hold_the_points_permissions_in_their_shop(shop, staff):
+    assert staff("mk", roles.MARKETING).has_perm("points.adjust_points", shop)
+    assert not staff("mk2", roles.MARKETING).has_perm("points.approve_adjustment", shop)
+    finance = staff("fin", roles.FINANCE)
+    assert finance.has_perm("points.approve_adjustment", shop)
+    # outside a request there is no current shop, and another shop gives nothing
+    assert not finance.has_perm("points.approve_adjustment")
+    other = Shop.objects.create(name="Other Shop")
+    assert not finance.has_perm("points.approve_adjustment", other)
 
 
 def _earn(shop, member, points: int) -> None:

@@ -101,13 +101,13 @@ def test_adjustment_added_and_approved_in_the_admin(member, program):
     # The requester cannot approve their own request
     requester.post(
         "/admin/points/pointsadjustment/",
-        {"action": "approve", "_selected_action": [adj.pk]},
+        {"action": "approve", "_selected_action": [adj.pk], "post": "yes"},
     )
     adj.refresh_from_db()
     assert adj.state == AdjustmentState.AWAITING_APPROVAL
     approver.post(
         "/admin/points/pointsadjustment/",
-        {"action": "approve", "_selected_action": [adj.pk]},
+        {"action": "approve", "_selected_action": [adj.pk], "post": "yes"},
     )
     adj.refresh_from_db()
     assert adj.state == AdjustmentState.APPLIED

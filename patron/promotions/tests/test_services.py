@@ -54,7 +54,7 @@ def test_per_member_and_total_limits(shop: Shop, member: Member) -> None:
 
 def test_claim_by_public_code_and_refusals(shop: Shop, member: Member) -> None:
     t = make_template(shop, per_member_limit=1)
-    code = services.template_public_code_assign(template=t)
+    code = services.template_public_code_assign(template=t, actor=None)
     coupon = services.coupon_claim(shop=shop, member=member, public_code=codes.display(code))
     assert coupon.template_id == t.pk and coupon.source == "public_code"
     assert coupon.code != code  # the member's coupon has its own code
@@ -123,8 +123,8 @@ def test_revoking_an_unused_coupon_gives_its_issue_back(shop: Shop, member: Memb
     assert exc.value.code == ErrorCode.SOLD_OUT
 
     # When the member's unused coupon is revoked (twice: the second does nothing)
-    assert services.coupon_revoke(coupon=first) is True
-    assert services.coupon_revoke(coupon=first) is False
+    assert services.coupon_revoke(coupon=first, actor=None) is True
+    assert services.coupon_revoke(coupon=first, actor=None) is False
 
     # Then its issue is back: one more coupon may go out, and the member may have it
     template.refresh_from_db()
@@ -147,6 +147,6 @@ def test_revoking_a_used_coupon_changes_nothing(shop: Shop, member: Member) -> N
     template = make_template(shop, total_limit=1)
     coupon = issue(template, member)
     type(coupon).objects.filter(pk=coupon.pk).update(status="used")
-    assert services.coupon_revoke(coupon=coupon) is False
+    assert services.coupon_revoke(coupon=coupon, actor=None) is False
     template.refresh_from_db()
     assert template.issued_count == 1

@@ -127,7 +127,7 @@ def test_the_coupon_admin_speaks_chinese(admin_client: Client, shop: Shop, membe
     coupon = issue(make_template(shop), member)
     response = admin_client.post(
         "/admin/promotions/coupon/",
-        {"action": "revoke", "_selected_action": [coupon.pk]},
+        {"action": "revoke", "_selected_action": [coupon.pk], "post": "yes"},
         HTTP_ACCEPT_LANGUAGE="zh-hans",
         follow=True,
     )

@@ -88,7 +88,7 @@ def test_cancel_returns_points_and_stock(shop: Shop, member: Member) -> None:
     r, _ = services.redemption_place(
         shop=shop, member=member, reward=reward, request_id="a", shipping_address="x"
     )
-    done = services.redemption_cancel(redemption=r, reason="changed my mind")
+    done = services.redemption_cancel(redemption=r, actor=None, reason="changed my mind")
     assert done.status == RedemptionStatus.CANCELLED
     assert available_points(member) == 5000
     reward.refresh_from_db()
@@ -96,9 +96,9 @@ def test_cancel_returns_points_and_stock(shop: Shop, member: Member) -> None:
     fulfilled, _ = services.redemption_place(
         shop=shop, member=member, reward=reward, request_id="b", shipping_address="x"
     )
-    services.redemption_fulfil(redemption=fulfilled)
+    services.redemption_fulfil(redemption=fulfilled, actor=None)
     with pytest.raises(PatronError):
-        services.redemption_cancel(redemption=fulfilled)
+        services.redemption_cancel(redemption=fulfilled, actor=None)
 
 
 def test_coupon_reward_issues_a_coupon_and_cancel_revokes_it(shop: Shop, member: Member) -> None:
@@ -110,7 +110,7 @@ def test_coupon_reward_issues_a_coupon_and_cancel_revokes_it(shop: Shop, member:
     r, _ = services.redemption_place(shop=shop, member=member, reward=reward, request_id="a")
     assert r.status == RedemptionStatus.FULFILLED and r.coupon is not None
     assert r.coupon.source == "points"
-    services.redemption_cancel(redemption=r)
+    services.redemption_cancel(redemption=r, actor=None)
     r.coupon.refresh_from_db()
     assert r.coupon.status == CouponStatus.REVOKED
     assert available_points(member) == 5000
@@ -126,7 +126,7 @@ def test_cancelled_coupon_reward_can_be_redeemed_again(shop: Shop, member: Membe
     first, _ = services.redemption_place(shop=shop, member=member, reward=reward, request_id="a")
 
     # When it is cancelled, the coupon's issue goes back to the template
-    services.redemption_cancel(redemption=first)
+    services.redemption_cancel(redemption=first, actor=None)
     template.refresh_from_db()
     assert template.issued_count == 0
     assert available_points(member) == 5000

@@ -14,6 +14,7 @@ from patron.core import clock
 from patron.core.config_cache import config_changed
 from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.models import Shop
+from patron.core.permissions import require_perm
 from patron.core.services import audit_record, snapshot
 from patron.tiers.models import (
     MemberTier,
@@ -254,6 +255,7 @@ def tiers_reorder(
             object_type="tiers.tier",
             object_id=str(shop.pk),
             object_repr=f"{shop} tiers",
+            shop=shop,
             before=before,
             after={c: t.rank for c, t in tiers.items()},
         )
@@ -263,6 +265,7 @@ def tiers_reorder(
 def tier_retire(*, tier: Tier, actor: User | AnonymousUser | None, reason: str) -> int:
     """Retire a tier: its members move to the next active tier below (or above,
     for the lowest), set-based, with history. Returns how many moved."""
+    require_perm(actor, "tiers.retire_tier", shop=tier.shop_id, what="retire tiers")
     if not reason.strip():
         raise PatronError(ErrorCode.VALIDATION_ERROR, _("a reason is required"), field="reason")
     now = clock.now()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError, lazy_format
+from patron.core.permissions import require_perm
 from patron.core.services import audit_record
 from patron.members.models import Member
 from patron.tiers import periods, selectors
@@ -70,6 +71,9 @@ def _already_open() -> PatronError:
 
 
 def override_request(*, member: Member, tier: Tier, reason: str, actor: User) -> TierOverride:
+    require_perm(
+        actor, "tiers.add_tieroverride", shop=member.shop_id, what="request tier overrides"
+    )
     problem = override_request_problem(member=member, tier=tier, reason=reason)
     if problem is not None:
         raise problem
@@ -96,11 +100,14 @@ def override_request(*, member: Member, tier: Tier, reason: str, actor: User) ->
     return override
 
 
-def _locked_pending(override: TierOverride) -> TierOverride:
+def _locked_pending(override: TierOverride, actor: User) -> TierOverride:
     locked = (
         TierOverride.objects.select_for_update()
         .select_related("member", "tier", "requested_by")
         .get(pk=override.pk)
+    )
+    require_perm(
+        actor, "tiers.approve_tieroverride", shop=locked.shop_id, what="decide tier overrides"
     )
     if locked.status != OverrideStatus.PENDING:
         raise PatronError(
@@ -115,7 +122,7 @@ def override_approve(*, override: TierOverride, actor: User, note: str = "") -> 
     """Put the override in force. Only an operator other than the requester may."""
     now = clock.now()
     with transaction.atomic():
-        o = _locked_pending(override)
+        o = _locked_pending(override, actor)
         if o.requested_by_id == actor.pk:
             raise PatronError(
                 ErrorCode.FORBIDDEN,
@@ -186,7 +193,7 @@ def override_approve(*, override: TierOverride, actor: User, note: str = "") -> 
 
 def override_reject(*, override: TierOverride, actor: User, note: str = "") -> TierOverride:
     with transaction.atomic():
-        o = _locked_pending(override)
+        o = _locked_pending(override, actor)
         o.status = OverrideStatus.REJECTED
         o.decided_by = actor
         o.decided_at = clock.now()
@@ -236,6 +243,9 @@ def override_remove(*, override: TierOverride, actor: User, reason: str) -> Tier
             TierOverride.objects.select_for_update()
             .select_related("member", "tier")
             .get(pk=override.pk)
+        )
+        require_perm(
+            actor, "tiers.approve_tieroverride", shop=o.shop_id, what="remove tier overrides"
         )
         if o.status != OverrideStatus.APPROVED:
             raise PatronError(

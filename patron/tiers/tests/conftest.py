@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from patron.core import clock
+from patron.core import clock, roles
 from patron.core.models import Shop
+from patron.core.services import roles_sync
+from patron.core.tests.factories import make_operator
 from patron.events import services as event_services
 from patron.members.models import Member
 from patron.tiers.models import TierProgram
@@ -39,10 +41,12 @@ def member(shop: Shop, program: TierProgram) -> Member:
 
 
 @pytest.fixture
-def operators(db: Any) -> tuple[User, User]:
+def operators(shop: Shop) -> tuple[User, User]:
+    """Two admins of ``shop``: one requests, the other decides."""
+    roles_sync()
     return (
-        User.objects.create_user("alice", is_staff=True),
-        User.objects.create_user("bob", is_staff=True),
+        make_operator("alice", roles.ADMIN, shop, is_staff=True),
+        make_operator("bob", roles.ADMIN, shop, is_staff=True),
     )
 
 

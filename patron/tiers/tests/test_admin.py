@@ -40,10 +40,12 @@ def test_override_form_refuses_duplicates_and_unusable_tiers_with_form_errors(
     )
     other_shop = Shop.objects.create(name="Other")
     foreign = Tier.objects.create(shop=other_shop, code="silver", name="s", name_en="s", rank=1)
+    client.post("/console/shop/", {"shop": shop.pk})  # work on the member's shop
 
     for tier, words in [
         (retired, "not an active tier of this shop"),
-        (foreign, "not an active tier of this shop"),
+        # another shop's tier is not even a choice in the current shop's admin
+        (foreign, 'id="id_tier_error"'),
     ]:
         response = client.post(ADD, {"member": member.pk, "tier": tier.pk, "reason": "r"})
         assert response.status_code == 200

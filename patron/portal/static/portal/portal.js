@@ -16,6 +16,14 @@
       });
     }, 0);
   });
+  // Selects marked data-submit-on-change (the operator's shop switcher) send
+  // their form when changed; without scripts a button does it.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.hasAttribute && field.hasAttribute("data-submit-on-change") && field.form) {
+      field.form.submit();
+    }
+  });
   // Countdown timers: <span class="countdown" data-until="ISO-8601">
   function pad(n) { return n < 10 ? "0" + n : String(n); }
   function tick() {
