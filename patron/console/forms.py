@@ -94,10 +94,11 @@ def coupon_template_create(request: HttpRequest, form: CouponTemplateForm) -> Ht
     from patron.console.auth import shop_id
 
     data = form.cleaned_data
+    shop = Shop.objects.get(pk=shop_id(request))
 
     def handler() -> tuple[int, dict[str, Any]]:
         template = services.coupon_template_create(
-            shop=Shop.objects.get(pk=shop_id(request)),
+            shop=shop,
             actor=request.user,  # type: ignore[arg-type]
             fields={
                 "code": data["code"],
@@ -116,7 +117,7 @@ def coupon_template_create(request: HttpRequest, form: CouponTemplateForm) -> Ht
         return 201, {"id": template.pk, "name": template.name}
 
     try:
-        _status, body, _replayed = once.form_once(request, shop=data["shop"], handler=handler)
+        _status, body, _replayed = once.form_once(request, shop=shop, handler=handler)
     except PatronError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         return None
