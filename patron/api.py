@@ -16,7 +16,7 @@ from patron.core.api import ApiKeyAuth
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.middleware import problem_response
 from patron.core.validation import field_path
-from patron.events.api import router as events_router
+from patron.ingest.api import router as events_router
 from patron.members.api import router as members_router
 from patron.points.api import router as points_router
 from patron.promotions.api import checkout_router

@@ -34,12 +34,12 @@ from patron.core import clock, config_cache
 from patron.core.bulk import bulk_set
 from patron.core.errors import PatronError
 from patron.core.models import Shop
-from patron.events.handlers import order_recorded_effect, paid_order_input
 from patron.events.models import Event
 from patron.events.schemas import EventIn, OrderPaidData
 from patron.events.services import event_validate, payload_hash
 from patron.members.models import Member
 from patron.orders import services as order_services
+from patron.orders.handlers import order_recorded_effect, paid_order_input
 from patron.orders.models import Order
 from patron.points import earning
 from patron.points.services import earn

@@ -13,10 +13,10 @@ from patron.core import clock
 from patron.core.api import json_response, shop_for, with_idempotency
 from patron.core.models import ApiScope
 from patron.core.validation import AwareDateTime
-from patron.events.handlers import paid_order_input
 from patron.events.schemas import OrderPaidData
 from patron.members import selectors as member_selectors
 from patron.orders import services as order_services
+from patron.orders.handlers import paid_order_input
 from patron.points import selectors, services
 
 router = Router(tags=["points"])

@@ -1,7 +1,7 @@
 """Pipeline steps that settle checkout holds from the shop's order events.
 
 Each runs in the event's transaction after the order mirror has been updated
-(see ``patron.events.pipeline``).
+(see ``patron.pipeline``).
 """
 
 from __future__ import annotations

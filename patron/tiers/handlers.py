@@ -1,6 +1,6 @@
 """Event pipeline steps for tiers: accrue growth value, then upgrade at once.
 
-They run after the order and points handlers (``patron.events.pipeline``), in
+They run after the order and points handlers (``patron.pipeline``), in
 the event's transaction, so an upgrade is part of the event that caused it.
 """
 
