@@ -41,7 +41,6 @@ from patron.members.models import Member
 from patron.orders import services as order_services
 from patron.orders.handlers import order_recorded_effect, paid_order_input
 from patron.orders.models import Order
-from patron.points import earning
 from patron.points.services import earn
 from patron.points.services.ledger import accounts_lock
 from patron.promotions.holds import orders_with_holds
@@ -207,7 +206,10 @@ def _apply(
         shop=shop,
         items=[
             earn.OrderToEarn(
-                order=o, member=m, event=e, tier=earning.tier_code_and_multiplier(tiers[m.pk])
+                order=o,
+                member=m,
+                event=e,
+                tier=tier_selectors.tier_code_and_multiplier(tiers[m.pk]),
             )
             for o, (_, m), e in zip(orders, paid, events, strict=True)
         ],

@@ -2,13 +2,15 @@
 
 Creating a member and the first time their profile is complete are the
 moments the sign-up and profile-completed points are granted: every write
-here ends in ``member_milestones_record``, in its transaction.
+here ends in ``member_milestones_record``, in its transaction, which runs the
+milestone handlers that apps above members register (points registers its
+sign-up and profile points).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,10 +21,27 @@ from patron.core.models import Shop
 from patron.core.pii import normalize_email, normalize_phone
 from patron.core.validation import UNSTORABLE_MESSAGE, find_unstorable
 from patron.members.models import Gender, Language, Member, RegistrationChannel
-from patron.points.services.earn import member_milestones_earn
 
-if TYPE_CHECKING:
-    from patron.events.models import Event
+# The event that caused a write (an events.models.Event: events sits above
+# members, so it is not imported here), or None.
+Event = Any
+
+
+class MilestoneHandler(Protocol):
+    def __call__(
+        self, *, member: Member, signed_up: bool, profile_completed: bool, event: Event | None
+    ) -> list[dict[str, Any]]: ...
+
+
+_milestone_handlers: list[MilestoneHandler] = []
+
+
+def member_milestone_handler_register(handler: MilestoneHandler) -> None:
+    """Run ``handler`` when a member is created or first completes their
+    profile, in that write's transaction; it returns the effects it made."""
+    if handler not in _milestone_handlers:
+        _milestone_handlers.append(handler)
+
 
 PROFILE_FIELDS = (
     "name",
@@ -178,6 +197,9 @@ def member_milestones_record(
             member.profile_completed_at = now
     if not (created or completed):
         return []
-    return member_milestones_earn(
-        member=member, signed_up=created, profile_completed=completed, event=event
-    )
+    effects: list[dict[str, Any]] = []
+    for handler in _milestone_handlers:
+        effects += handler(
+            member=member, signed_up=created, profile_completed=completed, event=event
+        )
+    return effects

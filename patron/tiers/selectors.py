@@ -204,6 +204,19 @@ def earn_multiplier_percent(member: Member | None) -> int:
     return benefits.earn_multiplier_percent if benefits is not None else 100
 
 
+def tier_code_and_multiplier(tier: Tier | None) -> tuple[str, int]:
+    """A tier's code and its own earn multiplier in percent ("", 100 without a tier)."""
+    if tier is None:
+        return "", 100
+    return tier.code, benefits_of(tier).earn_multiplier_percent
+
+
+def member_tier_and_multiplier(member: Member) -> tuple[str, int]:
+    """The member's tier code and earn multiplier in percent, in one query: what
+    points earning needs (``points.earning.TierSource``)."""
+    return tier_code_and_multiplier(current_tier(member))
+
+
 def tier_out(tier: Tier) -> dict[str, Any]:
     return {
         "code": tier.code,
