@@ -38,6 +38,7 @@ from patron.events.models import Event
 from patron.events.schemas import EventIn, OrderPaidData
 from patron.events.services import event_validate, payload_hash
 from patron.members.models import Member
+from patron.members.services import members_lock
 from patron.orders import services as order_services
 from patron.orders.handlers import order_recorded_effect, paid_order_input
 from patron.orders.models import Order
@@ -46,7 +47,7 @@ from patron.points.services.ledger import accounts_lock
 from patron.promotions.holds import orders_with_holds
 from patron.tiers import selectors as tier_selectors
 from patron.tiers.models import QualifyingMeasure, TierProgram
-from patron.tiers.services.growth import members_lock, orders_paid_progress
+from patron.tiers.services.growth import orders_paid_progress
 
 Valid = dict[int, tuple[EventIn, BaseModel]]
 

@@ -13,10 +13,11 @@ import datetime as dt
 from typing import Any, NamedTuple, Protocol
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
+from patron.core.locks import insert_or_first, lock_rows
 from patron.core.models import Shop
 from patron.core.pii import normalize_email, normalize_phone
 from patron.core.validation import UNSTORABLE_MESSAGE, find_unstorable
@@ -110,6 +111,17 @@ def _clean(fields: dict[str, Any], prefix: str) -> dict[str, Any]:
     return cleaned
 
 
+def member_lock(member: Member) -> None:
+    """Lock the member's row for this transaction: serialises one member's
+    limited actions, growth and tier state (third in ``core.locks``' order)."""
+    lock_rows(Member.objects.all(), [member.pk])
+
+
+def members_lock(member_ids: list[int]) -> None:
+    """``member_lock`` for many members, in id order."""
+    lock_rows(Member.objects.all(), member_ids)
+
+
 class MemberUpsert(NamedTuple):
     member: Member
     created: bool
@@ -147,19 +159,18 @@ def member_upsert(
         )
         created = False
         if member is None:
-            try:
-                with transaction.atomic():
-                    member = Member.objects.create(
-                        shop=shop,
-                        external_id=external_id,
-                        created_at=now,
-                        updated_at=now,
-                        **{"registered_at": now, **cleaned},
-                    )
-                created = True
-            except IntegrityError:
-                # A concurrent request created it first; update that one.
-                member = Member.objects.select_for_update().get(shop=shop, external_id=external_id)
+            # A concurrent request may create it first; then update that one.
+            inserted, created = insert_or_first(
+                lambda: Member.objects.create(
+                    shop=shop,
+                    external_id=external_id,
+                    created_at=now,
+                    updated_at=now,
+                    **{"registered_at": now, **cleaned},
+                ),
+                lambda: Member.objects.select_for_update().get(shop=shop, external_id=external_id),
+            )
+            member = inserted
         if not created:
             changed = [k for k, v in cleaned.items() if getattr(member, k) != v]
             for k in changed:
