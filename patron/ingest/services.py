@@ -9,7 +9,7 @@ from django.db import transaction
 
 from patron.core.errors import PatronError
 from patron.core.models import Shop
-from patron.events.services import event_ingest
+from patron.events import services as event_services
 from patron.ingest import bulk
 
 
@@ -35,7 +35,7 @@ def event_ingest_batch(*, shop: Shop, raws: list[Any]) -> list[dict[str, Any]]:
                 continue
             event_id = raw.get("id") if isinstance(raw, dict) else None
             try:
-                outcome = event_ingest(shop=shop, raw=raw, valid=valid.get(index))
+                outcome = event_services.event_ingest(shop=shop, raw=raw, valid=valid.get(index))
             except PatronError as error:
                 problem = error.as_problem()
                 if error.field is not None:
