@@ -10,6 +10,7 @@ from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.services import audit_record
 from patron.members.models import Member
+from patron.members.services import member_lock
 from patron.tiers import periods, selectors
 from patron.tiers.models import (
     MemberTier,
@@ -19,7 +20,6 @@ from patron.tiers.models import (
     TierChangeCause,
     TierOverride,
 )
-from patron.tiers.services.growth import member_lock
 
 
 def _override_after(o: TierOverride) -> dict[str, object]:

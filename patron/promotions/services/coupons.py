@@ -21,6 +21,7 @@ from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.core.services import audit_record, snapshot
+from patron.members import services as member_services
 from patron.members.models import Member
 from patron.promotions import codes, selectors, tiering
 from patron.promotions.models import (
@@ -35,11 +36,6 @@ from patron.promotions.models import (
 )
 
 CODE_ATTEMPTS = 5
-
-
-def _lock_member(member: Member) -> None:
-    """Serialise one member's limited actions (claims, redemptions)."""
-    Member.objects.select_for_update().filter(pk=member.pk).values_list("pk").first()
 
 
 def _validity(template: CouponTemplate, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -87,7 +83,7 @@ def coupon_issue(
         raise PatronError(ErrorCode.ENDED, "this coupon offer has ended", field="template")
     with transaction.atomic():
         if check_member_limit and template.per_member_limit:
-            _lock_member(member)
+            member_services.member_lock(member)
             held = (
                 Coupon.objects.filter(template=template, member=member)
                 .filter(selectors.held_toward_limit())
@@ -332,7 +328,7 @@ def flash_sale_claim(*, sale: FlashSale, member: Member) -> Coupon:
     if not FlashSale.objects.filter(pk=sale.pk, claimed_count__lt=F("quantity")).exists():
         raise PatronError(ErrorCode.SOLD_OUT, "this flash sale is sold out", field="sale")
     with transaction.atomic():
-        _lock_member(member)
+        member_services.member_lock(member)
         seq = FlashSaleClaim.objects.filter(sale=sale, member=member).count() + 1
         if sale.per_member_limit and seq > sale.per_member_limit:
             raise PatronError(
