@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export PATRON_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint typecheck pytest bench lock clean install install-dev
+.PHONY: run test lint layers typecheck pytest bench lock clean install install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,15 @@ run: install
 	$(BIN)/patron serve --port $(PORT)
 
 ## make test: lint, type checks and every test
-test: install-dev lint typecheck pytest
+test: install-dev lint layers typecheck pytest
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## make layers: the import contracts of DESIGN.md's layer table (pyproject.toml)
+layers: install-dev
+	$(BIN)/lint-imports
 
 typecheck: install-dev
 	$(BIN)/mypy patron

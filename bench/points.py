@@ -624,7 +624,7 @@ the measured phases {warm["events"]:,.0f} paid orders were sent as a warm-up
 and the database was analysed, as autovacuum keeps a running shop's (without
 statistics PostgreSQL checks each foreign key by scanning a table it
 believes empty, and the commits of the batches took seconds). The batch
-endpoint applies such plain paid orders set-based (`patron/events/bulk.py`,
+endpoint applies such plain paid orders set-based (`patron/ingest/bulk.py`,
 `docs/decisions/batch-lane.md`); single events run the per-event pipeline.
 `check-ledger` over the API shop's accounts after the run: {mismatches} mismatches.
 

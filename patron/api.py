@@ -19,7 +19,7 @@ from patron import api_docs
 from patron.core.api import ApiKeyAuth, validation_problem
 from patron.core.errors import ErrorCode, PatronError, code_for_status
 from patron.core.middleware import problem_response
-from patron.events.api import router as events_router
+from patron.ingest.api import router as events_router
 from patron.members.api import router as members_router
 from patron.points.api import router as points_router
 from patron.promotions.api import checkout_router, flash_sales_router

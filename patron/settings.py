@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "patron.campaigns",
     "patron.portal",
     "patron.console",
+    "patron.demo",
 ]
 
 MIDDLEWARE = [
@@ -214,9 +215,13 @@ PATRON_API_MAX_BODY_BYTES = int(os.environ.get("PATRON_API_MAX_BODY_BYTES", str(
 DATA_UPLOAD_MAX_MEMORY_SIZE = PATRON_API_MAX_BODY_BYTES
 # Events dated further ahead than this are refused as clock errors.
 PATRON_EVENT_MAX_FUTURE_SECONDS = int(os.environ.get("PATRON_EVENT_MAX_FUTURE_SECONDS", "300"))
-# The batch endpoint applies plain order.paid events set-based (events.bulk);
+# The batch endpoint applies plain order.paid events set-based (ingest.bulk);
 # off, every event of a batch goes through the per-event pipeline.
 PATRON_BATCH_PAID_LANE = os.environ.get("PATRON_BATCH_PAID_LANE", "1") == "1"
+# The composition root, named here so the apps below it never import it:
+# the event pipeline the events app runs, and the job table the scheduler reads.
+PATRON_EVENT_PIPELINE = "patron.pipeline.run_pipeline"
+PATRON_SCHEDULE = "patron.schedule.SCHEDULE"
 PATRON_DEFAULT_CURRENCY = os.environ.get("PATRON_DEFAULT_CURRENCY", "CNY")
 # The shop whose members sign in to the portal with a password (by name; default: the first).
 PATRON_PORTAL_SHOP = os.environ.get("PATRON_PORTAL_SHOP", "")

@@ -132,7 +132,7 @@ def _redeemed_by_month(entries: Any, months: list[dt.date]) -> list[int]:
     captured = (
         entries.filter(kind="capture").annotate(held=held).values("m").annotate(n=Sum("held"))
     )
-    # Releases of captured holds (promotions.holds) say why: the order was
+    # Releases of captured holds (promotions.services.holds) say why: the order was
     # cancelled or refunded; a hold released or timed out before capture
     # says hold_released / hold_expired and was never counted.
     given_back = (

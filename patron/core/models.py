@@ -131,7 +131,7 @@ class AuditLog(models.Model):
 
 
 class ScheduledRun(models.Model):
-    """When each periodic job was last enqueued (see ``patron.core.schedule``)."""
+    """When each periodic job was last enqueued (see ``patron.schedule``)."""
 
     name = models.CharField(max_length=100, unique=True)
     last_enqueued_at = models.DateTimeField()

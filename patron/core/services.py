@@ -9,11 +9,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.forms.models import model_to_dict
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
@@ -275,11 +277,12 @@ def schedule_tick() -> list[str]:
     running at once cannot both enqueue the same run.
     """
     from patron.core.models import ScheduledRun
-    from patron.core.schedule import SCHEDULE
+
+    jobs = import_string(settings.PATRON_SCHEDULE)  # the composition root's table
 
     now = clock.now()
     enqueued: list[str] = []
-    for job in SCHEDULE:
+    for job in jobs:
         run, created = ScheduledRun.objects.get_or_create(
             name=job.name, defaults={"last_enqueued_at": now}
         )

@@ -1,8 +1,9 @@
 """Event intake: validate, store once per (shop, event id), apply, answer.
 
 An event is applied inside one transaction together with every effect the
-pipeline makes (``events.pipeline``). A replay of the same id returns the
-stored result; the same id with a different payload is refused.
+pipeline makes (``patron.pipeline``, named by the PATRON_EVENT_PIPELINE
+setting). A replay of the same id returns the stored result; the same id with
+a different payload is refused.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ValidationError
 
@@ -31,7 +34,6 @@ from patron.core.validation import (
 from patron.events.models import Event
 from patron.events.schemas import DATA_SCHEMAS, CustomData, EventIn
 from patron.members.models import Member
-from patron.orders.models import Order
 
 
 @dataclass
@@ -50,12 +52,19 @@ class EventContext:
     data: Any
     member: Member | None
     effects: list[dict[str, Any]] = field(default_factory=list)
-    order: Order | None = None
+    order: Any = None  # an orders.models.Order (orders sits above events)
     stop: bool = False  # set by a handler that did all the event needs
 
     @property
     def occurred_at(self) -> dt.datetime:
         return self.envelope.occurred_at
+
+
+def _pipeline() -> Callable[[EventContext], None]:
+    """The pipeline that applies an event: the apps' handlers live above this
+    module, so it is named by a setting (``PATRON_EVENT_PIPELINE``), as Django
+    names its middleware."""
+    return import_string(settings.PATRON_EVENT_PIPELINE)
 
 
 @dataclass(frozen=True)
@@ -117,10 +126,6 @@ def event_ingest(
 
 
 def _event_ingest(*, shop: Shop, raw: Any, valid: tuple[EventIn, BaseModel]) -> IngestResult:
-    # Imported here: the pipeline imports every app's services, and those
-    # import this module's EventContext.
-    from patron.events.pipeline import run_pipeline
-
     envelope, data = valid
     digest = payload_hash(envelope)
     # The event row is the transaction's first write. A second event with the
@@ -145,7 +150,7 @@ def _event_ingest(*, shop: Shop, raw: Any, valid: tuple[EventIn, BaseModel]) -> 
                 duplicate = True
                 raise
             ctx = EventContext(shop=shop, event=event, envelope=envelope, data=data, member=None)
-            run_pipeline(ctx)
+            _pipeline()(ctx)
             event.result = {
                 "id": envelope.id,
                 "type": envelope.type,
@@ -168,47 +173,3 @@ def _event_ingest(*, shop: Shop, raw: Any, valid: tuple[EventIn, BaseModel]) -> 
             ) from None
         return IngestResult(replayed=True, result=first.result)
     return IngestResult(replayed=False, result=event.result)
-
-
-def event_ingest_batch(*, shop: Shop, raws: list[Any]) -> list[dict[str, Any]]:
-    """Apply up to 1,000 events; each succeeds or fails alone.
-
-    The batch shares one transaction and each event runs in its own savepoint,
-    so a refused event rolls back only its own work and the batch pays for one
-    commit instead of a thousand.
-    """
-    from patron.events import bulk
-
-    answers: list[dict[str, Any]] = []
-    valid = bulk.validated(raws)
-    with transaction.atomic():
-        bulk.lock_members_of(shop=shop, valid=valid)
-        # Plain order.paid events first, together; the rest one by one. A lane
-        # event is its member's first in the batch, and members never affect
-        # one another, so taking them first changes no outcome.
-        applied = bulk.paid_lane(shop=shop, valid=valid)
-        for index, raw in enumerate(raws):
-            if index in applied:
-                answers.append(applied[index])
-                continue
-            event_id = raw.get("id") if isinstance(raw, dict) else None
-            try:
-                outcome = event_ingest(shop=shop, raw=raw, valid=valid.get(index))
-            except PatronError as error:
-                problem = error.as_problem()
-                if error.field is not None:
-                    problem["field"] = error.field
-                answers.append(
-                    {"index": index, "id": event_id, "status": "rejected", "problem": problem}
-                )
-                continue
-            answers.append(
-                {
-                    "index": index,
-                    "id": event_id,
-                    "status": "applied",
-                    "replayed": outcome.replayed,
-                    "result": outcome.result,
-                }
-            )
-    return answers

@@ -2,29 +2,49 @@
 
 Creating a member and the first time their profile is complete are the
 moments the sign-up and profile-completed points are granted: every write
-here ends in ``member_milestones_record``, in its transaction.
+here ends in ``member_milestones_record``, in its transaction, which runs the
+milestone handlers that apps above members register (points registers its
+sign-up and profile points).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError, Text, lazy_format
+from patron.core.locks import insert_or_first, lock_rows
 from patron.core.models import Shop
 from patron.core.pii import normalize_email, normalize_phone
 from patron.core.validation import UNSTORABLE_MESSAGE, check_external_id, find_unstorable
 from patron.members.models import Gender, Language, Member, RegistrationChannel
-from patron.points.services.earn import member_milestones_earn
 
-if TYPE_CHECKING:
-    from patron.events.models import Event
+# The event that caused a write (an events.models.Event: events sits above
+# members, so it is not imported here), or None.
+Event = Any
+
+
+class MilestoneHandler(Protocol):
+    def __call__(
+        self, *, member: Member, signed_up: bool, profile_completed: bool, event: Event | None
+    ) -> list[dict[str, Any]]: ...
+
+
+_milestone_handlers: list[MilestoneHandler] = []
+
+
+def member_milestone_handler_register(handler: MilestoneHandler) -> None:
+    """Run ``handler`` when a member is created or first completes their
+    profile, in that write's transaction; it returns the effects it made."""
+    if handler not in _milestone_handlers:
+        _milestone_handlers.append(handler)
+
 
 PROFILE_FIELDS = (
     "name",
@@ -105,6 +125,17 @@ def _clean(fields: dict[str, Any], prefix: str) -> dict[str, Any]:
     return cleaned
 
 
+def member_lock(member: Member) -> None:
+    """Lock the member's row for this transaction: serialises one member's
+    limited actions, growth and tier state (third in ``core.locks``' order)."""
+    lock_rows(Member.objects.all(), [member.pk])
+
+
+def members_lock(member_ids: list[int]) -> None:
+    """``member_lock`` for many members, in id order."""
+    lock_rows(Member.objects.all(), member_ids)
+
+
 class MemberUpsert(NamedTuple):
     member: Member
     created: bool
@@ -153,19 +184,18 @@ def member_upsert(
         )
         created = False
         if member is None:
-            try:
-                with transaction.atomic():
-                    member = Member.objects.create(
-                        shop=shop,
-                        external_id=external_id,
-                        created_at=now,
-                        updated_at=now,
-                        **{"registered_at": now, **cleaned},
-                    )
-                created = True
-            except IntegrityError:
-                # A concurrent request created it first; update that one.
-                member = Member.objects.select_for_update().get(shop=shop, external_id=external_id)
+            # A concurrent request may create it first; then update that one.
+            inserted, created = insert_or_first(
+                lambda: Member.objects.create(
+                    shop=shop,
+                    external_id=external_id,
+                    created_at=now,
+                    updated_at=now,
+                    **{"registered_at": now, **cleaned},
+                ),
+                lambda: Member.objects.select_for_update().get(shop=shop, external_id=external_id),
+            )
+            member = inserted
         if not created:
             changed = [k for k, v in cleaned.items() if getattr(member, k) != v]
             for k in changed:
@@ -203,6 +233,9 @@ def member_milestones_record(
             member.profile_completed_at = now
     if not (created or completed):
         return []
-    return member_milestones_earn(
-        member=member, signed_up=created, profile_completed=completed, event=event
-    )
+    effects: list[dict[str, Any]] = []
+    for handler in _milestone_handlers:
+        effects += handler(
+            member=member, signed_up=created, profile_completed=completed, event=event
+        )
+    return effects

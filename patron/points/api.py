@@ -15,11 +15,11 @@ from patron.core.api import ApiKeyAuth, json_response, shop_for, with_idempotenc
 from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.models import ApiScope
 from patron.core.validation import AwareDateTime, IsoDate, Text
-from patron.events.handlers import paid_order_input
 from patron.events.schemas import OrderPaidData
 from patron.members import selectors as member_selectors
 from patron.orders import selectors as order_selectors
 from patron.orders import services as order_services
+from patron.orders.handlers import paid_order_input
 from patron.points import selectors, services
 
 router = Router(tags=["points"])

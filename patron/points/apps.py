@@ -8,6 +8,12 @@ class PointsConfig(AppConfig):
 
     def ready(self) -> None:
         from patron.core.config_cache import watch
+        from patron.members.services import member_milestone_handler_register
         from patron.points.models import PointsProgram
+        from patron.points.services.earn import member_milestones_earn
+
+        # Sign-up and profile-completed points: members runs this handler on
+        # every write that creates a member or first completes a profile.
+        member_milestone_handler_register(member_milestones_earn)
 
         watch(PointsProgram, lambda program: program.shop_id)

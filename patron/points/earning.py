@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils import timezone
 
@@ -31,42 +32,37 @@ from patron.members.models import Member
 from patron.rules import cel
 from patron.rules.models import EarningRuleVersion
 
-if TYPE_CHECKING:
-    from patron.tiers.models import Tier
+
+@dataclass(frozen=True)
+class TierSource:
+    """How earning learns a member's tier: the tiers app, which sits above
+    points, registers one (``tier_source_register``) when it is ready. Without
+    one, members have no tier ("" and 100 %)."""
+
+    code_of: Callable[[Member], str]  # one query
+    code_and_multiplier_of: Callable[[Member], tuple[str, int]]  # one query
+
+
+_tier_source = TierSource(
+    code_of=lambda member: "", code_and_multiplier_of=lambda member: ("", 100)
+)
+
+
+def tier_source_register(source: TierSource) -> None:
+    global _tier_source
+    _tier_source = source
 
 
 def member_tier_code(member: Member | None) -> str:
-    """The member's tier code for tier multipliers and conditions.
-
-    Read from the tiers app ("" when the shop has no tiers).
-    """
-    from patron.tiers.selectors import member_tier_code as tier_code
-
-    return tier_code(member)
-
-
-def tier_earn_percent(member: Member | None) -> int:
-    """The tier's own earn multiplier (benefit), used where a rule names none."""
-    from patron.tiers.selectors import earn_multiplier_percent
-
-    return earn_multiplier_percent(member)
+    """The member's tier code for tier multipliers and conditions ("" when the
+    shop has no tiers)."""
+    return _tier_source.code_of(member) if member is not None else ""
 
 
 def member_tier(member: Member | None) -> tuple[str, int]:
     """The member's tier code and its own earn multiplier in percent, in one
-    query (``member_tier_code`` and ``tier_earn_percent`` each cost one)."""
-    from patron.tiers.selectors import current_tier
-
-    return tier_code_and_multiplier(current_tier(member) if member is not None else None)
-
-
-def tier_code_and_multiplier(tier: Tier | None) -> tuple[str, int]:
-    """A tier's code and its own earn multiplier in percent ("", 100 without a tier)."""
-    from patron.tiers.selectors import benefits_of
-
-    if tier is None:
-        return "", 100
-    return tier.code, benefits_of(tier).earn_multiplier_percent
+    query ("", 100 without a tier)."""
+    return _tier_source.code_and_multiplier_of(member) if member is not None else ("", 100)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Pipeline steps (``patron.events.pipeline``) that turn events into points.
+"""Pipeline steps (``patron.pipeline``) that turn events into points.
 
 Each runs in the event's transaction after the order handlers, and appends
 what it did to ``ctx.effects`` so the event's result lists every point moved.

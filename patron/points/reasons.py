@@ -31,7 +31,7 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     "checkin": ("每日签到，连续 {streak} 天", "Daily check-in, day {streak} in a row"),
     "expire": ("积分过期", "Points expired"),
     "adjust": ("客服调整：{note}", "Adjusted by the service team: {note}"),
-    # Points as cash at checkout (rewards.points_cash, promotions.holds)
+    # Points as cash at checkout (points.services.cash, promotions.services.holds)
     "checkout_hold": ("订单 {order_id} 结账预留积分", "Held at checkout for order {order_id}"),
     "checkout_capture": ("结账预留积分已用于支付", "Points held at checkout paid for the order"),
     "hold_released": ("结账预留已取消，积分退回", "Checkout hold released: points returned"),

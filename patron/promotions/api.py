@@ -14,8 +14,9 @@ from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
 from patron.core.validation import Text
 from patron.members import selectors as member_selectors
-from patron.promotions import engine, holds, selectors, services, tiering
+from patron.promotions import engine, selectors, services, tiering
 from patron.promotions.checkout import CartIn, checkout_evaluate
+from patron.promotions.services import holds
 
 members_router = Router(tags=["coupons"])
 checkout_router = Router(tags=["checkout"])

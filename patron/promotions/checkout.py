@@ -16,10 +16,10 @@ from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.models import Shop
 from patron.core.money import Rounding, allocate, divide
 from patron.members.models import Member
+from patron.points.services import cash as points_cash
 from patron.promotions import codes, engine, reasons, tiering
 from patron.promotions.models import Coupon, CouponStatus
 from patron.promotions.reasons import Reason
-from patron.rewards import points_cash
 
 MAX_LINES = 500
 MAX_CODES = 20

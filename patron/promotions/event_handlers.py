@@ -1,14 +1,14 @@
 """Pipeline steps that settle checkout holds from the shop's order events.
 
 Each runs in the event's transaction after the order mirror has been updated
-(see ``patron.events.pipeline``).
+(see ``patron.pipeline``).
 """
 
 from __future__ import annotations
 
 from patron.events.services import EventContext
 from patron.orders.models import Order, OrderStatus
-from patron.promotions import holds
+from patron.promotions.services import holds
 
 
 def _order(ctx: EventContext) -> Order:

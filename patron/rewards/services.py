@@ -45,6 +45,7 @@ def redemption_place(
     Stock moves by ``UPDATE ... SET stock = stock - 1 WHERE stock >= 1``, so
     the last unit goes to exactly one of any number of simultaneous requests.
     """
+    from patron.members import services as member_services
     from patron.points.models import EntryKind
     from patron.points.services import ledger
     from patron.promotions import services as promotion_services
@@ -106,7 +107,9 @@ def redemption_place(
             if first is None:  # pragma: no cover - not the request_id index after all
                 raise
             return _same_or_conflict(first, member, reward), False
-        Member.objects.select_for_update().filter(pk=member.pk).values_list("pk").first()
+        # core.locks' order, as on the event path: the points account, then the member.
+        account = ledger.account_lock(member=member) if reward.points_price else None
+        member_services.member_lock(member)
         if reward.per_member_limit:
             taken = (
                 Redemption.objects.filter(member=member, reward=reward)
@@ -140,8 +143,7 @@ def redemption_place(
             )
             redemption.status = RedemptionStatus.FULFILLED
             redemption.fulfilled_at = now
-        if reward.points_price:
-            account = ledger.account_lock(member=member)
+        if account is not None:
             entry = ledger.do_debit(
                 account,
                 points=reward.points_price,

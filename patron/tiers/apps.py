@@ -17,7 +17,17 @@ class TiersConfig(AppConfig):
 
     def ready(self) -> None:
         from patron.core.config_cache import watch
+        from patron.points.earning import TierSource, tier_source_register
+        from patron.tiers import selectors
         from patron.tiers.models import Tier, TierBenefits, TierProgram
+
+        # Points earning reads tiers through this, never by importing tiers.
+        tier_source_register(
+            TierSource(
+                code_of=selectors.member_tier_code,
+                code_and_multiplier_of=selectors.member_tier_and_multiplier,
+            )
+        )
 
         watch(TierProgram, lambda program: program.shop_id)
         watch(Tier, lambda tier: tier.shop_id)

@@ -1,12 +1,13 @@
 """Event pipeline steps for tiers: accrue growth value, then upgrade at once.
 
-They run after the order and points handlers (``patron.events.pipeline``), in
+They run after the order and points handlers (``patron.pipeline``), in
 the event's transaction, so an upgrade is part of the event that caused it.
 """
 
 from __future__ import annotations
 
 from patron.events.services import EventContext
+from patron.members import services as member_services
 from patron.orders.models import Order
 from patron.tiers import selectors
 from patron.tiers.models import GrowthKind, QualifyingMeasure
@@ -24,7 +25,7 @@ def tier_progress(ctx: EventContext) -> None:
     program = selectors.program_of(ctx.shop)
     if program.pk is None:  # a shop that never configured tiers gets the defaults
         program = tiers_seed_defaults(shop=ctx.shop)
-    growth.member_lock(member)
+    member_services.member_lock(member)
     event_type = ctx.envelope.type
     delta = 0
     order: Order | None = None

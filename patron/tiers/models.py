@@ -171,6 +171,14 @@ class TierBenefits(models.Model):
         return f"{self.tier} benefits"
 
 
+# The one list of benefit fields: what a tier grants, in the model's order.
+# selectors.Benefits and the API's BenefitsOut carry exactly these (checked by
+# tests/test_benefit_fields.py); selectors.benefits_of copies them by this list.
+BENEFIT_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in TierBenefits._meta.concrete_fields if f.name != "tier"
+)
+
+
 class GrowthKind(models.TextChoices):
     SPEND = "spend", _("spend")
     SPEND_REVERSAL = "spend_reversal", _("spend refunded")

@@ -19,6 +19,7 @@ from patron.core.models import Shop
 from patron.members.models import Member
 from patron.tiers import periods
 from patron.tiers.models import (
+    BENEFIT_FIELDS,
     GrowthMonth,
     MemberTier,
     QualifyingMeasure,
@@ -177,18 +178,7 @@ def benefits_of(tier: Tier) -> Benefits:
         tier_code=tier.code,
         tier_name=tier.name,
         tier_name_en=tier.name_en,
-        earn_multiplier_percent=b.earn_multiplier_percent,
-        discount_bp=b.discount_bp,
-        free_shipping_threshold=b.free_shipping_threshold,
-        priority_shipping=b.priority_shipping,
-        birthday_gift_points=b.birthday_gift_points,
-        birthday_coupon_template=b.birthday_coupon_template,
-        free_trial=b.free_trial,
-        member_only_events=b.member_only_events,
-        flash_sale_access=b.flash_sale_access,
-        dedicated_service=b.dedicated_service,
-        monthly_coupon_template=b.monthly_coupon_template,
-        monthly_coupon_count=b.monthly_coupon_count,
+        **{name: getattr(b, name) for name in BENEFIT_FIELDS},
     )
 
 
@@ -218,6 +208,19 @@ def earn_multiplier_percent(member: Member | None) -> int:
         return 100
     benefits = member_benefits(member)
     return benefits.earn_multiplier_percent if benefits is not None else 100
+
+
+def tier_code_and_multiplier(tier: Tier | None) -> tuple[str, int]:
+    """A tier's code and its own earn multiplier in percent ("", 100 without a tier)."""
+    if tier is None:
+        return "", 100
+    return tier.code, benefits_of(tier).earn_multiplier_percent
+
+
+def member_tier_and_multiplier(member: Member) -> tuple[str, int]:
+    """The member's tier code and earn multiplier in percent, in one query: what
+    points earning needs (``points.earning.TierSource``)."""
+    return tier_code_and_multiplier(current_tier(member))
 
 
 def tier_out(tier: Tier) -> dict[str, Any]:

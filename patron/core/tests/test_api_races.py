@@ -17,10 +17,10 @@ from django.db import connection
 
 from patron.conftest import ApiClient
 from patron.core.models import IdempotencyRecord
-from patron.events import bulk
 from patron.events import services as event_services
 from patron.events.models import Event
 from patron.events.tests.factories import event, paid_data
+from patron.ingest import bulk
 from patron.members.models import Member
 from patron.members.tests.factories import MemberFactory
 from patron.orders.models import Order, OrderLine

@@ -11,8 +11,8 @@ from django.db.models import Count, F, Sum
 
 from patron.core import clock
 from patron.core.demo import DEMO_MEMBER_EXTERNAL_ID, DEMO_OPERATORS, DEMO_PASSWORD, DEMO_SHOP
-from patron.core.demo_data import demo_seed
 from patron.core.pii import normalize_phone
+from patron.demo.data import demo_seed
 from patron.members.models import Member
 from patron.orders.models import Order, OrderLine, OrderStatus, Refund, RefundLine
 

@@ -1,4 +1,4 @@
-"""The batch endpoint's set-based lane for order.paid (``events.bulk``) gives
+"""The batch endpoint's set-based lane for order.paid (``ingest.bulk``) gives
 exactly what the per-event pipeline gives: the same answers and the same rows,
 on random batches that mix plain paid orders with everything the lane must
 leave to the pipeline."""
@@ -14,9 +14,11 @@ import pytest
 from django.test import override_settings
 
 from patron.core.models import Shop
-from patron.events import bulk, services
+from patron.events import services
 from patron.events.models import Event
 from patron.events.tests.factories import OCCURRED_AT, event
+from patron.ingest import bulk
+from patron.ingest import services as ingest_services
 from patron.members.tests.factories import MemberFactory
 from patron.orders.models import Order, OrderStatusChange
 from patron.points.models import LedgerEntry, LineEarning, PointsAccount, PointsLot, PointsProgram
@@ -289,9 +291,9 @@ def test_the_lane_gives_what_the_pipeline_gives(seed: int, monkeypatch: Any):
     monkeypatch.setattr(bulk, "_apply", counting_apply)
     raws = _batch(seed)
     with override_settings(PATRON_BATCH_PAID_LANE=True):
-        lane = services.event_ingest_batch(shop=lane_shop, raws=copy.deepcopy(raws))
+        lane = ingest_services.event_ingest_batch(shop=lane_shop, raws=copy.deepcopy(raws))
     with override_settings(PATRON_BATCH_PAID_LANE=False):
-        pipeline = services.event_ingest_batch(shop=pipeline_shop, raws=copy.deepcopy(raws))
+        pipeline = ingest_services.event_ingest_batch(shop=pipeline_shop, raws=copy.deepcopy(raws))
     # The lane took a good part of the batch, and both ways answered alike
     assert len(applied) == 1 and applied[0] >= 10
     assert _normal(lane) == _normal(pipeline)
@@ -307,7 +309,7 @@ def test_an_upgrade_across_tiers_in_the_lane_is_recorded_like_the_pipelines(monk
     shop = _configure("Upgrades")
     big = _paid("UP-1", [("L1", "SKU-1", "books", 1, 2_000_000)], 0)
     small = _paid("UP-2", [("L1", "SKU-1", "books", 1, 1000)], 0)
-    answers = services.event_ingest_batch(
+    answers = ingest_services.event_ingest_batch(
         shop=shop,
         raws=[
             event("order.paid", big, member="M5", id="u1"),
@@ -347,7 +349,7 @@ def test_an_event_id_taken_meanwhile_sends_the_lane_back_to_the_pipeline(monkeyp
         return found
 
     monkeypatch.setattr(bulk, "_eligible", eligible_then_taken)
-    answers = services.event_ingest_batch(shop=shop, raws=copy.deepcopy(raws))
+    answers = ingest_services.event_ingest_batch(shop=shop, raws=copy.deepcopy(raws))
     assert [(a["status"], a["replayed"]) for a in answers] == [
         ("applied", False),
         ("applied", True),
@@ -378,7 +380,7 @@ def test_junk_beside_plain_orders_is_refused_and_the_orders_still_take_the_lane(
         ["a list"],
         None,
     ]
-    answers = services.event_ingest_batch(shop=shop, raws=[*junk, plain])
+    answers = ingest_services.event_ingest_batch(shop=shop, raws=[*junk, plain])
     assert [a["status"] for a in answers] == ["rejected"] * 4 + ["applied"]
     assert applied == [1]
 
@@ -398,9 +400,9 @@ def test_ids_spelt_with_spaces_are_the_same_ids_in_the_lane(monkeypatch: Any):
         event("order.paid", _paid("S-5", [("L1", "SKU-2", "", 1, 100)], 0), member="M10", id="s3 "),
     ]
     with override_settings(PATRON_BATCH_PAID_LANE=True):
-        lane = services.event_ingest_batch(shop=lane_shop, raws=copy.deepcopy(raws))
+        lane = ingest_services.event_ingest_batch(shop=lane_shop, raws=copy.deepcopy(raws))
     with override_settings(PATRON_BATCH_PAID_LANE=False):
-        pipeline = services.event_ingest_batch(shop=pipeline_shop, raws=copy.deepcopy(raws))
+        pipeline = ingest_services.event_ingest_batch(shop=pipeline_shop, raws=copy.deepcopy(raws))
     assert _normal(lane) == _normal(pipeline)
     # M7's two orders, M8's " S-3"; M9's "S-3" is that order again; "s3 " is s3
     assert [a["status"] for a in lane] == ["applied"] * 3 + ["rejected"] * 2

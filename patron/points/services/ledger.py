@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock, config_cache
 from patron.core.errors import ErrorCode, PatronError, lazy_format
+from patron.core.locks import insert_or_first
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.points.models import (
@@ -131,13 +131,13 @@ def account_lock(*, member: Member) -> PointsAccount:
     account = PointsAccount.objects.select_for_update().filter(member_id=member.pk).first()
     if account is not None:
         return account
-    try:
-        with transaction.atomic():
-            return PointsAccount.objects.create(
-                shop_id=member.shop_id, member=member, updated_at=clock.now()
-            )
-    except IntegrityError:
-        return PointsAccount.objects.select_for_update().get(member_id=member.pk)
+    created, _ = insert_or_first(
+        lambda: PointsAccount.objects.create(
+            shop_id=member.shop_id, member=member, updated_at=clock.now()
+        ),
+        lambda: PointsAccount.objects.select_for_update().get(member_id=member.pk),
+    )
+    return created
 
 
 @dataclass

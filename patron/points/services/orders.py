@@ -124,7 +124,7 @@ def order_completed(*, order: Order, event: Event | None = None) -> list[dict[st
 
 
 def _paid_by_checkout_hold(order: Order) -> bool:
-    """The order's points were held at checkout and captured (patron.rewards.points_cash):
+    """The order's points were held at checkout and captured (patron.points.services.cash):
     the hold's own release and refund code gives them back, so nothing here repeats it."""
     return LedgerEntry.objects.filter(order_id=order.pk, kind=EntryKind.CAPTURE).exists()
 

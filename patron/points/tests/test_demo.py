@@ -9,7 +9,7 @@ import pytest
 from django.db.models import F, Sum
 
 from patron.core import clock
-from patron.core.demo_data import demo_seed
+from patron.demo.data import demo_seed
 from patron.events import services as event_services
 from patron.orders.models import Order, OrderStatus
 from patron.points.models import LineEarning, PointsLot

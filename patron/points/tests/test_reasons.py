@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PASSED_ALONG = {
     "order_refund",  # points.services.orders
     "order_cancel",
-    "hold_released",  # promotions.holds, returning points used at checkout
+    "hold_released",  # promotions.services.holds, returning points used at checkout
     "hold_expired",
     "order_cancelled",
     "order_refunded",

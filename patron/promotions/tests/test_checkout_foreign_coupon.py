@@ -10,9 +10,9 @@ import pytest
 from patron.core.errors import PatronError
 from patron.core.models import Shop
 from patron.members.models import Member
-from patron.promotions import holds
 from patron.promotions.checkout import CartIn, checkout_evaluate
 from patron.promotions.models import CheckoutHold, Coupon, CouponStatus
+from patron.promotions.services import holds
 from patron.promotions.tests.conftest import issue, line, make_member, make_template
 
 pytestmark = pytest.mark.django_db

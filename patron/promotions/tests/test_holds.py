@@ -15,9 +15,9 @@ from patron.members.models import Member
 from patron.members.tests.factories import MemberFactory
 from patron.orders.models import Order
 from patron.points.models import EntryKind, LedgerEntry
-from patron.promotions import holds
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import CheckoutHold, Coupon, CouponStatus, CouponTemplate, HoldStatus
+from patron.promotions.services import holds
 from patron.promotions.tests.conftest import (
     available_points,
     give_points,

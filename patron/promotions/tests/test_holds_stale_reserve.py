@@ -12,9 +12,9 @@ from patron.core import clock
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.points.models import EntryKind, LedgerEntry
-from patron.promotions import holds
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import CheckoutHold, Coupon, CouponTemplate, HoldStatus
+from patron.promotions.services import holds
 from patron.promotions.tests.conftest import (
     available_points,
     give_points,

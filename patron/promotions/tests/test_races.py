@@ -13,9 +13,10 @@ import pytest
 from patron.core import clock
 from patron.core.errors import PatronError
 from patron.core.models import Shop
-from patron.promotions import holds, services
+from patron.promotions import services
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import CheckoutHold, Coupon, FlashSale, FlashSaleClaim
+from patron.promotions.services import holds
 from patron.promotions.tests.conftest import (
     available_points,
     give_points,

@@ -10,12 +10,13 @@ from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.points.models import EntryKind, LedgerEntry
-from patron.promotions import checkout, holds
+from patron.points.services import cash as points_cash
+from patron.promotions import checkout
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import CheckoutHold
+from patron.promotions.services import holds
 from patron.promotions.tests.conftest import available_points, give_points, line
 from patron.promotions.tests.test_holds import paid_data
-from patron.rewards import points_cash
 from patron.rewards.models import PointsCashSettings
 
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
 from patron.core.config_cache import config_changed
 from patron.core.errors import ErrorCode, PatronError, lazy_format
+from patron.core.locks import insert_or_first
 from patron.core.models import Shop
 from patron.core.permissions import require_perm
 from patron.core.services import audit_record, snapshot
@@ -110,11 +111,11 @@ def tiers_seed_defaults(*, shop: Shop) -> TierProgram:
     with transaction.atomic():
         program = TierProgram.objects.filter(shop=shop).first()
         if program is None:
-            try:
-                with transaction.atomic():
-                    program = TierProgram.objects.create(shop=shop, updated_at=now)
-            except IntegrityError:
-                program = TierProgram.objects.get(shop=shop)
+            inserted, _ = insert_or_first(
+                lambda: TierProgram.objects.create(shop=shop, updated_at=now),
+                lambda: TierProgram.objects.get(shop=shop),
+            )
+            program = inserted
         if not Tier.objects.filter(shop=shop).exists():
             Tier.objects.bulk_create(
                 [

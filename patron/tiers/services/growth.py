@@ -1,7 +1,7 @@
 """Growth value accrual and the immediate upgrade, inside the event's transaction.
 
 Every function here assumes the caller holds the member row lock
-(``member_lock``), so a member's rollup rows and tier state change one event
+(``members.services.member_lock``), so a member's rollup rows and tier state change one event
 at a time.
 """
 
@@ -19,6 +19,7 @@ from patron.core.bulk import bulk_set
 from patron.core.money import Rounding, divide
 from patron.events.models import Event
 from patron.members.models import Member
+from patron.members.services import members_lock
 from patron.orders.models import Order, OrderStatus
 from patron.tiers import periods, selectors
 from patron.tiers.models import (
@@ -34,18 +35,8 @@ from patron.tiers.models import (
 )
 
 
-def member_lock(member: Member) -> None:
-    Member.objects.select_for_update().filter(pk=member.pk).values_list("pk", flat=True).get()
-
-
 def local_month(at: dt.datetime) -> dt.date:
     return periods.month_start(timezone.localtime(at).date())
-
-
-def members_lock(member_ids: list[int]) -> None:
-    """``member_lock`` for many members, in id order (so two callers cannot deadlock)."""
-    rows = Member.objects.select_for_update().filter(pk__in=sorted(set(member_ids)))
-    list(rows.order_by("pk").values_list("pk", flat=True))
 
 
 def _rollup_add(rows: list[tuple[int, int, dt.date, int]]) -> None:

@@ -12,6 +12,7 @@ from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.permissions import require_perm
 from patron.core.services import audit_record
 from patron.members.models import Member
+from patron.members.services import member_lock
 from patron.tiers import periods, selectors
 from patron.tiers.models import (
     MemberTier,
@@ -21,7 +22,6 @@ from patron.tiers.models import (
     TierChangeCause,
     TierOverride,
 )
-from patron.tiers.services.growth import member_lock
 
 
 def _override_after(o: TierOverride) -> dict[str, object]:

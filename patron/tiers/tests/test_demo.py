@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from patron.core import clock
-from patron.core.demo_data import demo_seed
+from patron.demo.data import demo_seed
 from patron.members.models import Member
 from patron.tiers import selectors
 from patron.tiers.models import GrowthMonth, MemberTier

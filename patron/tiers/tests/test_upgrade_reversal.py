@@ -12,8 +12,8 @@ import pytest
 from django.test import override_settings
 
 from patron.core.models import Shop
-from patron.events import bulk
-from patron.events import services as event_services
+from patron.ingest import bulk
+from patron.ingest import services as ingest_services
 from patron.members.models import Member
 from patron.tiers import selectors
 from patron.tiers.models import MemberTier, TierChange, TierProgram
@@ -172,7 +172,7 @@ def test_the_batch_lane_and_the_pipeline_reverse_alike(t0: dt.datetime, monkeypa
     for lane in (True, False):
         shop = _shop(f"lane={lane}")
         with override_settings(PATRON_BATCH_PAID_LANE=lane):
-            answers = event_services.event_ingest_batch(shop=shop, raws=copy.deepcopy(raws))
+            answers = ingest_services.event_ingest_batch(shop=shop, raws=copy.deepcopy(raws))
         member = Member.objects.get(shop=shop)
         outcomes[lane] = (
             [effects_of(a["result"], "tier.upgrade_reversed") for a in answers],

@@ -9,7 +9,7 @@ from patron.core import services
 
 
 class Command(BaseCommand):
-    help = "Enqueue periodic jobs when they are due (see patron/core/schedule.py)."
+    help = "Enqueue periodic jobs when they are due (see patron/schedule.py)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="check once and exit")

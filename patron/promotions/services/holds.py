@@ -26,6 +26,7 @@ from patron.core.errors import ErrorCode, PatronError, Text, by_language, lazy_f
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.orders.models import Order
+from patron.points.services import cash as points_cash
 from patron.promotions import codes
 from patron.promotions.checkout import CartIn, Evaluation, checkout_evaluate
 from patron.promotions.models import (
@@ -36,7 +37,6 @@ from patron.promotions.models import (
     CouponTemplate,
     HoldStatus,
 )
-from patron.rewards import points_cash
 
 LIVE = (HoldStatus.HELD, HoldStatus.CAPTURED)
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from patron.core.demo import DEMO_ACCOUNTS_TEXT, DEMO_SHOP
-from patron.core.demo_data import demo_is_seeded, demo_seed
+from patron.demo.data import demo_is_seeded, demo_seed
 
 
 class Command(BaseCommand):

@@ -23,6 +23,7 @@ from patron.core.errors import ErrorCode, PatronError, Text, by_language, lazy_f
 from patron.core.models import Shop
 from patron.core.permissions import require_perm
 from patron.core.services import audit_record, snapshot
+from patron.members import services as member_services
 from patron.members.models import Member
 from patron.promotions import codes, selectors, tiering
 from patron.promotions.models import (
@@ -37,11 +38,6 @@ from patron.promotions.models import (
 )
 
 CODE_ATTEMPTS = 5
-
-
-def _lock_member(member: Member) -> None:
-    """Serialise one member's limited actions (claims, redemptions)."""
-    Member.objects.select_for_update().filter(pk=member.pk).values_list("pk").first()
 
 
 def _validity(template: CouponTemplate, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -115,7 +111,7 @@ def coupon_issue(
         raise PatronError(ErrorCode.ENDED, _("this coupon offer has ended"), field="template")
     with transaction.atomic():
         if check_member_limit and template.per_member_limit:
-            _lock_member(member)
+            member_services.member_lock(member)
             held = (
                 Coupon.objects.filter(template=template, member=member)
                 .filter(selectors.held_toward_limit())
@@ -406,7 +402,7 @@ def flash_sale_claim(*, sale: FlashSale, member: Member) -> Coupon:
     if not FlashSale.objects.filter(pk=sale.pk, claimed_count__lt=F("quantity")).exists():
         raise PatronError(ErrorCode.SOLD_OUT, _("this flash sale is sold out"), field="sale")
     with transaction.atomic():
-        _lock_member(member)
+        member_services.member_lock(member)
         seq = FlashSaleClaim.objects.filter(sale=sale, member=member).count() + 1
         if sale.per_member_limit and seq > sale.per_member_limit:
             raise PatronError(

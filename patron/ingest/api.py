@@ -11,6 +11,7 @@ from patron.core.api import Answer, ApiKeyAuth, shop_for, with_idempotency
 from patron.core.models import ApiScope
 from patron.events import services
 from patron.events.schemas import CUSTOM_TYPE, DATA_SCHEMAS, BatchIn
+from patron.ingest import services as ingest_services
 
 router = Router(tags=["events"])
 
@@ -271,6 +272,6 @@ def event_batch(request: HttpRequest, payload: BatchIn) -> HttpResponse:
     shop = shop_for(request, ApiScope.EVENTS_WRITE)
 
     def handler() -> tuple[int, Any]:
-        return 200, {"results": services.event_ingest_batch(shop=shop, raws=payload.events)}
+        return 200, {"results": ingest_services.event_ingest_batch(shop=shop, raws=payload.events)}
 
     return with_idempotency(request, shop, handler)

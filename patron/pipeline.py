@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from patron.events import handlers
 from patron.events.services import EventContext
+from patron.orders import handlers
 from patron.points import handlers as points_handlers
 from patron.promotions import event_handlers as promotion_handlers
 from patron.tiers import handlers as tier_handlers

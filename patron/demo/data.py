@@ -34,7 +34,11 @@ from patron.core.demo import (
     DEMO_PASSWORD,
     DEMO_SHOP,
 )
-from patron.core.demo_pools import (
+from patron.core.models import OperatorMembership, Shop
+from patron.core.money import Rounding, divide
+from patron.core.pii import normalize_phone
+from patron.core.services import roles_sync
+from patron.demo.pools import (
     CATALOGUE,
     EMAIL_DOMAINS_EN,
     EMAIL_DOMAINS_ZH,
@@ -46,10 +50,6 @@ from patron.core.demo_pools import (
     MOBILE_PREFIXES,
     SURNAMES,
 )
-from patron.core.models import OperatorMembership, Shop
-from patron.core.money import Rounding, divide
-from patron.core.pii import normalize_phone
-from patron.core.services import roles_sync
 from patron.members.models import Gender, Language, Member, RegistrationChannel
 from patron.orders.models import (
     Order,
@@ -526,6 +526,6 @@ STEPS.append(("points", step_points))
 
 # Promotions and rewards: coupon templates, coupons, flash sales, rewards catalogue
 # and redemptions (after points: redemptions spend points through the ledger).
-from patron.promotions.demo import step_promotions  # noqa: E402
+from patron.demo.promotions import step_promotions  # noqa: E402
 
 STEPS.append(("promotions", step_promotions))

@@ -34,20 +34,20 @@ from patron.core import clock, config_cache
 from patron.core.bulk import bulk_set
 from patron.core.errors import PatronError
 from patron.core.models import Shop
-from patron.events.handlers import order_recorded_effect, paid_order_input
 from patron.events.models import Event
 from patron.events.schemas import EventIn, OrderPaidData
 from patron.events.services import event_validate, payload_hash
 from patron.members.models import Member
+from patron.members.services import members_lock
 from patron.orders import services as order_services
+from patron.orders.handlers import order_recorded_effect, paid_order_input
 from patron.orders.models import Order
-from patron.points import earning
 from patron.points.services import earn
 from patron.points.services.ledger import accounts_lock
-from patron.promotions.holds import orders_with_holds
+from patron.promotions.services.holds import orders_with_holds
 from patron.tiers import selectors as tier_selectors
 from patron.tiers.models import QualifyingMeasure, TierProgram
-from patron.tiers.services.growth import members_lock, orders_paid_progress
+from patron.tiers.services.growth import orders_paid_progress
 
 Valid = dict[int, tuple[EventIn, BaseModel]]
 
@@ -207,7 +207,10 @@ def _apply(
         shop=shop,
         items=[
             earn.OrderToEarn(
-                order=o, member=m, event=e, tier=earning.tier_code_and_multiplier(tiers[m.pk])
+                order=o,
+                member=m,
+                event=e,
+                tier=tier_selectors.tier_code_and_multiplier(tiers[m.pk]),
             )
             for o, (_, m), e in zip(orders, paid, events, strict=True)
         ],
