@@ -12,7 +12,7 @@ from typing import Any
 from ninja.openapi.schema import REF_TEMPLATE
 
 from patron.core.api import Problem
-from patron.events.api import openapi_components as event_components
+from patron.ingest.api import openapi_components as event_components
 
 EXAMPLE_MEMBER = "M000123"  # the member of the event examples
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

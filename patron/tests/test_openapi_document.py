@@ -11,7 +11,7 @@ from ninja.openapi.schema import REF_TEMPLATE
 
 from patron.core.models import Shop
 from patron.events import services as event_services
-from patron.events.api import EXAMPLES
+from patron.ingest.api import EXAMPLES
 from patron.events.schemas import DATA_SCHEMAS, KNOWN_TYPES
 
 pytestmark = pytest.mark.django_db

@@ -29,7 +29,7 @@ from patron.core import clock
 from patron.core import services as core_services
 from patron.core.models import ApiScope, Shop
 from patron.events import services as event_services
-from patron.events.api import EXAMPLES
+from patron.ingest.api import EXAMPLES
 from patron.members.models import Member
 from patron.promotions.models import CouponTemplate, FlashSale
 from patron.promotions.tests.conftest import give_points
