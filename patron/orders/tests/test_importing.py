@@ -12,7 +12,7 @@ from django.core.management import call_command
 from patron.core.errors import PatronError
 from patron.core.models import Shop
 from patron.members.models import Member, RegistrationChannel
-from patron.orders.import_rows import COLUMNS, orders_import
+from patron.orders.importing import COLUMNS, orders_import
 from patron.orders.models import Order, OrderLine, OrderStatusChange, Refund, RefundLine
 
 pytestmark = pytest.mark.django_db

@@ -203,7 +203,7 @@ def test_decoding_error_mid_stream_says_what_was_imported(shop: Shop, tmp_path: 
 
 
 def orders_import_unseekable(shop: Shop, stream: io.BytesIO, tmp_path: Path) -> Any:
-    from patron.orders.import_rows import orders_import
+    from patron.orders.importing import orders_import
 
     return orders_import(
         shop=shop, stream=stream, rejects_path=tmp_path / "rejects.csv", batch_size=1

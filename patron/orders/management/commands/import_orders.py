@@ -10,7 +10,7 @@ from tqdm import tqdm
 from patron.core.demo import DEMO_SHOP
 from patron.core.errors import PatronError
 from patron.core.models import Shop
-from patron.orders.import_rows import DEFAULT_ENCODING, orders_import
+from patron.orders.importing import DEFAULT_ENCODING, orders_import
 
 
 class Command(BaseCommand):
