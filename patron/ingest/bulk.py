@@ -44,7 +44,7 @@ from patron.orders.handlers import order_recorded_effect, paid_order_input
 from patron.orders.models import Order
 from patron.points.services import earn
 from patron.points.services.ledger import accounts_lock
-from patron.promotions.services.hold_settlement import orders_with_holds
+from patron.promotions.services.holds import orders_with_holds
 from patron.tiers import selectors as tier_selectors
 from patron.tiers.models import QualifyingMeasure, TierProgram
 from patron.tiers.services.growth import orders_paid_progress

@@ -16,7 +16,7 @@ from patron.core.validation import Text
 from patron.members import selectors as member_selectors
 from patron.promotions import engine, selectors, services, tiering
 from patron.promotions.checkout import CartIn, checkout_evaluate
-from patron.promotions.services import hold_settlement as holds
+from patron.promotions.services import holds
 
 members_router = Router(tags=["coupons"])
 checkout_router = Router(tags=["checkout"])

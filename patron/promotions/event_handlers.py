@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from patron.events.services import EventContext
 from patron.orders.models import Order, OrderStatus
-from patron.promotions.services import hold_settlement as holds
+from patron.promotions.services import holds
 
 
 def _order(ctx: EventContext) -> Order:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from patron.promotions.services import hold_settlement as holds
+from patron.promotions.services import holds
 
 
 @task()

@@ -12,7 +12,7 @@ from patron.core.models import Shop
 from patron.members.models import Member
 from patron.promotions.checkout import CartIn, checkout_evaluate
 from patron.promotions.models import CheckoutHold, Coupon, CouponStatus
-from patron.promotions.services import hold_settlement as holds
+from patron.promotions.services import holds
 from patron.promotions.tests.conftest import issue, line, make_member, make_template
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from patron.orders.models import Order
 from patron.points.models import EntryKind, LedgerEntry
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import CheckoutHold, Coupon, CouponStatus, CouponTemplate, HoldStatus
-from patron.promotions.services import hold_settlement as holds
+from patron.promotions.services import holds
 from patron.promotions.tests.conftest import (
     available_points,
     give_points,

@@ -14,7 +14,7 @@ from patron.members.models import Member
 from patron.points.models import EntryKind, LedgerEntry
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import CheckoutHold, Coupon, CouponTemplate, HoldStatus
-from patron.promotions.services import hold_settlement as holds
+from patron.promotions.services import holds
 from patron.promotions.tests.conftest import (
     available_points,
     give_points,

@@ -12,7 +12,7 @@ from patron.core.models import Shop
 from patron.points.models import EntryKind, LedgerEntry
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import CheckoutHold, HoldStatus
-from patron.promotions.services import hold_settlement as holds
+from patron.promotions.services import holds
 from patron.promotions.tests.conftest import (
     available_points,
     give_points,

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.promotions.checkout import CartIn, checkout_evaluate
-from patron.promotions.services.hold_settlement import checkout_reserve
+from patron.promotions.services.holds import checkout_reserve
 from patron.promotions.tests.conftest import give_points, issue, line, make_template
 from patron.tiers.services.definitions import tiers_seed_defaults
 

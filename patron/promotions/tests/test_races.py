@@ -16,7 +16,7 @@ from patron.core.models import Shop
 from patron.promotions import services
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import CheckoutHold, Coupon, FlashSale, FlashSaleClaim
-from patron.promotions.services import hold_settlement as holds
+from patron.promotions.services import holds
 from patron.promotions.tests.conftest import (
     available_points,
     give_points,

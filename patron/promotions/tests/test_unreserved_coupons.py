@@ -12,7 +12,7 @@ from patron.members.models import Member
 from patron.members.tests.factories import MemberFactory
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import Coupon, CouponStatus, CouponTemplate
-from patron.promotions.services import hold_settlement as holds
+from patron.promotions.services import holds
 from patron.promotions.tests.conftest import issue, line, make_template
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from patron.points.services import cash as points_cash
 from patron.promotions import checkout
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import CheckoutHold
-from patron.promotions.services import hold_settlement as holds
+from patron.promotions.services import holds
 from patron.promotions.tests.conftest import available_points, give_points, line
 from patron.promotions.tests.test_holds import paid_data
 from patron.rewards.models import PointsCashSettings
