@@ -39,7 +39,7 @@ from patron.points.services.ledger import (
     Refs,
     account_lock,
     accounts_lock,
-    add_months,
+    add_months_to_day,
     do_credit,
     entry_row,
     local_midnight,
@@ -58,7 +58,7 @@ def _day_and_month(at: dt.datetime) -> tuple[tuple[dt.datetime, dt.datetime], ..
     first = day.replace(day=1)
     return (
         (local_midnight(day), local_midnight(day + dt.timedelta(days=1))),
-        (local_midnight(first), local_midnight(add_months(first, 1))),
+        (local_midnight(first), local_midnight(add_months_to_day(first, 1))),
     )
 
 
