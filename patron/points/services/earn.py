@@ -45,7 +45,7 @@ from patron.points.services.ledger import (
     local_midnight,
     lot_expiry,
     lot_row,
-    program_for,
+    points_program_get,
 )
 from patron.rules import cel
 from patron.rules.models import EarningRuleVersion, Trigger
@@ -182,7 +182,7 @@ def order_earn(*, order: Order, member: Member, event: Event | None = None) -> l
     if not earned:
         return []
     account = account_lock(member=member)
-    program = program_for(order.shop)
+    program = points_program_get(order.shop)
     earned_at = _earned_at(order)
     by_line_id = {ln.line_id: ln for ln in lines}
     effects: list[dict[str, Any]] = []
@@ -313,7 +313,7 @@ def order_earn_many(*, shop: Shop, items: list[OrderToEarn]) -> dict[int, list[d
         return {}
     accounts = accounts_lock(shop_id=shop.pk, member_ids=[it.member.pk for it, _, _ in plans])
     now = clock.now()
-    program = program_for(shop)
+    program = points_program_get(shop)
     lots: list[PointsLot] = []
     entries: list[tuple[int, earning.RuleEarning, LedgerEntry]] = []
     attribution: list[tuple[PointsLot, dict[str, OrderLine], dict[str, int]]] = []
@@ -392,7 +392,7 @@ def action_earn(
         "member": earning.member_activation(member),
     }
     account = account or account_lock(member=member)
-    program = program_for(member.shop)
+    program = points_program_get(member.shop)
     effects: list[dict[str, Any]] = []
     for v in versions:
         if not cel.evaluate(v.pk, v.condition, activation):

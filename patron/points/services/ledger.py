@@ -36,7 +36,7 @@ from patron.points.models import (
 )
 
 
-def program_for(shop: Shop) -> PointsProgram:
+def points_program_get(shop: Shop) -> PointsProgram:
     """The shop's settings; the defaults (unsaved) if the shop has none yet.
     Cached within an event (``core.config_cache``): do not modify."""
 
@@ -102,8 +102,8 @@ def lot_expiry(
     return expiry_for(program, earned_at)
 
 
-def program_of_shop(shop_id: int) -> PointsProgram:
-    """``program_for`` by shop id, for jobs that go over many shops' lots."""
+def points_program_get_by_shop_id(shop_id: int) -> PointsProgram:
+    """``points_program_get`` by shop id, for jobs that go over many shops' lots."""
     program = PointsProgram.objects.filter(shop_id=shop_id).first()
     return program if program is not None else PointsProgram(shop_id=shop_id)
 
