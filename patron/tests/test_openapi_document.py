@@ -11,8 +11,8 @@ from ninja.openapi.schema import REF_TEMPLATE
 
 from patron.core.models import Shop
 from patron.events import services as event_services
-from patron.ingest.api import EXAMPLES
 from patron.events.schemas import DATA_SCHEMAS, KNOWN_TYPES
+from patron.ingest.api import EXAMPLES
 
 pytestmark = pytest.mark.django_db
 

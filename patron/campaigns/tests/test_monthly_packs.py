@@ -12,9 +12,9 @@ from patron.campaigns.models import MonthlyCouponPack
 from patron.campaigns.services.monthly_packs import monthly_coupon_packs_deliver
 from patron.campaigns.tests.conftest import make_member, make_template, move_to
 from patron.core.models import AuditLog, Shop
-from patron.schedule import SCHEDULE
 from patron.members.models import Member
 from patron.promotions.models import Coupon
+from patron.schedule import SCHEDULE
 from patron.tiers.models import TierProgram
 
 pytestmark = pytest.mark.django_db

@@ -23,12 +23,12 @@ from django.db.models.functions import Concat
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from patron.demo.data import demo_seed
 from patron.core.models import OperatorMembership, Shop
 from patron.core.permissions import role_permissions, scope_to_shop, shop_path
 from patron.core.pii import mask_email, mask_phone
 from patron.core.roles import ROLE_CHOICES, SUPERUSER_ONLY_APPS
 from patron.core.services import roles_sync
+from patron.demo.data import demo_seed
 
 pytestmark = pytest.mark.django_db
 
