@@ -219,7 +219,7 @@ def tier_code_and_multiplier(tier: Tier | None) -> tuple[str, int]:
 
 def member_tier_and_multiplier(member: Member) -> tuple[str, int]:
     """The member's tier code and earn multiplier in percent, in one query: what
-    points earning needs (``points.earning.TierSource``)."""
+    points earning needs (``points.earning_rules.TierSource``)."""
     return tier_code_and_multiplier(current_tier(member))
 
 
