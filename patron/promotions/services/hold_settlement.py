@@ -1,8 +1,8 @@
 """Settling checkout holds: ``order.paid`` captures, ``order.cancelled`` and
-the time-out release, ``order.refunded`` gives back the refunded lines' points
-(and the coupons once the whole order is refunded); coupons used on an order
-that was never reserved. The reserve and the sweep are in ``holds``, which
-re-exports these names; the lock order is in its docstring.
+the time-out release (``holds_expire``, the sweep), ``order.refunded`` gives
+back the refunded lines' points (and the coupons once the whole order is
+refunded); coupons used on an order that was never reserved. The reserve is in
+``holds``, which re-exports these names; the lock order is in its docstring.
 """
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ def live_hold(shop: Shop, order_id: str) -> CheckoutHold | None:
     )
 
 
+def timed_out(hold: CheckoutHold, now: dt.datetime) -> bool:
+    """Held and past ``expires_at``: what ``holds_expire`` would release."""
+    return hold.status == HoldStatus.HELD and hold.expires_at <= now
+
+
 def orders_with_holds(shop: Shop, order_ids: list[str]) -> set[str]:
     """Which of these order ids have a checkout hold (of any status)."""
     rows = CheckoutHold.objects.filter(shop=shop, order_id__in=order_ids)
@@ -53,6 +58,17 @@ def _latest_hold(shop: Shop, order_id: str) -> CheckoutHold | None:
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+def _refuse_other_member(hold: CheckoutHold, member: Member, order_id: str) -> None:
+    if hold.member_id != member.pk:
+        raise PatronError(
+            ErrorCode.NOT_YOURS,
+            lazy_format(
+                _("order %(order_id)s was reserved for another member"), order_id=repr(order_id)
+            ),
+            field="member",
+        )
 
 
 def hold_capture(
@@ -83,14 +99,7 @@ def hold_capture(
             ),
             field="data.order_id",
         )
-    if hold.member_id != member.pk:
-        raise PatronError(
-            ErrorCode.NOT_YOURS,
-            lazy_format(
-                _("order %(order_id)s was reserved for another member"), order_id=repr(order_id)
-            ),
-            field="member",
-        )
+    _refuse_other_member(hold, member, order_id)
     if points_used and points_used != hold.points:
         raise PatronError(
             ErrorCode.VALIDATION_ERROR,
@@ -301,14 +310,7 @@ def hold_cancel_unpaid(*, shop: Shop, order_id: str, member: Member) -> Checkout
     hold = _latest_hold(shop, order_id)
     if hold is None or hold.status != HoldStatus.HELD:
         return None
-    if hold.member_id != member.pk:
-        raise PatronError(
-            ErrorCode.NOT_YOURS,
-            lazy_format(
-                _("order %(order_id)s was reserved for another member"), order_id=repr(order_id)
-            ),
-            field="member",
-        )
+    _refuse_other_member(hold, member, order_id)
     return hold_release(hold=hold)
 
 
@@ -362,3 +364,22 @@ def hold_on_order_refunded(
     _return_points(hold, give, "order_refunded", order_pk)
     hold.save(update_fields=["points_returned"])
     return give, returned_coupons
+
+
+def holds_expire(*, batch: int = 500) -> int:
+    """Release every hold whose time ran out; returns how many. Safe to run twice at once."""
+    now = clock.now()
+    released = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                CheckoutHold.objects.select_for_update(skip_locked=True)
+                .filter(status=HoldStatus.HELD, expires_at__lte=now)
+                .select_related("member")
+                .order_by("expires_at", "pk")[:batch]
+            )
+            for hold in due:
+                hold_release(hold=hold, expired=True)
+        released += len(due)
+        if len(due) < batch:
+            return released

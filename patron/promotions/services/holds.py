@@ -3,7 +3,8 @@
 ``checkout_reserve`` holds what the evaluation chose; the order's events then
 settle it: ``order.paid`` captures, ``order.cancelled`` and the time-out
 release, ``order.refunded`` gives back the refunded lines' points (and the
-coupons once the whole order is refunded).
+coupons once the whole order is refunded). The reserve is here; the
+settlement and the sweep are in ``hold_settlement``, re-exported here.
 
 Lock order: the hold row, then coupons by primary key, then coupon templates
 (budget), then the member's points account.
@@ -35,7 +36,6 @@ from patron.promotions.models import (
     Coupon,
     CouponStatus,
     CouponTemplate,
-    HoldStatus,
 )
 from patron.promotions.services.hold_settlement import (
     coupons_return_unreserved,
@@ -46,8 +46,10 @@ from patron.promotions.services.hold_settlement import (
     hold_on_order_refunded,
     hold_release,
     hold_release_unpaid,
+    holds_expire,
     live_hold,
     orders_with_holds,
+    timed_out,
 )
 
 __all__ = [
@@ -158,7 +160,7 @@ def checkout_reserve(
     now = clock.now()
     with transaction.atomic():
         existing = live_hold(shop, order_id)
-        if existing is not None and _timed_out(existing, now):
+        if existing is not None and timed_out(existing, now):
             # Past its time but not yet swept by ``holds_expire``: release it
             # now exactly as the sweep would, so a retry gets a fresh hold
             # instead of a dead one that ``order.paid`` would refuse.
@@ -237,11 +239,6 @@ def checkout_reserve(
     return hold, True
 
 
-def _timed_out(hold: CheckoutHold, now: dt.datetime) -> bool:
-    """Held and past ``expires_at``: what ``holds_expire`` would release."""
-    return hold.status == HoldStatus.HELD and hold.expires_at <= now
-
-
 def _same_or_conflict(hold: CheckoutHold, member: Member, digest: str) -> CheckoutHold:
     if hold.member_id != member.pk or hold.request_hash != digest:
         raise PatronError(
@@ -303,25 +300,3 @@ def _hold_coupons(hold: CheckoutHold, evaluation: Evaluation) -> None:
                 _("a coupon's promotion has run out of budget"),
                 field="coupon_codes",
             )
-
-
-# --- Sweep -------------------------------------------------------------------
-
-
-def holds_expire(*, batch: int = 500) -> int:
-    """Release every hold whose time ran out; returns how many. Safe to run twice at once."""
-    now = clock.now()
-    released = 0
-    while True:
-        with transaction.atomic():
-            due = list(
-                CheckoutHold.objects.select_for_update(skip_locked=True)
-                .filter(status=HoldStatus.HELD, expires_at__lte=now)
-                .select_related("member")
-                .order_by("expires_at", "pk")[:batch]
-            )
-            for hold in due:
-                hold_release(hold=hold, expired=True)
-        released += len(due)
-        if len(due) < batch:
-            return released
