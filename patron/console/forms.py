@@ -175,7 +175,7 @@ class RulePreviewForm(TextForm):
 def rule_preview(data: dict[str, Any]) -> dict[str, Any]:
     """Points the rule would give the sample order (nothing is saved)."""
     from patron.core import clock
-    from patron.points import earning
+    from patron.points import earning_rules
     from patron.rules import cel
     from patron.rules.models import EarningRuleVersion
 
@@ -185,10 +185,10 @@ def rule_preview(data: dict[str, Any]) -> dict[str, Any]:
         points_per_yuan=data["points_per_yuan"],
         min_order_amount=yuan_to_fen(data["min_order_amount"]),
     )
-    facts = earning.OrderFacts(
+    facts = earning_rules.OrderFacts(
         order_id="PREVIEW",
         lines=[
-            earning.LineFacts(
+            earning_rules.LineFacts(
                 line_id="1",
                 sku=data["sample_sku"] or "SKU",
                 category=data["sample_category"] or "",
@@ -205,13 +205,13 @@ def rule_preview(data: dict[str, Any]) -> dict[str, Any]:
         paid_at=clock.now(),
     )
 
-    activation = earning.order_activation(facts, None)
+    activation = earning_rules.order_activation(facts, None)
     activation["member"]["tier"] = data["sample_tier"]
     if paid < version.min_order_amount:
         return {"points": 0, "why": "below_minimum"}
     if not cel.evaluate(0, version.condition, activation):
         return {"points": 0, "why": "condition_not_met"}
-    earned, _skipped = earning.order_earnings(
+    earned, _skipped = earning_rules.order_earnings(
         facts=facts,
         member=None,
         versions=[

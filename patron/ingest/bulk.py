@@ -163,7 +163,7 @@ def paid_lane(*, shop: Shop, valid: Valid) -> dict[int, dict[str, Any]]:
     if not settings.PATRON_BATCH_PAID_LANE:
         return {}
     with config_cache.scope():
-        program = tier_selectors.program_of(shop)
+        program = tier_selectors.tier_program_get(shop)
         if program.pk is None or program.qualifying_measure == QualifyingMeasure.LIFETIME_POINTS:
             return {}
         paid = _eligible(shop, _plain(shop, valid))

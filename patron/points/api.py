@@ -389,7 +389,7 @@ def points_preview(request: HttpRequest, payload: PreviewIn) -> HttpResponse:
         }
         for r in rules
     ]
-    program = services.program_for(shop)
+    program = services.points_program_get(shop)
     points = sum(r.points for r in rules)
     pending_until = (
         services.available_after_completion(program, payload.completed_at)

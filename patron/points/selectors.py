@@ -20,7 +20,7 @@ from patron.points.models import (
     PointsLot,
 )
 from patron.points.reasons import render_reason
-from patron.points.services.ledger import add_months, local_midnight
+from patron.points.services.ledger import add_months_to_day, local_midnight
 
 
 def account_get(*, member: Member) -> PointsAccount | None:
@@ -32,7 +32,7 @@ def expiry_horizon(*, months: int = 12, until: dt.date | None = None) -> dt.date
     same day ``months`` calendar months from today (shop time zone)."""
     if until is not None:
         return until
-    return add_months(clock.today(), months)
+    return add_months_to_day(clock.today(), months)
 
 
 def expiry_schedule(

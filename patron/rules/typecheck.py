@@ -67,7 +67,7 @@ def list_of(elem: T) -> T:
     return T("list", elem=elem)
 
 
-# The variables of order rules (``points.earning.order_activation`` builds them).
+# The variables of order rules (``points.earning_rules.order_activation`` builds them).
 LINE = obj(
     "order line",
     line_id=STRING,
@@ -88,7 +88,7 @@ ORDER = obj(
     coupon_codes=list_of(STRING),
     lines=list_of(LINE),
 )
-# ``points.earning.member_activation``.
+# ``points.earning_rules.member_activation``.
 MEMBER = obj(
     "member",
     external_id=STRING,

@@ -83,7 +83,7 @@ class MemberTierOut(Schema):
 )
 def tier_list(request: HttpRequest) -> HttpResponse:
     shop = shop_for(request, ApiScope.MEMBERS_READ)
-    program = selectors.program_of(shop)
+    program = selectors.tier_program_get(shop)
     return json_response(
         200,
         {

@@ -17,7 +17,7 @@ class TiersConfig(AppConfig):
 
     def ready(self) -> None:
         from patron.core.config_cache import watch
-        from patron.points.earning import TierSource, tier_source_register
+        from patron.points.earning_rules import TierSource, tier_source_register
         from patron.tiers import selectors
         from patron.tiers.models import Tier, TierBenefits, TierProgram
 

@@ -22,7 +22,7 @@ def tier_progress(ctx: EventContext) -> None:
     member = ctx.member
     if member is None:
         return
-    program = selectors.program_of(ctx.shop)
+    program = selectors.tier_program_get(ctx.shop)
     if program.pk is None:  # a shop that never configured tiers gets the defaults
         program = tiers_seed_defaults(shop=ctx.shop)
     member_services.member_lock(member)

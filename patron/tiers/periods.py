@@ -12,8 +12,9 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def add_months(month: dt.date, months: int) -> dt.date:
-    """The first day of the month ``months`` after ``month``'s month."""
+def month_start_plus(month: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` after ``month``'s month (the day
+    of ``month`` is ignored); ``points`` adds months to a day instead."""
     index = month.year * 12 + (month.month - 1) + months
     return dt.date(index // 12, index % 12 + 1, 1)
 
@@ -32,7 +33,7 @@ def period_end(day: dt.date, period: str, periods_later: int = 0) -> dt.date:
     """The last day of the period containing ``day``, or of one ``periods_later``."""
     start = period_start(day, period)
     size = _period_months(period)
-    return add_months(start, size * (periods_later + 1)) - dt.timedelta(days=1)
+    return month_start_plus(start, size * (periods_later + 1)) - dt.timedelta(days=1)
 
 
 def last_completed_period_end(today: dt.date, period: str) -> dt.date:
@@ -42,7 +43,7 @@ def last_completed_period_end(today: dt.date, period: str) -> dt.date:
 def window_months(on: dt.date, months: int) -> tuple[dt.date, dt.date]:
     """First and last month (as first days) of the rolling window ending at ``on``."""
     last = month_start(on)
-    return add_months(last, -(months - 1)), last
+    return month_start_plus(last, -(months - 1)), last
 
 
 def birthday_in(year: int, birthday: dt.date) -> dt.date:

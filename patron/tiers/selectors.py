@@ -31,7 +31,7 @@ from patron.tiers.models import (
 from patron.tiers.services.definitions import DEFAULT_TIERS
 
 
-def program_of(shop: Shop | int) -> TierProgram:
+def tier_program_get(shop: Shop | int) -> TierProgram:
     """The shop's programme, or the defaults (unsaved, no pk) when it has none
     yet. Cached within an event (``core.config_cache``): do not modify."""
     shop_id = shop if isinstance(shop, int) else shop.pk
@@ -219,7 +219,7 @@ def tier_code_and_multiplier(tier: Tier | None) -> tuple[str, int]:
 
 def member_tier_and_multiplier(member: Member) -> tuple[str, int]:
     """The member's tier code and earn multiplier in percent, in one query: what
-    points earning needs (``points.earning.TierSource``)."""
+    points earning needs (``points.earning_rules.TierSource``)."""
     return tier_code_and_multiplier(current_tier(member))
 
 
@@ -284,7 +284,7 @@ def kept_until(
 
 def member_tier_status(member: Member) -> dict[str, Any]:
     """Everything a member may see about their tier and how to move up or keep it."""
-    program = program_of(member.shop_id)
+    program = tier_program_get(member.shop_id)
     tiers = active_tiers(member.shop_id)
     state = member_state(member)
     tier = state.tier if state is not None else (tiers[0] if tiers else None)

@@ -51,7 +51,7 @@ def _deliver(gift: TierGift) -> None:
                 reason_params={"tier": gift.tier.code, "year": gift.year},
                 idempotency_key=f"tier-gift:{gift.pk}",
             ),
-            expires_at=ledger.expiry_for(ledger.program_for(member.shop), clock.now()),
+            expires_at=ledger.expiry_for(ledger.points_program_get(member.shop), clock.now()),
         )
         state = GiftState.CREDITED
         reference = f"ledger:{entry.pk}"

@@ -48,7 +48,7 @@ def test_a_decision_note_with_a_control_character_changes_nothing(
     from patron.points import services as points_services
     from patron.points.models import AdjustmentState
 
-    big = points_services.program_for(member.shop).approval_threshold + 1
+    big = points_services.points_program_get(member.shop).approval_threshold + 1
     adjustment = points_services.adjustment_request(
         member=member, points=big, reason="goodwill", actor=operators["marketing"]
     )

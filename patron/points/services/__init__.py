@@ -14,7 +14,7 @@ from patron.points.services.earn import (
     order_preview,
 )
 from patron.points.services.expiry import lots_expire_due
-from patron.points.services.ledger import account_lock, program_for
+from patron.points.services.ledger import account_lock, points_program_get
 from patron.points.services.orders import (
     available_after_completion,
     order_cancelled,
@@ -42,5 +42,5 @@ __all__ = [
     "order_redeem",
     "order_refunded",
     "pending_activate_due",
-    "program_for",
+    "points_program_get",
 ]

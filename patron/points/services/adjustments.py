@@ -27,7 +27,7 @@ from patron.points.services.ledger import (
     do_credit,
     do_debit,
     expiry_for,
-    program_for,
+    points_program_get,
 )
 
 MAX_ADJUSTMENT = 10_000_000
@@ -47,7 +47,7 @@ def _apply(adjustment: PointsAdjustment, *, approver: User | None) -> None:
             account,
             points=adjustment.points,
             kind=EntryKind.ADJUST,
-            expires_at=expiry_for(program_for(member.shop), clock.now()),
+            expires_at=expiry_for(points_program_get(member.shop), clock.now()),
             refs=refs,
         )
     else:
@@ -83,7 +83,7 @@ def adjustment_problem(*, member: Member, points: Any, reason: str | None) -> Pa
             ),
             field="points",
         )
-    if points < 0 and -points <= program_for(member.shop).approval_threshold:
+    if points < 0 and -points <= points_program_get(member.shop).approval_threshold:
         account = selectors.account_get(member=member)
         available = account.available if account else 0
         if available < -points:
@@ -106,7 +106,7 @@ def adjustment_request(
     if problem is not None:
         raise problem
     reason = reason.strip()
-    program = program_for(member.shop)
+    program = points_program_get(member.shop)
     needs_approval = abs(points) > program.approval_threshold
     with transaction.atomic():
         adjustment = PointsAdjustment.objects.create(

@@ -26,7 +26,7 @@ from patron.events.models import Event
 from patron.members.models import Member
 from patron.orders import services as order_services
 from patron.orders.models import Order, OrderLine
-from patron.points import earning, selectors
+from patron.points import earning_rules, selectors
 from patron.points.models import (
     CheckIn,
     EntryKind,
@@ -39,13 +39,13 @@ from patron.points.services.ledger import (
     Refs,
     account_lock,
     accounts_lock,
-    add_months,
+    add_months_to_day,
     do_credit,
     entry_row,
     local_midnight,
     lot_expiry,
     lot_row,
-    program_for,
+    points_program_get,
 )
 from patron.rules import cel
 from patron.rules.models import EarningRuleVersion, Trigger
@@ -58,7 +58,7 @@ def _day_and_month(at: dt.datetime) -> tuple[tuple[dt.datetime, dt.datetime], ..
     first = day.replace(day=1)
     return (
         (local_midnight(day), local_midnight(day + dt.timedelta(days=1))),
-        (local_midnight(first), local_midnight(add_months(first, 1))),
+        (local_midnight(first), local_midnight(add_months_to_day(first, 1))),
     )
 
 
@@ -98,7 +98,7 @@ def cap_room(
     return max(0, room or 0)
 
 
-def capped(e: earning.RuleEarning, room: int | None) -> tuple[int, dict[str, int]]:
+def capped(e: earning_rules.RuleEarning, room: int | None) -> tuple[int, dict[str, int]]:
     """What rule earning ``e`` gives with ``room`` left under its caps (None:
     no cap), and each line's share of it; notes ``e.capped_from`` when cut."""
     if room is None or room >= e.points:
@@ -110,7 +110,7 @@ def capped(e: earning.RuleEarning, room: int | None) -> tuple[int, dict[str, int
 
 @dataclass
 class PreviewedRule:
-    earning: earning.RuleEarning
+    earning: earning_rules.RuleEarning
     points: int  # after caps
     line_points: dict[str, int]
 
@@ -122,7 +122,7 @@ def order_preview(
     data: order_services.PaidOrderInput,
     at: dt.datetime,
     event_data: dict[str, Any],
-) -> tuple[list[PreviewedRule], list[earning.Skipped]]:
+) -> tuple[list[PreviewedRule], list[earning_rules.Skipped]]:
     """What ``order_earn`` would credit, rule by rule and line by line, if
     this order were paid at ``at`` (its caps those of that day and month); and
     the rules that would give nothing. Writes nothing: the order and its lines are
@@ -131,7 +131,7 @@ def order_preview(
     order, lines = order_services.paid_order_draft(shop, member, data, at)
     versions = versions_in_force(shop=shop, trigger=Trigger.ORDER_PAID, at=at)
     facts = order_facts(order, lines, event_data)
-    earned, skipped = earning.order_earnings(facts=facts, member=member, versions=versions)
+    earned, skipped = earning_rules.order_earnings(facts=facts, member=member, versions=versions)
     account = selectors.account_get(member=member) if member else None
     rules = []
     for e in earned:
@@ -152,11 +152,11 @@ def _rule_effect(version: EarningRuleVersion, points: int, **extra: Any) -> dict
 
 def order_facts(
     order: Order, lines: list[OrderLine], event_data: dict[str, Any] | None = None
-) -> earning.OrderFacts:
-    return earning.OrderFacts(
+) -> earning_rules.OrderFacts:
+    return earning_rules.OrderFacts(
         order_id=order.external_id,
         lines=[
-            earning.LineFacts(
+            earning_rules.LineFacts(
                 line_id=ln.line_id,
                 sku=ln.sku,
                 category=ln.category,
@@ -182,7 +182,7 @@ def order_earn(*, order: Order, member: Member, event: Event | None = None) -> l
     if not earned:
         return []
     account = account_lock(member=member)
-    program = program_for(order.shop)
+    program = points_program_get(order.shop)
     earned_at = _earned_at(order)
     by_line_id = {ln.line_id: ln for ln in lines}
     effects: list[dict[str, Any]] = []
@@ -219,9 +219,9 @@ def _order_earnings(
     member: Member,
     event: Event | None,
     tier: tuple[str, int] | None = None,
-) -> tuple[list[OrderLine], list[earning.RuleEarning]]:
+) -> tuple[list[OrderLine], list[earning_rules.RuleEarning]]:
     """The order's lines and what each rule in force gives it (before caps).
-    ``tier`` is ``earning.member_tier(member)`` when the caller has it."""
+    ``tier`` is ``earning_rules.member_tier(member)`` when the caller has it."""
     assert order.paid_at is not None
     versions = versions_in_force(shop=order.shop, trigger=Trigger.ORDER_PAID, at=order.paid_at)
     if not versions:
@@ -229,13 +229,13 @@ def _order_earnings(
     # .all(): the lines order_record_paid just wrote come from its prefetch cache.
     lines = sorted(order.lines.all(), key=lambda ln: ln.pk)
     facts = order_facts(order, lines, event.payload.get("data") if event else None)
-    earned, _skipped = earning.order_earnings(
+    earned, _skipped = earning_rules.order_earnings(
         facts=facts, member=member, versions=versions, tier_of_member=tier
     )
     return lines, earned
 
 
-def _order_earn_refs(order: Order, e: earning.RuleEarning, event: Event | None) -> Refs:
+def _order_earn_refs(order: Order, e: earning_rules.RuleEarning, event: Event | None) -> Refs:
     params: dict[str, Any] = {
         "order_id": order.external_id,
         "rule": e.version.rule.name,
@@ -267,7 +267,9 @@ def _line_earnings(
     ]
 
 
-def _order_earned_effect(entry: LedgerEntry, e: earning.RuleEarning, points: int) -> dict[str, Any]:
+def _order_earned_effect(
+    entry: LedgerEntry, e: earning_rules.RuleEarning, points: int
+) -> dict[str, Any]:
     return {
         "type": "points.earned",
         "state": "pending",
@@ -287,7 +289,7 @@ def order_rules_capped(*, shop: Shop, at: dt.datetime) -> bool:
 @dataclass(frozen=True)
 class OrderToEarn:
     """One paid order of ``order_earn_many``, with its member's tier code and
-    earn multiplier (``earning.member_tier``)."""
+    earn multiplier (``earning_rules.member_tier``)."""
 
     order: Order
     member: Member
@@ -303,7 +305,7 @@ def order_earn_many(*, shop: Shop, items: list[OrderToEarn]) -> dict[int, list[d
     Only for rules without caps (``order_rules_capped``): a cap needs each
     account's usage read before its credit, which is what ``order_earn`` does.
     """
-    plans: list[tuple[OrderToEarn, list[OrderLine], list[earning.RuleEarning]]] = []
+    plans: list[tuple[OrderToEarn, list[OrderLine], list[earning_rules.RuleEarning]]] = []
     for it in items:
         lines, earned = _order_earnings(it.order, it.member, it.event, it.tier)
         assert not any(e.version.daily_cap or e.version.monthly_cap for e in earned), "capped"
@@ -313,9 +315,9 @@ def order_earn_many(*, shop: Shop, items: list[OrderToEarn]) -> dict[int, list[d
         return {}
     accounts = accounts_lock(shop_id=shop.pk, member_ids=[it.member.pk for it, _, _ in plans])
     now = clock.now()
-    program = program_for(shop)
+    program = points_program_get(shop)
     lots: list[PointsLot] = []
-    entries: list[tuple[int, earning.RuleEarning, LedgerEntry]] = []
+    entries: list[tuple[int, earning_rules.RuleEarning, LedgerEntry]] = []
     attribution: list[tuple[PointsLot, dict[str, OrderLine], dict[str, int]]] = []
     for it, lines, earned in plans:
         account = accounts[it.member.pk]
@@ -389,15 +391,15 @@ def action_earn(
         return []
     activation = {
         "event": {"type": trigger, "data": data},
-        "member": earning.member_activation(member),
+        "member": earning_rules.member_activation(member),
     }
     account = account or account_lock(member=member)
-    program = program_for(member.shop)
+    program = points_program_get(member.shop)
     effects: list[dict[str, Any]] = []
     for v in versions:
         if not cel.evaluate(v.pk, v.condition, activation):
             continue
-        points, why = earning.action_points(version=v, data=data, streak=streak)
+        points, why = earning_rules.action_points(version=v, data=data, streak=streak)
         if points <= 0:
             continue
         key = f"{once_key}:{v.rule_id}" if once_key else None

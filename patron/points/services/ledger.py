@@ -36,7 +36,7 @@ from patron.points.models import (
 )
 
 
-def program_for(shop: Shop) -> PointsProgram:
+def points_program_get(shop: Shop) -> PointsProgram:
     """The shop's settings; the defaults (unsaved) if the shop has none yet.
     Cached within an event (``core.config_cache``): do not modify."""
 
@@ -47,7 +47,11 @@ def program_for(shop: Shop) -> PointsProgram:
     return config_cache.cached(shop.pk, "points.program", load)
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
+def add_months_to_day(day: dt.date, months: int) -> dt.date:
+    """The same day of the month ``months`` later, the month's last day when it
+    is shorter (31 January plus one month is 28 or 29 February).
+
+    Not ``tiers.periods.month_start_plus``, which works on month starts."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     for candidate in (day.day, 30, 29, 28):
@@ -77,7 +81,9 @@ def expiry_for(program: PointsProgram, earned_at: dt.datetime) -> dt.datetime | 
         return None
     if program.expiry_policy == ExpiryPolicy.MONTHS:
         # Valid through the whole day N months later.
-        return local_midnight(add_months(earned_day, program.expiry_months) + dt.timedelta(days=1))
+        return local_midnight(
+            add_months_to_day(earned_day, program.expiry_months) + dt.timedelta(days=1)
+        )
     # YEAR_END_NEXT: valid through 31 December of the following year.
     return local_midnight(dt.date(earned_day.year + 2, 1, 1))
 
@@ -96,8 +102,8 @@ def lot_expiry(
     return expiry_for(program, earned_at)
 
 
-def program_of_shop(shop_id: int) -> PointsProgram:
-    """``program_for`` by shop id, for jobs that go over many shops' lots."""
+def points_program_get_by_shop_id(shop_id: int) -> PointsProgram:
+    """``points_program_get`` by shop id, for jobs that go over many shops' lots."""
     program = PointsProgram.objects.filter(shop_id=shop_id).first()
     return program if program is not None else PointsProgram(shop_id=shop_id)
 

@@ -34,8 +34,8 @@ from patron.points.services.ledger import (
     do_debit,
     do_reverse_earning,
     lot_expiry,
-    program_for,
-    program_of_shop,
+    points_program_get,
+    points_program_get_by_shop_id,
 )
 
 
@@ -99,7 +99,7 @@ def available_after_completion(program: PointsProgram, completed_at: dt.datetime
 
 def order_completed(*, order: Order, event: Event | None = None) -> list[dict[str, Any]]:
     """Pending points of the order become available after the return window."""
-    program = program_for(order.shop)
+    program = points_program_get(order.shop)
     completed_at = order.completed_at or clock.now()
     available_at = available_after_completion(program, completed_at)
     pending = PointsLot.objects.filter(order=order, state=LotState.PENDING)
@@ -152,7 +152,7 @@ def _reverse_and_return(
     reason: str,
     refund_id: str = "",
 ) -> list[dict[str, Any]]:
-    program = program_for(order.shop)
+    program = points_program_get(order.shop)
     effects: list[dict[str, Any]] = []
     line_ids = [ln.pk for ln, _, _ in refunded]
     units = {ln.pk: (before, after, ln.quantity) for ln, before, after in refunded}
@@ -302,7 +302,7 @@ def pending_activate_due(*, now: dt.datetime | None = None, batch: int = 500) ->
             with transaction.atomic():
                 account = PointsAccount.objects.select_for_update().get(pk=account_id)
                 if account.shop_id not in programs:
-                    programs[account.shop_id] = program_of_shop(account.shop_id)
+                    programs[account.shop_id] = points_program_get_by_shop_id(account.shop_id)
                 program = programs[account.shop_id]
                 due = (
                     _with_rule(

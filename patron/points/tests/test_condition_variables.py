@@ -12,7 +12,7 @@ import pytest
 from patron.core import clock
 from patron.core.models import Shop
 from patron.members.models import Member
-from patron.points import earning
+from patron.points import earning_rules
 from patron.rules import typecheck
 
 PYTHON_TYPES = {
@@ -53,10 +53,10 @@ def test_order_activation_has_exactly_the_declared_typed_variables(shop: Shop) -
         created_at=now,
         updated_at=now,
     )
-    facts = earning.OrderFacts(
+    facts = earning_rules.OrderFacts(
         order_id="O1",
         lines=[
-            earning.LineFacts(
+            earning_rules.LineFacts(
                 line_id="1",
                 sku="TEA-01",
                 category="tea",
@@ -73,7 +73,7 @@ def test_order_activation_has_exactly_the_declared_typed_variables(shop: Shop) -
         paid_at=now,
     )
 
-    activation = earning.order_activation(facts, member, "gold")
+    activation = earning_rules.order_activation(facts, member, "gold")
 
     declared = typecheck.variables_for("order.paid")
     assert set(activation) == set(declared)

@@ -316,7 +316,7 @@ def _run(
     cause: str,
     upgrades_only: bool,
 ) -> TierJobRun | None:
-    program = selectors.program_of(shop)
+    program = selectors.tier_program_get(shop)
     tiers = selectors.active_tiers(shop)
     if not tiers:
         return None
@@ -351,7 +351,7 @@ def _run(
 def tiers_evaluate_period(*, shop: Shop, period_end: dt.date | None = None) -> TierJobRun | None:
     """Evaluate the shop's members at the end of a period (by default the last
     one completed). Runs at most once per period; returns None if it had run."""
-    program = selectors.program_of(shop)
+    program = selectors.tier_program_get(shop)
     end = period_end or periods.last_completed_period_end(clock.today(), program.period)
     return _run(
         shop=shop,

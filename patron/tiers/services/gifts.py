@@ -51,7 +51,7 @@ def birthday_gifts_record(*, shop: Shop, today: dt.date) -> tuple[int, list[Birt
     """Record this year's birthday gift of members whose birthday is in the
     window around ``today`` and who have not had it. Returns the gifts recorded
     and the window's birthday keys. Call inside the delivering transaction."""
-    program = selectors.program_of(shop)
+    program = selectors.tier_program_get(shop)
     tiers = selectors.active_tiers(shop)
     keys = periods.birthday_keys(today, program.birthday_days_before, program.birthday_days_after)
     if not tiers:

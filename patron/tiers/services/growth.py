@@ -110,8 +110,9 @@ def growth_record(
     )
 
 
-def spend_growth(paid_fen: int, weight_per_yuan: int) -> int:
-    """Growth for an amount paid: whole growth per yuan, rounded down."""
+def paid_fen_to_growth(paid_fen: int, weight_per_yuan: int) -> int:
+    """Convert an amount paid (fen) to spend growth: ``weight_per_yuan`` growth
+    a yuan, rounded down to whole growth."""
     return divide(paid_fen * weight_per_yuan, 100, Rounding.DOWN)
 
 
@@ -141,7 +142,7 @@ def order_paid_entries(
     return [
         GrowthEntry(
             kind=GrowthKind.SPEND,
-            value=spend_growth(basis, program.growth_per_yuan),
+            value=paid_fen_to_growth(basis, program.growth_per_yuan),
             basis=basis,
             weight=program.growth_per_yuan,
             **common,
@@ -190,7 +191,7 @@ def growth_order_reversed(*, member: Member, order: Order, at: dt.datetime, even
         # refund, which leaves the order gone), so what is left of the base is
         # the base less what was refunded, whether the base counted shipping.
         remaining_paid = 0 if gone else max(0, int(spend["basis"]) - order.refunded_amount)
-        target = -(int(spend["total"]) - spend_growth(remaining_paid, weight))
+        target = -(int(spend["total"]) - paid_fen_to_growth(remaining_paid, weight))
         done = int(entries.get(GrowthKind.SPEND_REVERSAL, {}).get("total") or 0)
         delta = target - done
         change += growth_record(

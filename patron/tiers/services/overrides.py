@@ -145,7 +145,7 @@ def override_approve(*, override: TierOverride, actor: User, note: str = "") -> 
                 ),
                 field="tier",
             )
-        program = selectors.program_of(member.shop_id)
+        program = selectors.tier_program_get(member.shop_id)
         tiers = selectors.active_tiers(member.shop_id)
         state = MemberTier.objects.select_for_update().filter(member=member).first()
         before = state.tier if state else tiers[0]
@@ -255,7 +255,7 @@ def override_remove(*, override: TierOverride, actor: User, reason: str) -> Tier
             )
         member = o.member
         member_lock(member)
-        program = selectors.program_of(member.shop_id)
+        program = selectors.tier_program_get(member.shop_id)
         tiers = selectors.active_tiers(member.shop_id)
         value = selectors.qualifying_value(member, program)
         held = _earned_before(o, tiers)

@@ -95,7 +95,7 @@ def _order_rows(
 def growth_rebuild(*, shop: Shop) -> dict[str, int]:
     """Replace the shop's growth entries and monthly rollup with what its
     orders and stored review/activity events earn under today's weights."""
-    program = selectors.program_of(shop)
+    program = selectors.tier_program_get(shop)
     w_yuan = int(program.growth_per_yuan)
     w_order = int(program.growth_per_order)
     counts: dict[str, int] = {}

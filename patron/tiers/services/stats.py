@@ -55,7 +55,7 @@ def _local_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetim
 def tier_stats_refresh(*, shop: Shop, period_end: dt.date | None = None) -> list[TierStats]:
     """Compute (or recompute) the statistics of one period, by default the
     current one so far."""
-    program = selectors.program_of(shop)
+    program = selectors.tier_program_get(shop)
     tiers = selectors.active_tiers(shop)
     if not tiers:
         return []
@@ -182,7 +182,7 @@ def tier_stats_refresh_due(*, shop: Shop) -> list[TierStats]:
     computation started before the period ended (or it has none), the previous
     period, so orders paid after the last refresh of a period still reach its
     figures. Returns the rows written."""
-    program = selectors.program_of(shop)
+    program = selectors.tier_program_get(shop)
     previous_end = periods.last_completed_period_end(clock.today(), program.period)
     _, previous_until = _local_bounds(
         periods.period_start(previous_end, program.period), previous_end

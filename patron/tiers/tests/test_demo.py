@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_members_get_growth_and_tiers_from_their_orders() -> None:
     ctx = demo_seed(members=80, orders=800, seed=11)
     assert ctx.shop is not None
-    program = selectors.program_of(ctx.shop)
+    program = selectors.tier_program_get(ctx.shop)
     tiers = selectors.active_tiers(ctx.shop)
     today = clock.today()
 

@@ -6,7 +6,7 @@ import pytest
 
 from patron.core.models import Shop
 from patron.members.models import Member
-from patron.points.earning import member_tier_code
+from patron.points.earning_rules import member_tier_code
 from patron.points.models import PointsAccount, PointsProgram
 from patron.rules import services as rule_services
 from patron.tiers.models import TierProgram

@@ -11,7 +11,7 @@ from patron.core.errors import PatronError
 from patron.events import services as event_services
 from patron.events.models import Event
 from patron.members.models import Member
-from patron.points import earning
+from patron.points import earning_rules
 from patron.points.models import LedgerEntry, LineEarning, PointsAccount
 from patron.points.reasons import render_reason
 from patron.points.tests.conftest import effects, make_rule
@@ -77,7 +77,7 @@ def test_discount_and_points_paid_part_earns_nothing(shop, member, send):
 
 def test_tier_multiplier(shop, member, send, monkeypatch):
     make_rule(shop, points_per_yuan=2, tier_multipliers={"gold": 150})
-    monkeypatch.setattr(earning, "member_tier", lambda m: ("gold", 100))
+    monkeypatch.setattr(earning_rules, "member_tier", lambda m: ("gold", 100))
     result = send.paid("O1", [("A", 1, 10001)])
     # 100.01 yuan × 2 × 1.5 = 300.03 -> 300
     assert effects(result, "points.earned")[0]["points"] == 300
