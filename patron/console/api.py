@@ -18,6 +18,7 @@ from pydantic import ConfigDict
 
 from patron.console import once, selectors
 from patron.core.api import validation_problem
+from patron.core.apps import installed
 from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.middleware import problem_response
 from patron.core.validation import MultilineText, Text
@@ -71,9 +72,11 @@ def member_get(request: HttpRequest, member_id: int) -> dict[str, Any]:
     shop_id = require(request, "members.view_member")
     member = get_object_or_404(Member, pk=member_id, shop_id=shop_id)
     pii = request.user.has_perm("members.view_member_pii")
-    from patron.portal import integrations as loyalty
+    points = {"available": 0, "pending": 0}
+    if installed("points"):
+        from patron.points import selectors as points_selectors
 
-    points = loyalty.points_summary(member)
+        points = points_selectors.member_points_summary(member)
     return {
         "external_id": member.external_id,
         "name": member.name,
