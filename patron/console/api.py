@@ -12,12 +12,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError
 from ninja.security import django_auth
 from pydantic import ConfigDict
 
 from patron.console import once, selectors
-from patron.core.api import validation_problem
+from patron.core.api import problem_handlers_add
 from patron.core.apps import installed
 from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.middleware import problem_response
@@ -49,14 +49,7 @@ def require(request: HttpRequest, perm: str) -> int:
     return int(current)
 
 
-@api.exception_handler(PatronError)
-def _patron_error(request: HttpRequest, exc: PatronError) -> HttpResponse:
-    return problem_response(exc, request.path)
-
-
-@api.exception_handler(ValidationError)
-def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return problem_response(validation_problem(exc), request.path)
+problem_handlers_add(api)
 
 
 @api.exception_handler(AuthenticationError)
