@@ -339,19 +339,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(PiiGuardedAdmin):
+class AuditLogAdmin(ReadOnlyAdmin, PiiGuardedAdmin):
     """Read-only: the audit log cannot be edited or deleted from the UI."""
 
     list_display = ["at", "actor_label", "action", "object_type", "object_repr"]
     list_filter = ["action", "object_type"]
     search_fields = ["actor_label", "action", "object_id", "object_repr", "reason"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
