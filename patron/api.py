@@ -12,11 +12,11 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.openapi.schema import OpenAPISchema
 
 from patron import api_docs
-from patron.core.api import ApiKeyAuth, validation_problem
+from patron.core.api import ApiKeyAuth, problem_handlers_add
 from patron.core.errors import ErrorCode, PatronError, code_for_status
 from patron.core.middleware import problem_response
 from patron.ingest.api import router as events_router
@@ -65,14 +65,7 @@ api.add_router("/v1/flash-sales", flash_sales_router)
 api.add_router("/v1/rewards", rewards_router)
 
 
-@api.exception_handler(PatronError)
-def _patron_error(request: HttpRequest, exc: PatronError) -> HttpResponse:
-    return problem_response(exc, request.path)
-
-
-@api.exception_handler(ValidationError)
-def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return problem_response(validation_problem(exc), request.path)
+problem_handlers_add(api)
 
 
 @api.exception_handler(AuthenticationError)

@@ -12,12 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError
 from ninja.security import django_auth
 from pydantic import ConfigDict
 
 from patron.console import once, selectors
-from patron.core.api import validation_problem
+from patron.core.api import problem_handlers_add
+from patron.core.apps import installed
 from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.middleware import problem_response
 from patron.core.validation import MultilineText, Text
@@ -48,14 +49,7 @@ def require(request: HttpRequest, perm: str) -> int:
     return int(current)
 
 
-@api.exception_handler(PatronError)
-def _patron_error(request: HttpRequest, exc: PatronError) -> HttpResponse:
-    return problem_response(exc, request.path)
-
-
-@api.exception_handler(ValidationError)
-def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return problem_response(validation_problem(exc), request.path)
+problem_handlers_add(api)
 
 
 @api.exception_handler(AuthenticationError)
@@ -71,9 +65,11 @@ def member_get(request: HttpRequest, member_id: int) -> dict[str, Any]:
     shop_id = require(request, "members.view_member")
     member = get_object_or_404(Member, pk=member_id, shop_id=shop_id)
     pii = request.user.has_perm("members.view_member_pii")
-    from patron.portal import integrations as loyalty
+    points = {"available": 0, "pending": 0}
+    if installed("points"):
+        from patron.points import selectors as points_selectors
 
-    points = loyalty.points_summary(member)
+        points = points_selectors.member_points_summary(member)
     return {
         "external_id": member.external_id,
         "name": member.name,

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 
 from patron.console.charts import Series, bar_chart, hbar_chart
 from patron.core import clock
+from patron.core.apps import installed
 from patron.core.money import Rounding, divide, format_money
 from patron.members.models import Member
 from patron.orders import selectors as order_selectors
 from patron.orders.models import Order
-from patron.portal.integrations import installed
 
 MONTHS = 12
 

@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from patron.core.apps import installed
 from patron.core.errors import PatronError
 from patron.core.models import Shop
 from patron.core.validation import TextForm
-from patron.portal.integrations import installed
 
 
 def yuan_to_fen(value: Decimal | None) -> int:

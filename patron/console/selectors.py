@@ -8,6 +8,7 @@ import contextlib
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from patron.core.apps import installed
 from patron.core.models import AuditLog
 from patron.core.pii import normalize_phone
 from patron.members.models import Member
@@ -130,15 +131,13 @@ def member_loyalty(*, member: Member, user: object) -> dict[str, object]:
     requests for the 360° view. Sections of apps that are not installed are empty."""
     from django.utils.translation import get_language
 
-    from patron.portal import integrations as loyalty
-
     language = get_language() or "zh-hans"
     data: dict[str, object] = {
-        "points": loyalty.points_summary(member),
-        "tier": loyalty.tier_status(member, language),
-        "tier_history": loyalty.tier_history(member, language),
-        "coupons": loyalty.coupon_wallet(member),
-        "redemptions": loyalty.redemptions(member),
+        "points": {"available": 0, "pending": 0, "debt": 0, "expiring": [], "expiring_total": 0},
+        "tier": None,
+        "tier_history": [],
+        "coupons": {"usable": [], "used": [], "expired": []},
+        "redemptions": [],
         "ledger": [],
         "lots": [],
         "growth": [],
@@ -146,7 +145,24 @@ def member_loyalty(*, member: Member, user: object) -> dict[str, object]:
         "overrides": [],
         "tiers": [],
     }
-    if loyalty.installed("points"):
+    if installed("points"):
+        from patron.points import selectors as points_selectors
+
+        data["points"] = points_selectors.member_points_summary(member)
+    if installed("tiers"):
+        from patron.tiers import selectors as tier_selectors
+
+        data["tier"] = tier_selectors.member_tier_card(member, language)
+        data["tier_history"] = tier_selectors.member_tier_history(member, language)
+    if installed("promotions"):
+        from patron.promotions import selectors as promotion_selectors
+
+        data["coupons"] = promotion_selectors.coupon_wallet(member)
+    if installed("rewards"):
+        from patron.rewards import selectors as reward_selectors
+
+        data["redemptions"] = reward_selectors.member_redemptions(member)
+    if installed("points"):
         from patron.points.models import LedgerEntry, PointsAdjustment, PointsLot
 
         entries = list(
@@ -155,7 +171,7 @@ def member_loyalty(*, member: Member, user: object) -> dict[str, object]:
             .order_by("-created_at", "-id")[:50]
         )
         for entry in entries:
-            entry.reason_text = loyalty.reason_text(entry)  # type: ignore[attr-defined]
+            entry.reason_text = points_selectors.entry_reason_text(entry)  # type: ignore[attr-defined]
         data["ledger"] = entries
         data["lots"] = list(
             PointsLot.objects.filter(account__member=member).order_by("-earned_at", "-id")[:50]
@@ -165,7 +181,7 @@ def member_loyalty(*, member: Member, user: object) -> dict[str, object]:
             .select_related("requested_by", "decided_by")
             .order_by("-requested_at")[:20]
         )
-    if loyalty.installed("tiers"):
+    if installed("tiers"):
         from patron.tiers.models import GrowthEntry, Tier, TierOverride
 
         data["growth"] = list(
@@ -183,10 +199,8 @@ def member_loyalty(*, member: Member, user: object) -> dict[str, object]:
 def approval_queue(*, shop_id: int) -> dict[str, list[object]]:
     """The shop's requests waiting for a second operator: points adjustments and
     tier overrides."""
-    from patron.portal import integrations as loyalty
-
     queue: dict[str, list[object]] = {"adjustments": [], "overrides": []}
-    if loyalty.installed("points"):
+    if installed("points"):
         from patron.points.models import AdjustmentState, PointsAdjustment
 
         queue["adjustments"] = list(
@@ -196,7 +210,7 @@ def approval_queue(*, shop_id: int) -> dict[str, list[object]]:
             .select_related("member", "requested_by")
             .order_by("requested_at")
         )
-    if loyalty.installed("tiers"):
+    if installed("tiers"):
         from patron.tiers.models import OverrideStatus, TierOverride
 
         queue["overrides"] = list(

@@ -76,6 +76,20 @@ def reaches_pii(model: type[Model], path: str) -> bool:
     return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A model shown in the admin but written only by the services (no add,
+    change or delete)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 class PiiGuardedChangeList(ChangeList):
     """A change list that sorts by no personal-data column for roles without
     the PII permission (``?o=`` would otherwise rank members by phone)."""
@@ -325,19 +339,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(PiiGuardedAdmin):
+class AuditLogAdmin(ReadOnlyAdmin, PiiGuardedAdmin):
     """Read-only: the audit log cannot be edited or deleted from the UI."""
 
     list_display = ["at", "actor_label", "action", "object_type", "object_repr"]
     list_filter = ["action", "object_type"]
     search_fields = ["actor_label", "action", "object_id", "object_repr", "reason"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False

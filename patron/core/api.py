@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import Schema
+from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field
@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field
 from patron.core import clock, services
 from patron.core.conflicts import run_retrying
 from patron.core.errors import ErrorCode, PatronError, lazy_format
-from patron.core.middleware import encode_json
+from patron.core.middleware import encode_json, problem_response
 from patron.core.models import ApiKey, ApiScope, Shop
 from patron.core.validation import field_path, pydantic_message
 
@@ -78,6 +78,19 @@ def validation_problem(exc: ValidationError) -> PatronError:
         field=str(first["field"]),
         errors=errors,
     )
+
+
+def problem_handlers_add(api: NinjaAPI) -> None:
+    """Answer a ``PatronError`` and a request that fails validation as
+    problem+json, on this API."""
+
+    @api.exception_handler(PatronError)
+    def _patron_error(request: HttpRequest, exc: PatronError) -> HttpResponse:
+        return problem_response(exc, request.path)
+
+    @api.exception_handler(ValidationError)
+    def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return problem_response(validation_problem(exc), request.path)
 
 
 def _lacks(scope: ApiScope) -> PatronError:

@@ -10,7 +10,8 @@ other (a deadlock, which PostgreSQL breaks by failing one of them):
 2. the member's points account (``points.services.ledger.account_lock``,
    ``accounts_lock``)
 3. the member (``members.services.member_lock``, ``members_lock``)
-4. the member's tier row (``MemberTier``, in the tiers services)
+4. the member's tier row (``tiers.services.locks.member_tier_lock``,
+   ``member_tiers_lock``)
 
 This is the order of the event path (an ``order.paid`` records the order,
 credits the points, then moves growth and the tier), so everything else
@@ -44,15 +45,34 @@ def lock_rows(rows: QuerySet[Any], ids: Iterable[int]) -> None:
     )
 
 
-def insert_or_first(insert: Callable[[], T], first: Callable[[], T]) -> tuple[T, bool]:
+def insert_or_first(
+    insert: Callable[[], T],
+    first: Callable[[], T],
+    *,
+    then: Callable[[T], None] | None = None,
+) -> tuple[T, bool]:
     """``(insert(), True)``, or ``(first(), False)`` when a unique constraint
     says another transaction inserted the row first.
 
     The insert runs in its own savepoint, so only it rolls back and the caller's
     transaction goes on; ``first`` then reads (and may lock) the row that won.
+
+    ``then(row)`` is work that stands or falls with the insert: it runs in the
+    same savepoint after it, so a conflict leaves nothing of it behind, and an
+    ``IntegrityError`` it raises itself propagates (it is not a conflict).
     """
+    conflict = False
     try:
         with transaction.atomic():
-            return insert(), True
+            try:
+                row = insert()
+            except IntegrityError:
+                conflict = True
+                raise
+            if then is not None:
+                then(row)
+            return row, True
     except IntegrityError:
+        if not conflict:
+            raise
         return first(), False

@@ -34,6 +34,18 @@ def problem_response(error: PatronError, instance: str | None = None) -> HttpRes
     )
 
 
+def remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    """``response`` with the language cookie set to ``language`` for a year."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
 class ApiBodySizeMiddleware:
     """Refuse oversize API bodies with 413 problem+json before anything reads them.
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Model
 from django.forms.models import model_to_dict
 from django.utils.module_loading import import_string
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError, lazy_format
+from patron.core.locks import insert_or_first
 from patron.core.models import ApiKey, ApiScope, AuditLog, IdempotencyRecord, Shop
 from patron.core.permissions import require_perm, shop_of
 from patron.core.pii import mask_address, mask_email, mask_phone
@@ -212,24 +213,24 @@ def idempotent_call(
         )
     fingerprint = request_fingerprint(method, path, body)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    shop=shop,
-                    key=key,
-                    method=method,
-                    path=path,
-                    request_hash=fingerprint,
-                    created_at=clock.now(),
-                )
-        except IntegrityError:
-            record = IdempotencyRecord.objects.get(shop=shop, key=key)
+        record, created = insert_or_first(
+            lambda: IdempotencyRecord.objects.create(
+                shop=shop,
+                key=key,
+                method=method,
+                path=path,
+                request_hash=fingerprint,
+                created_at=clock.now(),
+            ),
+            lambda: IdempotencyRecord.objects.get(shop=shop, key=key),
+        )
+        if not created:
             if record.request_hash != fingerprint:
                 raise PatronError(
                     ErrorCode.IDEMPOTENCY_MISMATCH,
                     _("this Idempotency-Key was used for a different request"),
                     field="Idempotency-Key",
-                ) from None
+                )
             return record.status_code, record.response_body, True
         status, response = handler()
         record.status_code = status

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ValidationError
 
 from patron.core import clock, config_cache
 from patron.core.errors import ErrorCode, PatronError, lazy_format, validation_error
+from patron.core.locks import insert_or_first
 from patron.core.models import Shop
 from patron.core.validation import (
     MAX_JSON_DEPTH,
@@ -128,41 +128,38 @@ def event_ingest(
 def _event_ingest(*, shop: Shop, raw: Any, valid: tuple[EventIn, BaseModel]) -> IngestResult:
     envelope, data = valid
     digest = payload_hash(envelope)
-    # The event row is the transaction's first write. A second event with the
-    # same id fails there; leaving the block rolls the transaction (or the
-    # caller's savepoint) back, and the first event is read after that, so no
-    # savepoint of its own is needed around the insert.
-    duplicate = False
-    try:
-        with transaction.atomic():
-            try:
-                event = Event.objects.create(
-                    shop=shop,
-                    external_id=envelope.id,
-                    type=envelope.type,
-                    member_external_id=envelope.member,
-                    occurred_at=envelope.occurred_at,
-                    received_at=clock.now(),
-                    payload_hash=digest,
-                    payload=envelope.model_dump(mode="json"),
-                )
-            except IntegrityError:
-                duplicate = True
-                raise
-            ctx = EventContext(shop=shop, event=event, envelope=envelope, data=data, member=None)
-            _pipeline()(ctx)
-            event.result = {
-                "id": envelope.id,
-                "type": envelope.type,
-                "member": envelope.member,
-                "effects": ctx.effects,
-            }
-            event.save(update_fields=["result"])
-    except IntegrityError:
-        if not duplicate:
-            raise
-        first = Event.objects.get(shop=shop, external_id=envelope.id)
-        if first.payload_hash != digest:
+    # The event row is the block's first write; the pipeline runs after it in
+    # the same block. A second event with the same id fails at the insert,
+    # which rolls the block back (the transaction, or the caller's savepoint),
+    # and the first event is read after that.
+
+    def run_pipeline(event: Event) -> None:
+        ctx = EventContext(shop=shop, event=event, envelope=envelope, data=data, member=None)
+        _pipeline()(ctx)
+        event.result = {
+            "id": envelope.id,
+            "type": envelope.type,
+            "member": envelope.member,
+            "effects": ctx.effects,
+        }
+        event.save(update_fields=["result"])
+
+    event, created = insert_or_first(
+        lambda: Event.objects.create(
+            shop=shop,
+            external_id=envelope.id,
+            type=envelope.type,
+            member_external_id=envelope.member,
+            occurred_at=envelope.occurred_at,
+            received_at=clock.now(),
+            payload_hash=digest,
+            payload=envelope.model_dump(mode="json"),
+        ),
+        lambda: Event.objects.get(shop=shop, external_id=envelope.id),
+        then=run_pipeline,
+    )
+    if not created:
+        if event.payload_hash != digest:
             raise PatronError(
                 ErrorCode.IDEMPOTENCY_MISMATCH,
                 lazy_format(
@@ -170,6 +167,6 @@ def _event_ingest(*, shop: Shop, raw: Any, valid: tuple[EventIn, BaseModel]) -> 
                     id=repr(envelope.id),
                 ),
                 field="id",
-            ) from None
-        return IngestResult(replayed=True, result=first.result)
+            )
+        return IngestResult(replayed=True, result=event.result)
     return IngestResult(replayed=False, result=event.result)

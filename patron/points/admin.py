@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 
-from patron.core.admin import AuditedModelAdmin, ServiceAddAdmin, confirm_action
+from patron.core.admin import AuditedModelAdmin, ReadOnlyAdmin, ServiceAddAdmin, confirm_action
 from patron.core.errors import PatronError
 from patron.points import services
 from patron.points.models import (
@@ -21,17 +21,6 @@ from patron.points.models import (
     PointsProgram,
 )
 from patron.points.reasons import render_reason
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PointsProgram)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
 from django.db.models import Sum
+from django.utils.translation import get_language
 
 from patron.core import clock
 from patron.members.models import Member
 from patron.points.models import (
+    CheckIn,
     LedgerEntry,
     LineEarning,
     LotDraw,
@@ -206,3 +209,97 @@ def points_by_line(*, line_ids: list[int]) -> dict[int, tuple[int, int]]:
         .annotate(points=Sum("points"), reversed=Sum("reversed_points"))
     )
     return {row["line_id"]: (int(row["points"]), int(row["reversed"])) for row in rows}
+
+
+# --- The member's own view (portal, console) ----------------------------------------
+
+EXPIRY_HORIZON_DAYS = 90
+
+
+def member_points_summary(member: Member) -> dict[str, Any]:
+    """Available and pending points, and what expires within the horizon, by day."""
+    account = PointsAccount.objects.filter(member=member).first()
+    if account is None:
+        return {"available": 0, "pending": 0, "debt": 0, "expiring": [], "expiring_total": 0}
+    horizon = clock.now() + dt.timedelta(days=EXPIRY_HORIZON_DAYS)
+    by_day: dict[dt.date, int] = defaultdict(int)
+    lots = PointsLot.objects.filter(
+        account=account,
+        state=LotState.AVAILABLE,
+        remaining__gt=0,
+        expires_at__isnull=False,
+        expires_at__lte=horizon,
+    ).values_list("expires_at", "remaining")
+    for expires_at, remaining in lots:
+        assert expires_at is not None  # filtered above
+        # By the last day they can be used (expiry is an exclusive midnight).
+        by_day[clock.last_day(expires_at)] += remaining
+    expiring = sorted(by_day.items())
+    return {
+        "available": account.available,
+        "pending": account.pending,
+        "debt": account.debt,
+        "lifetime_earned": account.lifetime_earned,
+        "expiring": expiring,
+        "expiring_total": sum(p for _, p in expiring),
+    }
+
+
+def entry_reason_text(entry: LedgerEntry) -> str:
+    """Why this line of points history happened, in the active language."""
+    return render_reason(entry.reason_code, entry.reason_params or {}, get_language() or "zh-hans")
+
+
+def member_points_history(member: Member, *, limit: int = 100) -> list[dict[str, Any]]:
+    entries = LedgerEntry.objects.filter(account__member=member).order_by("-created_at", "-id")
+    rows = []
+    for entry in entries[:limit]:
+        if entry.points == 0:
+            continue
+        rows.append(
+            {
+                "at": entry.created_at,
+                "points": entry.points,
+                "kind": entry.kind,
+                "pending": entry.delta_pending != 0 and entry.delta_available == 0,
+                "reason": entry_reason_text(entry),
+            }
+        )
+    return rows
+
+
+def member_check_in_status(member: Member) -> dict[str, Any]:
+    """Whether the member checked in today and the streak as it stands."""
+    today = clock.today()
+    recent = {
+        c.day: c
+        for c in CheckIn.objects.filter(member=member, day__gte=today - dt.timedelta(days=40))
+    }
+    latest = recent.get(today) or recent.get(today - dt.timedelta(days=1))
+    streak = latest.streak if latest else 0
+    week = [today - dt.timedelta(days=i) for i in range(6, -1, -1)]
+    return {
+        "done_today": today in recent,
+        "today_points": recent[today].points if today in recent else 0,
+        "streak": streak,
+        "week": [{"day": d, "done": d in recent} for d in week],
+    }
+
+
+def member_points_export(member: Member) -> dict[str, Any]:
+    """The member's points, ledger and lots, for their data download."""
+    summary = member_points_summary(member)
+    return {
+        "available": summary["available"],
+        "pending": summary["pending"],
+        "ledger": list(
+            LedgerEntry.objects.filter(account__member=member)
+            .order_by("created_at", "id")
+            .values("created_at", "kind", "points", "reason_code", "reason_params")
+        ),
+        "lots": list(
+            PointsLot.objects.filter(account__member=member)
+            .order_by("earned_at", "id")
+            .values("points", "remaining", "state", "earned_at", "available_at", "expires_at")
+        ),
+    }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from patron.core import clock
+from patron.core.apps import installed
 from patron.members.models import Member
 from patron.orders.models import Order
 from patron.portal.models import MemberCredential
@@ -45,8 +46,6 @@ def _orders(member: Member) -> list[dict[str, Any]]:
 
 def member_data_export(*, member: Member) -> dict[str, Any]:
     """Everything held about the member, for their personal-information request."""
-    from patron.portal import integrations
-
     credential = MemberCredential.objects.filter(member=member).first()
     data: dict[str, Any] = {
         "exported_at": clock.now(),
@@ -73,7 +72,23 @@ def member_data_export(*, member: Member) -> dict[str, Any]:
         },
         "orders": _orders(member),
     }
-    data.update(integrations.export_sections(member))
+    # Points, tiers, coupons and redemptions, from the apps installed.
+    if installed("points"):
+        from patron.points import selectors as points_selectors
+
+        data["points"] = points_selectors.member_points_export(member)
+    if installed("tiers"):
+        from patron.tiers import selectors as tier_selectors
+
+        data.update(tier_selectors.member_tier_export(member))
+    if installed("promotions"):
+        from patron.promotions import selectors as promotion_selectors
+
+        data["coupons"] = promotion_selectors.member_coupons_export(member)
+    if installed("rewards"):
+        from patron.rewards import selectors as reward_selectors
+
+        data["redemptions"] = reward_selectors.member_redemptions_export(member)
     return data
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from patron.core.admin import AuditedModelAdmin, confirm_action, refused
+from patron.core.admin import AuditedModelAdmin, ReadOnlyAdmin, confirm_action, refused
 from patron.core.errors import PatronError
 from patron.promotions import services
 from patron.promotions.models import (
@@ -21,18 +21,6 @@ from patron.promotions.models import (
     CouponTemplate,
     FlashSale,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
 
 SPEC_FIELDS = [f.name for f in dataclasses.fields(services.TemplateSpec)]
 

@@ -219,3 +219,66 @@ def flash_sales_page(
         "items": [flash_sale_out(sale, now) for sale in rows],
         "next_before": rows[-1].pk if more and rows else None,
     }
+
+
+# --- The member's own view (portal, console) ----------------------------------------
+
+
+def coupon_wallet(member: Member) -> dict[str, list[Coupon]]:
+    """The member's coupons split into usable, used and expired (or withdrawn)."""
+    wallet: dict[str, list[Coupon]] = {"usable": [], "used": [], "expired": []}
+    now = clock.now()
+    coupons = (
+        Coupon.objects.filter(member=member)
+        .select_related("template")
+        .order_by("valid_until", "-id")
+    )
+    for coupon in coupons:
+        if coupon.status == CouponStatus.USED:
+            wallet["used"].append(coupon)
+        elif coupon.status == CouponStatus.REVOKED or coupon.valid_until <= now:
+            wallet["expired"].append(coupon)
+        else:
+            wallet["usable"].append(coupon)
+    wallet["used"].sort(key=lambda c: c.used_at or c.issued_at, reverse=True)
+    wallet["expired"].sort(key=lambda c: c.valid_until, reverse=True)
+    return wallet
+
+
+def member_flash_sales(member: Member, *, tier_allowed: bool) -> list[dict[str, Any]]:
+    """Live and upcoming flash sales with what is left and the member's own claims.
+
+    Flash sales are a tier benefit: shown to every member, claimable with it
+    (``tier_allowed``, the member's tier's ``flash_sale_access``)."""
+    now = clock.now()
+    sales = (
+        FlashSale.objects.filter(shop=member.shop, active=True, ends_at__gt=now)
+        .select_related("template")
+        .annotate(mine=Count("claims", filter=Q(claims__member=member)))
+        .order_by("starts_at")
+    )
+    rows = []
+    for sale in sales:
+        left = max(0, sale.quantity - sale.claimed_count)
+        rows.append(
+            {
+                "sale": sale,
+                "template": sale.template,
+                "left": left,
+                "left_percent": left * 100 // sale.quantity if sale.quantity else 0,
+                "live": sale.starts_at <= now,
+                "mine": sale.mine,
+                "limit_reached": bool(sale.per_member_limit and sale.mine >= sale.per_member_limit),
+                "tier_allowed": tier_allowed,
+            }
+        )
+    return rows
+
+
+def member_coupons_export(member: Member) -> list[Any]:
+    """The member's coupons, for their data download."""
+    return list(
+        Coupon.objects.filter(member=member)
+        .order_by("issued_at", "id")
+        .values("code", "template__name", "status", "source", "issued_at", "valid_until", "used_at")
+    )

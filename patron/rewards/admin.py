@@ -7,7 +7,14 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 
-from patron.core.admin import AuditedModelAdmin, PiiGuardedAdmin, confirm_action, refused, sees_pii
+from patron.core.admin import (
+    AuditedModelAdmin,
+    PiiGuardedAdmin,
+    ReadOnlyAdmin,
+    confirm_action,
+    refused,
+    sees_pii,
+)
 from patron.core.errors import PatronError
 from patron.core.pii import mask_address
 from patron.rewards import services
@@ -43,7 +50,7 @@ class RewardAdmin(AuditedModelAdmin):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(PiiGuardedAdmin):
+class RedemptionAdmin(ReadOnlyAdmin, PiiGuardedAdmin):
     """Redemptions change only by fulfilling or cancelling them.
 
     The shipping address is personal data: roles without the PII permission
@@ -67,15 +74,6 @@ class RedemptionAdmin(PiiGuardedAdmin):
     @admin.display(description=Redemption._meta.get_field("shipping_address").verbose_name)
     def shipping_address_masked(self, obj: Redemption) -> str:
         return mask_address(obj.shipping_address)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
     def has_fulfil_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("rewards.fulfil_redemption"))

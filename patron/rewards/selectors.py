@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from patron.core import clock
 from patron.core.models import Shop
@@ -36,16 +36,19 @@ def points_cash_rate(shop: Shop, tier_code: str) -> Rate:
     )
 
 
-def rewards_available(*, shop: Shop, tier_code: str | None = None) -> list[Reward]:
-    """Active rewards in their window; with ``tier_code``, those that tier may redeem."""
+def _in_window(shop: Shop) -> QuerySet[Reward]:
+    """The shop's active rewards whose window is open now."""
     now = clock.now()
-    rewards = (
+    return (
         Reward.objects.filter(shop=shop, active=True)
         .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
         .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-        .order_by("points_price", "pk")
     )
-    out = list(rewards[:500])
+
+
+def rewards_available(*, shop: Shop, tier_code: str | None = None) -> list[Reward]:
+    """Active rewards in their window; with ``tier_code``, those that tier may redeem."""
+    out = list(_in_window(shop).order_by("points_price", "pk")[:500])
     if tier_code is not None:
         out = [r for r in out if not r.tier_codes or tier_code in r.tier_codes]
     return out
@@ -103,3 +106,27 @@ def member_redemptions_page(
         "items": [redemption_out(r) for r in rows],
         "next_before": rows[-1].pk if more and rows else None,
     }
+
+
+# --- The member's own view (portal, console) ----------------------------------------
+
+
+def rewards_on_offer(*, shop: Shop) -> list[Reward]:
+    """Every active reward in its window, with its coupon template (the portal's
+    catalogue)."""
+    return list(_in_window(shop).select_related("coupon_template").order_by("points_price", "id"))
+
+
+def member_redemptions(member: Member) -> list[Redemption]:
+    return list(
+        Redemption.objects.filter(member=member).select_related("reward").order_by("-placed_at")
+    )
+
+
+def member_redemptions_export(member: Member) -> list[Any]:
+    """The member's redemptions, for their data download."""
+    return list(
+        Redemption.objects.filter(member=member)
+        .order_by("placed_at", "id")
+        .values("reward__name", "points", "status", "placed_at", "fulfilled_at")
+    )

@@ -10,12 +10,13 @@ template (a coupon reward), the points account.
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError, Text, lazy_format
+from patron.core.locks import insert_or_first
 from patron.core.models import Shop
 from patron.core.permissions import require_perm
 from patron.core.services import audit_record
@@ -90,23 +91,21 @@ def redemption_place(
         # The request_id is claimed first, before any lock or counter: a retry that
         # arrives while the first attempt is still running waits on the unique index
         # here and then answers with the first redemption (not sold_out, not a 500).
-        try:
-            with transaction.atomic():
-                redemption = Redemption.objects.create(
-                    shop=shop,
-                    member=member,
-                    reward=reward,
-                    request_id=request_id,
-                    points=reward.points_price,
-                    shipping_address=shipping_address.strip(),
-                    placed_at=now,
-                )
-        except IntegrityError:
-            # The same request_id committed meanwhile; only our savepoint rolled back.
-            first = Redemption.objects.filter(shop=shop, request_id=request_id).first()
-            if first is None:  # pragma: no cover - not the request_id index after all
-                raise
-            return _same_or_conflict(first, member, reward), False
+        redemption, created = insert_or_first(
+            lambda: Redemption.objects.create(
+                shop=shop,
+                member=member,
+                reward=reward,
+                request_id=request_id,
+                points=reward.points_price,
+                shipping_address=shipping_address.strip(),
+                placed_at=now,
+            ),
+            # The same request_id committed meanwhile; only the insert rolled back.
+            lambda: Redemption.objects.get(shop=shop, request_id=request_id),
+        )
+        if not created:
+            return _same_or_conflict(redemption, member, reward), False
         # core.locks' order, as on the event path: the points account, then the member.
         account = ledger.account_lock(member=member) if reward.points_price else None
         member_services.member_lock(member)

@@ -10,7 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from patron.core.admin import AuditedModelAdmin, ServiceAddAdmin, confirm_action, refused
+from patron.core.admin import (
+    AuditedModelAdmin,
+    ReadOnlyAdmin,
+    ServiceAddAdmin,
+    confirm_action,
+    refused,
+)
 from patron.core.errors import PatronError
 from patron.core.services import audit_record, snapshot
 from patron.tiers.models import (
@@ -26,17 +32,6 @@ from patron.tiers.models import (
     TierStats,
 )
 from patron.tiers.services import definitions, overrides
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 class TierForm(forms.ModelForm):

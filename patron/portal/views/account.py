@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from patron.core.client import client_address
 from patron.core.errors import ErrorCode, PatronError
+from patron.core.middleware import remember_language
 from patron.members.models import Language, Member
 from patron.portal import selectors, services
 from patron.portal.auth import (
@@ -34,17 +34,6 @@ from patron.portal.forms import (
     SetPasswordForm,
     SignInForm,
 )
-
-
-def remember_language(response: HttpResponse, language: str) -> HttpResponse:
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=365 * 24 * 3600,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-    )
-    return response
 
 
 def _signed_in_response(request: HttpRequest, member: Member) -> HttpResponse:

@@ -19,9 +19,12 @@ from django.views.decorators.http import require_http_methods
 from patron.core import services as core_services
 from patron.core.errors import ErrorCode, PatronError
 from patron.members.models import Member
-from patron.portal import integrations as loyalty
+from patron.points import selectors as points_selectors
 from patron.portal.auth import member_required, safe_next
+from patron.promotions import selectors as promotion_selectors
+from patron.rewards import selectors as reward_selectors
 from patron.rewards.services import MAX_SHIPPING_ADDRESS
+from patron.tiers import selectors as tier_selectors
 
 
 def _language() -> str:
@@ -85,11 +88,11 @@ def home_view(request: HttpRequest) -> HttpResponse:
         "portal/home.html",
         {
             "member": member,
-            "points": loyalty.points_summary(member),
-            "tier": loyalty.tier_status(member, language),
-            "check_in": loyalty.check_in_status(member),
-            "coupon_count": len(loyalty.coupon_wallet(member)["usable"]),
-            "recent": loyalty.points_history(member, limit=5),
+            "points": points_selectors.member_points_summary(member),
+            "tier": tier_selectors.member_tier_card(member, language),
+            "check_in": points_selectors.member_check_in_status(member),
+            "coupon_count": len(promotion_selectors.coupon_wallet(member)["usable"]),
+            "recent": points_selectors.member_points_history(member, limit=5),
             "idem": new_token(),
         },
     )
@@ -103,8 +106,8 @@ def benefits_view(request: HttpRequest) -> HttpResponse:
         request,
         "portal/benefits.html",
         {
-            "table": loyalty.benefits_table(member, language),
-            "tier": loyalty.tier_status(member, language),
+            "table": tier_selectors.benefits_table(member, language),
+            "tier": tier_selectors.member_tier_card(member, language),
         },
     )
 
@@ -115,7 +118,10 @@ def points_history_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/points_history.html",
-        {"points": loyalty.points_summary(member), "rows": loyalty.points_history(member)},
+        {
+            "points": points_selectors.member_points_summary(member),
+            "rows": points_selectors.member_points_history(member),
+        },
     )
 
 
@@ -127,8 +133,8 @@ def tier_history_view(request: HttpRequest) -> HttpResponse:
         request,
         "portal/tier_history.html",
         {
-            "rows": loyalty.tier_history(member, language),
-            "tier": loyalty.tier_status(member, language),
+            "rows": tier_selectors.member_tier_history(member, language),
+            "tier": tier_selectors.member_tier_card(member, language),
         },
     )
 
@@ -139,7 +145,10 @@ def rewards_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/rewards.html",
-        {"rewards": loyalty.rewards(member), "points": loyalty.points_summary(member)},
+        {
+            "rewards": reward_selectors.rewards_on_offer(shop=member.shop),
+            "points": points_selectors.member_points_summary(member),
+        },
     )
 
 
@@ -148,10 +157,10 @@ def rewards_view(request: HttpRequest) -> HttpResponse:
 def reward_view(request: HttpRequest, reward_id: int) -> HttpResponse:
     """Confirm step (GET) and the redemption itself (POST, once per form token)."""
     member: Member = request.member  # type: ignore[attr-defined]
-    reward = loyalty.reward_get(member, reward_id)
+    reward = reward_selectors.reward_get(shop=member.shop, reward_id=reward_id)
     if reward is None:
         raise Http404
-    points = loyalty.points_summary(member)
+    points = points_selectors.member_points_summary(member)
     error = address_error = ""
     status = 200
     if request.method == "POST":
@@ -204,7 +213,9 @@ def reward_view(request: HttpRequest, reward_id: int) -> HttpResponse:
 @member_required
 def redemptions_view(request: HttpRequest) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
-    return render(request, "portal/redemptions.html", {"rows": loyalty.redemptions(member)})
+    return render(
+        request, "portal/redemptions.html", {"rows": reward_selectors.member_redemptions(member)}
+    )
 
 
 @member_required
@@ -213,7 +224,7 @@ def coupons_view(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "usable")
     if tab not in {"usable", "used", "expired"}:
         tab = "usable"
-    wallet = loyalty.coupon_wallet(member)
+    wallet = promotion_selectors.coupon_wallet(member)
     return render(
         request,
         "portal/coupons.html",
@@ -237,12 +248,15 @@ def claim_centre_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Claimed. The coupon is in My coupons."))
             return redirect(f"{reverse('portal:claim_centre')}")
+    benefits = tier_selectors.member_benefits(member)
     return render(
         request,
         "portal/claim_centre.html",
         {
-            "sales": loyalty.flash_sales(member),
-            "templates": loyalty.claimable_templates(member),
+            "sales": promotion_selectors.member_flash_sales(
+                member, tier_allowed=benefits is None or benefits.flash_sale_access
+            ),
+            "templates": list(promotion_selectors.claimable_templates(member)),
             "idem": new_token(),
         },
         status=status,
@@ -275,5 +289,5 @@ def check_in_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/check_in.html",
-        {"check_in": loyalty.check_in_status(member), "idem": new_token()},
+        {"check_in": points_selectors.member_check_in_status(member), "idem": new_token()},
     )

@@ -33,6 +33,7 @@ from patron.tiers.models import (
     TierChangeCause,
     TierProgram,
 )
+from patron.tiers.services.locks import member_tier_lock, member_tiers_lock
 
 
 def local_month(at: dt.datetime) -> dt.date:
@@ -276,7 +277,7 @@ def tier_upgrade_if_qualified(
 
     Returns the ``tier.upgraded`` effect, or None. Overridden members stay put.
     """
-    state = MemberTier.objects.select_for_update().filter(member=member).first()
+    state = member_tier_lock(member)
     if value is None:
         value = selectors.qualifying_value(member, program, clock.today())
     upgrade = (member, state, value, event_id)
@@ -418,7 +419,7 @@ def tier_upgrade_reverse_if_unearned(
     refund's event id (the note names the order). Returns the
     ``tier.upgrade_reversed`` effect, or None. Overridden members stay put.
     Assumes the member row lock is held."""
-    state = MemberTier.objects.select_for_update().filter(member=member).first()
+    state = member_tier_lock(member)
     if state is None or state.override_id is not None:
         return None
     by_pk = {t.pk: t for t in tiers}
@@ -511,12 +512,7 @@ def orders_paid_progress(
     deltas = {m: sum(e.value for e in member_entries) for m, member_entries in entries.items()}
     moved = [m for m, delta in deltas.items() if delta]
     values = selectors.growth_values(moved, program)
-    states = {
-        state.member_id: state
-        for state in MemberTier.objects.select_for_update()
-        .filter(member_id__in=moved)
-        .order_by("member_id")
-    }
+    states = member_tiers_lock(moved)
     effects: dict[int, list[dict[str, Any]]] = {}
     upgrades: list[tuple[Member, MemberTier | None, int, str]] = []
     for member, _order, event_id in paid:

@@ -22,6 +22,7 @@ from patron.tiers.models import (
     TierChangeCause,
     TierOverride,
 )
+from patron.tiers.services.locks import member_tier_lock
 
 
 def _override_after(o: TierOverride) -> dict[str, object]:
@@ -147,7 +148,7 @@ def override_approve(*, override: TierOverride, actor: User, note: str = "") -> 
             )
         program = selectors.tier_program_get(member.shop_id)
         tiers = selectors.active_tiers(member.shop_id)
-        state = MemberTier.objects.select_for_update().filter(member=member).first()
+        state = member_tier_lock(member)
         before = state.tier if state else tiers[0]
         value = selectors.qualifying_value(member, program)
         if state is None:
@@ -262,7 +263,9 @@ def override_remove(*, override: TierOverride, actor: User, reason: str) -> Tier
         reached = [t for t in tiers if t.entry_threshold <= value][-1]
         upgraded = reached.rank > held.rank
         earned = reached if upgraded else held
-        state = MemberTier.objects.select_for_update().get(member=member)
+        state = member_tier_lock(member)
+        if state is None:  # pragma: no cover - an approved override placed the member
+            raise MemberTier.DoesNotExist
         previous = state.tier
         state.override = None
         state.updated_at = now
