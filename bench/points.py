@@ -365,7 +365,7 @@ def batch_split(shop: Any, members: int, batches: int) -> dict[str, float]:
     from django.db import connection, models, transaction
     from django.test import override_settings
 
-    from patron.events import services
+    from patron.ingest import services
 
     tables = [
         "events.Event",
