@@ -20,30 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from patron.orders.importing import COLUMNS  # bench modules load after django.setup()
+
 SHOP = "Bench Shop"
 LINES = 1_000_000
 MEMBERS = 50_000
 RSS_TARGET_MB = 500
 CST = dt.timezone(dt.timedelta(hours=8))
-COLUMNS = (
-    "order_id",
-    "member_id",
-    "line_id",
-    "sku",
-    "name",
-    "category",
-    "quantity",
-    "unit_price",
-    "shipping_fee",
-    "discount_amount",
-    "paid_amount",
-    "currency",
-    "status",
-    "placed_at",
-    "paid_at",
-    "completed_at",
-    "refunded_quantity",
-)
 SCRATCH = """
 CREATE TABLE bench_import_baseline (
     order_id varchar(64), member_id varchar(64), line_id varchar(64), sku varchar(64),

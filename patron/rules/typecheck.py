@@ -132,6 +132,19 @@ def _fail(node: Tree | Token, message: Text) -> CelTypeError:
     return CelTypeError(message, line, column)
 
 
+def _no_overload(node: Tree | Token, symbol: str, left: Any, right: Any) -> CelTypeError:
+    """A binary operator applied to two types it has no overload for."""
+    return _fail(
+        node,
+        lazy_format(
+            _("no overload of '%(symbol)s' for (%(left)s, %(right)s)"),
+            symbol=symbol,
+            left=left,
+            right=right,
+        ),
+    )
+
+
 NUMERIC = {"int", "uint", "double"}
 ORDERED = NUMERIC | {"string", "timestamp", "duration", "bool", "bytes"}
 STRING_METHODS = {"contains", "startsWith", "endsWith", "matches"}
@@ -278,15 +291,7 @@ class Checker:
             _same(left, right) or {left.name, right.name} == {"int", "uint"}
         ):
             return BOOL
-        raise _fail(
-            left_node,
-            lazy_format(
-                _("no overload of '%(symbol)s' for (%(left)s, %(right)s)"),
-                symbol=symbol,
-                left=left,
-                right=right,
-            ),
-        )
+        raise _no_overload(left_node, symbol, left, right)
 
     def _arith(self, node: Tree, ops: dict[str, str]) -> T:
         parts = self._trees(node)
@@ -298,15 +303,7 @@ class Checker:
         left, right = self.check(left_node), self.check(right_node)
         result = self._arith_type(symbol, left, right)
         if result is None:
-            raise _fail(
-                left_node,
-                lazy_format(
-                    _("no overload of '%(symbol)s' for (%(left)s, %(right)s)"),
-                    symbol=symbol,
-                    left=left,
-                    right=right,
-                ),
-            )
+            raise _no_overload(left_node, symbol, left, right)
         return result
 
     @staticmethod
