@@ -202,12 +202,14 @@ class ContentSecurityPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(CSP_EXEMPT_PREFIXES):
+            # The API and the admin render no page of Patron's: no nonce to make.
+            return self.get_response(request)
         nonce = secrets.token_urlsafe(16)
         request.csp_nonce = nonce  # type: ignore[attr-defined]
         response = self.get_response(request)
         if (
-            not request.path.startswith(CSP_EXEMPT_PREFIXES)
-            and str(response.get("Content-Type", "")).startswith("text/html")
+            str(response.get("Content-Type", "")).startswith("text/html")
             and "Content-Security-Policy" not in response
         ):
             response["Content-Security-Policy"] = CSP_POLICY.format(nonce=nonce)
