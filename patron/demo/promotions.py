@@ -34,7 +34,7 @@ from patron.core.demo import DEMO_MEMBER_EXTERNAL_ID
 from patron.members.models import Member
 from patron.orders.models import Order, OrderStatus
 from patron.points.models import PointsAccount
-from patron.promotions import codes, services, tiering
+from patron.promotions import services, tiering
 from patron.promotions.models import (
     Coupon,
     CouponSource,
@@ -360,16 +360,15 @@ def _after(
 def _coupon(
     t: CouponTemplate, m: Member, source: str, issued: dt.datetime, ref: str = ""
 ) -> Coupon:
-    return Coupon(
-        shop_id=t.shop_id,
+    valid_until = issued + dt.timedelta(days=t.valid_days)
+    return services.coupon_build(
         template=t,
         member=m,
-        code=codes.generate(),
         source=source,
         source_ref=ref,
         issued_at=issued,
         valid_from=issued,
-        valid_until=issued + dt.timedelta(days=t.valid_days),
+        valid_until=valid_until,
     )
 
 
