@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from patron.core import clock
 from patron.core.models import Shop
+from patron.core.pages import newest_first_page
 from patron.members.models import Member
 from patron.rewards.models import Redemption, Reward
 
@@ -73,15 +74,8 @@ def member_redemptions_page(
     query = Redemption.objects.filter(member=member).select_related("reward", "coupon")
     if status:
         query = query.filter(status=status)
-    if before is not None:
-        query = query.filter(pk__lt=before)
-    rows = list(query.order_by("-pk")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {
-        "items": [redemption_out(r) for r in rows],
-        "next_before": rows[-1].pk if more and rows else None,
-    }
+    rows, next_before = newest_first_page(query, limit=limit, before=before)
+    return {"items": [redemption_out(r) for r in rows], "next_before": next_before}
 
 
 # --- The member's own view (portal, console) ----------------------------------------
