@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import Any
 
 import pytest
 from django.test import override_settings
 
 from patron.core import clock
 from patron.core.models import Shop
-from patron.ingest import bulk
 from patron.ingest import services as ingest_services
 from patron.members.models import Member
 from patron.tiers.services.definitions import tiers_seed_defaults
@@ -35,17 +33,9 @@ def _shop(name: str) -> Shop:
     return shop
 
 
-def test_the_batch_lane_and_the_pipeline_reverse_alike(monkeypatch: Any) -> None:
+def test_the_batch_lane_and_the_pipeline_reverse_alike(lane_runs: list[int]) -> None:
     clock.freeze(T0)
-    applied: list[int] = []
-    real_apply = bulk._apply
-
-    def counting_apply(*args: Any, **kwargs: Any) -> dict[int, dict[str, Any]]:
-        answers = real_apply(*args, **kwargs)
-        applied.append(len(answers))
-        return answers
-
-    monkeypatch.setattr(bulk, "_apply", counting_apply)
+    applied = lane_runs
     at = T0.isoformat()
     line = {"line_id": "L1", "sku": "S", "quantity": 1, "unit_price": 2000000, "category": "c"}
     raws = [
