@@ -19,6 +19,8 @@ from django.test import Client
 from patron.core import clock
 from patron.core import services as core_services
 from patron.core.models import ApiScope, Shop
+from patron.core.tests.client import ApiClient
+from patron.tests.factories import row_counts as count_rows
 
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -58,35 +60,6 @@ def shop(db: Any) -> Shop:
     return Shop.objects.create(name="Test Shop")
 
 
-class ApiClient:
-    """A Django test client that sends the shop's API key and JSON bodies."""
-
-    def __init__(self, token: str) -> None:
-        self.client = Client()
-        self.token = token
-
-    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", **(extra or {})}
-
-    def get(self, path: str, **params: Any) -> Any:
-        return self.client.get(path, params, headers=self._headers(None))
-
-    def post(
-        self,
-        path: str,
-        body: Any = None,
-        *,
-        raw: str | bytes | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Any:
-        import json
-
-        data = raw if raw is not None else json.dumps(body)
-        return self.client.post(
-            path, data=data, content_type="application/json", headers=self._headers(headers)
-        )
-
-
 @pytest.fixture
 def api(shop: Shop) -> ApiClient:
     created = core_services.api_key_create(shop=shop, name="test", scopes=ApiScope.values)
@@ -120,3 +93,12 @@ def staff_as(shop: Shop) -> Any:
         return client
 
     return make
+
+
+@pytest.fixture
+def row_counts(db: Any) -> Any:
+    """``row_counts()``: how many rows each model a refused request must not
+    touch holds (members, orders, events, idempotency records, audit, keys).
+    A fixture, so that tests of the lower apps count rows of the higher ones
+    without importing them."""
+    return count_rows

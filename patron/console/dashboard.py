@@ -157,19 +157,16 @@ def points_liability(shop_id: int) -> dict[str, int]:
     """Outstanding points and their value in fen at the points-as-cash rate."""
     if not installed("points"):
         return {"points": 0, "fen": 0, "points_per_yuan": 0}
-    from patron.points.models import PointsAccount
+    from patron.points.models import PointsAccount, PointsCashSettings
 
     totals = PointsAccount.objects.filter(shop_id=shop_id).aggregate(
         a=Sum("available"), p=Sum("pending")
     )
     points = int(totals["a"] or 0) + int(totals["p"] or 0)
     rate = 100
-    if installed("rewards"):
-        from patron.rewards.models import PointsCashSettings
-
-        setting = PointsCashSettings.objects.filter(shop_id=shop_id).order_by("pk").first()
-        if setting is not None and setting.points_per_yuan:
-            rate = setting.points_per_yuan
+    setting = PointsCashSettings.objects.filter(shop_id=shop_id).order_by("pk").first()
+    if setting is not None and setting.points_per_yuan:
+        rate = setting.points_per_yuan
     return {
         "points": points,
         "fen": divide(points * 100, rate, Rounding.HALF_UP),

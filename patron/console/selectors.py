@@ -150,10 +150,10 @@ def member_loyalty(*, member: Member, user: object) -> dict[str, object]:
 
         data["points"] = points_selectors.member_points_summary(member)
     if installed("tiers"):
-        from patron.tiers import selectors as tier_selectors
+        from patron.tiers import member_selectors as tier_member_selectors
 
-        data["tier"] = tier_selectors.member_tier_card(member, language)
-        data["tier_history"] = tier_selectors.member_tier_history(member, language)
+        data["tier"] = tier_member_selectors.member_tier_card(member, language)
+        data["tier_history"] = tier_member_selectors.member_tier_history(member, language)
     if installed("promotions"):
         from patron.promotions import selectors as promotion_selectors
 

@@ -166,7 +166,7 @@ _PROMOTIONS_READ = [
     "promotions.view_flashsale",
     "rewards.view_reward",
     "rewards.view_redemption",
-    "rewards.view_pointscashsettings",
+    "points.view_pointscashsettings",
 ]
 _PROMOTIONS_PERMISSIONS: dict[str, list[str]] = {
     MARKETING: [
@@ -183,11 +183,11 @@ _PROMOTIONS_PERMISSIONS: dict[str, list[str]] = {
     ],
     FINANCE: [
         *_PROMOTIONS_READ,
-        "rewards.add_pointscashsettings",
-        "rewards.change_pointscashsettings",
-        "rewards.add_pointscashtierrate",
-        "rewards.change_pointscashtierrate",
-        "rewards.view_pointscashtierrate",
+        "points.add_pointscashsettings",
+        "points.change_pointscashsettings",
+        "points.add_pointscashtierrate",
+        "points.change_pointscashtierrate",
+        "points.view_pointscashtierrate",
     ],
     SERVICE_AGENT: ["promotions.view_coupon", "rewards.view_redemption"],
     SERVICE_LEAD: [

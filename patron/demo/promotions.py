@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,10 +30,10 @@ from django.db.models import Count, Q
 
 from patron.core import clock
 from patron.core.demo import DEMO_MEMBER_EXTERNAL_ID
+from patron.demo.rewards import REWARDS, rewards_seed
 from patron.members.models import Member
 from patron.orders.models import Order, OrderStatus
-from patron.points.models import PointsAccount
-from patron.promotions import codes, services, tiering
+from patron.promotions import services, tiering
 from patron.promotions.models import (
     Coupon,
     CouponSource,
@@ -43,8 +42,6 @@ from patron.promotions.models import (
     CouponType,
     FlashSale,
 )
-from patron.rewards import services as reward_services
-from patron.rewards.models import Reward, RewardKind
 
 BATCH = 2000
 T = CouponType
@@ -205,36 +202,6 @@ TEMPLATES: list[DemoTemplate] = [
 CLAIMED = [("FULL300-50", 0.30), ("EVERY200-20", 0.25), ("PCT90", 0.20), ("FREESHIP", 0.35)]
 CLAIMED += [("BEAUTY199-40", 0.12)]
 
-# (name, description, kind, points, stock, template code, tier codes, per member)
-REWARDS: list[tuple[str, str, str, int, int | None, str, list[str], int]] = [
-    ("不锈钢保温杯 500ml", "316不锈钢内胆，12小时保温", "physical", 2800, 200, "", [], 2),
-    ("帆布购物袋", "加厚帆布，可折叠收纳", "physical", 900, 500, "", [], 3),
-    ("功夫茶具套装", "白瓷盖碗一只、公道杯一只、品茗杯四只", "physical", 8800, 30, "", [], 1),
-    ("¥20无门槛券", "兑换后30天内有效", "coupon", 1500, None, "POINTS20", [], 0),
-    ("免运费券", "兑换后30天内有效", "coupon", 400, None, "POINTS-FREESHIP", [], 0),
-    (
-        "金钻专享 香薰礼盒",
-        "金牌及钻石会员专享，限量兑换",
-        "physical",
-        5000,
-        50,
-        "",
-        ["gold", "diamond"],
-        1,
-    ),
-]
-
-ADDRESSES = [
-    "上海市浦东新区张杨路500号",
-    "北京市朝阳区建国路88号",
-    "广州市天河区天河路385号",
-    "深圳市南山区科技园南区8栋",
-    "杭州市西湖区文三路90号",
-    "成都市锦江区春熙路66号",
-    "南京市鼓楼区中山路321号",
-    "武汉市江汉区解放大道690号",
-]
-
 
 def step_promotions(ctx: Any) -> None:
     shop = ctx.shop
@@ -299,7 +266,7 @@ def step_promotions(ctx: Any) -> None:
         services.flash_sale_claim(sale=live, member=m)
         flash_claims += 1
 
-    redemptions = _rewards(rng, ctx, templates, tier_of, demo)
+    redemptions = rewards_seed(rng, ctx, templates, tier_of, demo)
 
     ctx.summary["coupon_templates"] = len(templates)
     ctx.summary["coupons"] = len(coupons) + claimed + flash_claims + redemptions[1]
@@ -360,16 +327,15 @@ def _after(
 def _coupon(
     t: CouponTemplate, m: Member, source: str, issued: dt.datetime, ref: str = ""
 ) -> Coupon:
-    return Coupon(
-        shop_id=t.shop_id,
+    valid_until = issued + dt.timedelta(days=t.valid_days)
+    return services.coupon_build(
         template=t,
         member=m,
-        code=codes.generate(),
         source=source,
         source_ref=ref,
         issued_at=issued,
         valid_from=issued,
-        valid_until=issued + dt.timedelta(days=t.valid_days),
+        valid_until=valid_until,
     )
 
 
@@ -458,58 +424,3 @@ def _flash_sales(
         per_member_limit=1,
     )
     return live, upcoming
-
-
-def _rewards(
-    rng: random.Random,
-    ctx: Any,
-    templates: dict[str, CouponTemplate],
-    tier_of: dict[int, str],
-    demo: Member | None,
-) -> tuple[int, int]:
-    """The catalogue, and redemptions placed through the service: (redemptions, coupons)."""
-    shop = ctx.shop
-    rewards = [
-        Reward.objects.create(
-            shop=shop,
-            name=name,
-            description=description,
-            kind=kind,
-            points_price=points,
-            stock=stock,
-            coupon_template=templates[code] if code else None,
-            tier_codes=tiers,
-            per_member_limit=limit,
-            created_at=ctx.ago(60),
-        )
-        for name, description, kind, points, stock, code, tiers, limit in REWARDS
-    ]
-    balance = dict(PointsAccount.objects.filter(shop=shop).values_list("member_id", "available"))
-    plan: list[tuple[Member, Reward]] = []
-    if demo is not None:
-        plan += [(demo, rewards[3]), (demo, rewards[1])]
-    wealthy = [m for m in ctx.members if m is not demo and balance.get(m.pk, 0) >= 3000]
-    for m in rng.sample(wealthy, min(len(wealthy), 60)):
-        choices = [r for r in rewards if not r.tier_codes or tier_of.get(m.pk) in r.tier_codes]
-        plan.append((m, rng.choice(choices)))
-    placed = coupons = 0
-    taken: Counter[tuple[int, int]] = Counter()
-    for i, (m, reward) in enumerate(plan, start=1):
-        if balance.get(m.pk, 0) < reward.points_price:
-            continue
-        if reward.per_member_limit and taken[(m.pk, reward.pk)] >= reward.per_member_limit:
-            continue
-        redemption, _ = reward_services.redemption_place(
-            shop=shop,
-            member=m,
-            reward=reward,
-            request_id=f"demo-redemption-{i}",
-            shipping_address=rng.choice(ADDRESSES) if reward.kind == RewardKind.PHYSICAL else "",
-        )
-        balance[m.pk] -= reward.points_price
-        taken[(m.pk, reward.pk)] += 1
-        placed += 1
-        coupons += redemption.coupon_id is not None
-        if reward.kind == RewardKind.PHYSICAL and m is not demo and rng.random() < 0.6:
-            reward_services.redemption_fulfil(redemption=redemption, actor=None)
-    return placed, coupons

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F, Prefetch, QuerySet, Sum
 
+from patron.core.pages import newest_first_page
 from patron.members.models import Member
 from patron.orders.models import Order, OrderLine, OrderStatus
 
@@ -28,9 +29,4 @@ def member_orders_page(
     query = Order.objects.filter(member=member).prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("pk"))
     )
-    if before is not None:
-        query = query.filter(pk__lt=before)
-    rows = list(query.order_by("-pk")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].pk if more and rows else None)
+    return newest_first_page(query, limit=limit, before=before)

@@ -17,6 +17,8 @@ from patron.points.models import (
     LedgerEntry,
     PointsAccount,
     PointsAdjustment,
+    PointsCashSettings,
+    PointsCashTierRate,
     PointsLot,
     PointsProgram,
 )
@@ -191,3 +193,23 @@ class PointsAdjustmentAdmin(ServiceAddAdmin):
             return asked
         self._decide(request, queryset, approve=False)
         return None
+
+
+class TierRateInline(admin.TabularInline):
+    model = PointsCashTierRate
+    extra = 0
+
+
+@admin.register(PointsCashSettings)
+class PointsCashSettingsAdmin(AuditedModelAdmin):
+    list_display = [
+        "shop",
+        "enabled",
+        "points_per_yuan",
+        "max_share_percent",
+        "min_points",
+        "step_points",
+        "combine_with_coupons",
+        "hold_minutes",
+    ]
+    inlines = [TierRateInline]

@@ -10,7 +10,7 @@ class PointsConfig(AppConfig):
         from patron.core.config_cache import watch
         from patron.members.services import member_milestone_handler_register
         from patron.points.models import PointsProgram
-        from patron.points.services.earn import member_milestones_earn
+        from patron.points.services.actions import member_milestones_earn
 
         # Sign-up and profile-completed points: members runs this handler on
         # every write that creates a member or first completes a profile.

@@ -12,6 +12,7 @@ from django.db.models import Sum
 from django.utils.translation import get_language
 
 from patron.core import clock
+from patron.core.pages import newest_first_page
 from patron.members.models import Member
 from patron.points.models import (
     CheckIn,
@@ -111,15 +112,8 @@ def entries_page(
     if account is None:
         return {"items": [], "next_before": None}
     qs = LedgerEntry.objects.filter(account=account).select_related("rule_version", "order")
-    if before is not None:
-        qs = qs.filter(pk__lt=before)
-    rows = list(qs.order_by("-pk")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {
-        "items": [entry_out(e, language) for e in rows],
-        "next_before": rows[-1].pk if more and rows else None,
-    }
+    rows, next_before = newest_first_page(qs, limit=limit, before=before)
+    return {"items": [entry_out(e, language) for e in rows], "next_before": next_before}
 
 
 @dataclass(frozen=True)

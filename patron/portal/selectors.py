@@ -78,9 +78,9 @@ def member_data_export(*, member: Member) -> dict[str, Any]:
 
         data["points"] = points_selectors.member_points_export(member)
     if installed("tiers"):
-        from patron.tiers import selectors as tier_selectors
+        from patron.tiers import member_selectors as tier_member_selectors
 
-        data.update(tier_selectors.member_tier_export(member))
+        data.update(tier_member_selectors.member_tier_export(member))
     if installed("promotions"):
         from patron.promotions import selectors as promotion_selectors
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from patron.core import clock
+from patron.core.pages import newest_first_page
 from patron.members.models import Member
 from patron.promotions import codes
 from patron.promotions.models import (
@@ -210,15 +211,8 @@ def flash_sales_page(
         query = query.filter(starts_at__lte=now)
     elif state == "coming":
         query = query.filter(starts_at__gt=now)
-    if before is not None:
-        query = query.filter(pk__lt=before)
-    rows = list(query.order_by("-pk")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {
-        "items": [flash_sale_out(sale, now) for sale in rows],
-        "next_before": rows[-1].pk if more and rows else None,
-    }
+    rows, next_before = newest_first_page(query, limit=limit, before=before)
+    return {"items": [flash_sale_out(sale, now) for sale in rows], "next_before": next_before}
 
 
 # --- The member's own view (portal, console) ----------------------------------------

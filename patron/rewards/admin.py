@@ -18,27 +18,7 @@ from patron.core.admin import (
 from patron.core.errors import PatronError
 from patron.core.pii import mask_address
 from patron.rewards import services
-from patron.rewards.models import PointsCashSettings, PointsCashTierRate, Redemption, Reward
-
-
-class TierRateInline(admin.TabularInline):
-    model = PointsCashTierRate
-    extra = 0
-
-
-@admin.register(PointsCashSettings)
-class PointsCashSettingsAdmin(AuditedModelAdmin):
-    list_display = [
-        "shop",
-        "enabled",
-        "points_per_yuan",
-        "max_share_percent",
-        "min_points",
-        "step_points",
-        "combine_with_coupons",
-        "hold_minutes",
-    ]
-    inlines = [TierRateInline]
+from patron.rewards.models import Redemption, Reward
 
 
 @admin.register(Reward)

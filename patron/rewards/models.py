@@ -1,4 +1,5 @@
-"""The rewards catalogue (积分商城), redemptions, and points-as-cash settings (积分抵现)."""
+"""The rewards catalogue (积分商城) and redemptions (the points-as-cash settings,
+积分抵现, are points's: ``patron.points.models.PointsCashSettings``)."""
 
 from __future__ import annotations
 
@@ -8,63 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from patron.core.models import Shop
 from patron.members.models import Member
-
-
-class PointsCashSettings(models.Model):
-    """How points pay for part of an order. Defaults: 100 points = ¥1, at most 50%."""
-
-    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="points_cash")
-    enabled = models.BooleanField(_("enabled"), default=True)
-    points_per_yuan = models.PositiveIntegerField(
-        _("points per ¥1"), default=100, help_text=_("100 = 100 points pay ¥1")
-    )
-    max_share_percent = models.PositiveSmallIntegerField(
-        _("largest share of the order payable with points (%)"), default=50
-    )
-    min_points = models.PositiveIntegerField(_("minimum points per order"), default=100)
-    step_points = models.PositiveIntegerField(_("points in steps of"), default=100)
-    combine_with_coupons = models.BooleanField(_("may combine with coupons"), default=True)
-    hold_minutes = models.PositiveIntegerField(
-        _("hold time-out (minutes)"), default=30, help_text=_("unpaid holds are released after")
-    )
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("points-as-cash settings")
-        verbose_name_plural = _("points-as-cash settings")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(points_per_yuan__gt=0)
-                & Q(step_points__gt=0)
-                & Q(max_share_percent__lte=100),
-                name="points_cash_settings_valid",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.shop}: {self.points_per_yuan} points = ¥1"
-
-
-class PointsCashTierRate(models.Model):
-    """A tier's own rate, e.g. Diamond members: 80 points = ¥1."""
-
-    settings = models.ForeignKey(
-        PointsCashSettings, on_delete=models.CASCADE, related_name="tier_rates"
-    )
-    tier_code = models.CharField(_("tier code"), max_length=30)
-    points_per_yuan = models.PositiveIntegerField(_("points per ¥1"))
-
-    class Meta:
-        verbose_name = _("tier rate")
-        verbose_name_plural = _("tier rates")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["settings", "tier_code"], name="points_cash_tier_rate_unique"
-            ),
-            models.CheckConstraint(
-                condition=Q(points_per_yuan__gt=0), name="points_cash_tier_rate_positive"
-            ),
-        ]
 
 
 class RewardKind(models.TextChoices):

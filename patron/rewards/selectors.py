@@ -8,32 +8,9 @@ from django.db.models import Q, QuerySet
 
 from patron.core import clock
 from patron.core.models import Shop
+from patron.core.pages import newest_first_page
 from patron.members.models import Member
-from patron.points.services.cash import Rate
-from patron.rewards.models import PointsCashSettings, Redemption, Reward
-
-_DEFAULT_POINTS_CASH = PointsCashSettings()
-
-
-def points_cash_rate(shop: Shop, tier_code: str) -> Rate:
-    """The points-as-cash rate in force for a member of this tier ("" for none):
-    the shop's settings, or the defaults. Points reads it through
-    ``points.services.cash.rate_for`` (registered in ``RewardsConfig.ready``)."""
-    settings = PointsCashSettings.objects.filter(shop=shop).first() or _DEFAULT_POINTS_CASH
-    per_yuan = settings.points_per_yuan
-    if settings.pk is not None and tier_code:
-        tier_rate = settings.tier_rates.filter(tier_code=tier_code).first()
-        if tier_rate is not None:
-            per_yuan = tier_rate.points_per_yuan
-    return Rate(
-        enabled=settings.enabled,
-        points_per_yuan=per_yuan,
-        max_share_percent=settings.max_share_percent,
-        min_points=settings.min_points,
-        step_points=settings.step_points,
-        combine_with_coupons=settings.combine_with_coupons,
-        hold_minutes=settings.hold_minutes,
-    )
+from patron.rewards.models import Redemption, Reward
 
 
 def _in_window(shop: Shop) -> QuerySet[Reward]:
@@ -97,15 +74,8 @@ def member_redemptions_page(
     query = Redemption.objects.filter(member=member).select_related("reward", "coupon")
     if status:
         query = query.filter(status=status)
-    if before is not None:
-        query = query.filter(pk__lt=before)
-    rows = list(query.order_by("-pk")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {
-        "items": [redemption_out(r) for r in rows],
-        "next_before": rows[-1].pk if more and rows else None,
-    }
+    rows, next_before = newest_first_page(query, limit=limit, before=before)
+    return {"items": [redemption_out(r) for r in rows], "next_before": next_before}
 
 
 # --- The member's own view (portal, console) ----------------------------------------

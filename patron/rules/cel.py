@@ -26,7 +26,7 @@ from celpy import celtypes
 from django.utils.translation import gettext_lazy as _
 
 from patron.core.errors import ErrorCode, PatronError, Text, lazy_format
-from patron.rules import typecheck
+from patron.rules import cel_types, typecheck
 
 logger = logging.getLogger("patron.rules")
 
@@ -69,7 +69,7 @@ def check(expression: str, trigger: str | None = ANY_TRIGGER) -> CelSyntaxError 
         )
     except Exception as exc:  # celpy raises a few other types for odd input
         return CelSyntaxError(message=str(exc) or "cannot compile", line=1, column=1)
-    error = typecheck.type_check(tree, typecheck.variables_for(trigger))
+    error = typecheck.type_check(tree, cel_types.variables_for(trigger))
     if error is not None:
         return CelSyntaxError(message=error.message, line=error.line, column=error.column)
     return None

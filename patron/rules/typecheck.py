@@ -3,7 +3,7 @@
 celpy parses and evaluates CEL but has no type checker, so ``order.nope`` or
 ``order.paid_amount > "100"`` used to be saved and then silently never match
 ("a run-time error means no"). This walks the parse tree with the declared
-types of the variables (:data:`ORDER`, :data:`MEMBER`, :data:`EVENT`) and
+types of the variables (``cel_types``: ``ORDER``, ``MEMBER``, ``EVENT``) and
 refuses, with line and column, what the evaluator would refuse on every input:
 
 - a variable the rule's trigger does not provide (``order`` on a check-in rule);
@@ -13,181 +13,45 @@ refuses, with line and column, what the evaluator would refuse on every input:
 - a condition that is not true or false (``order.paid_amount``).
 
 The types follow celpy's evaluator, which is strict: no int/double mixing,
-``==`` only between values of one type (or ``null``).
-
-**The limit: ``event.data`` is free-form.** It is whatever the shop sent with
-the event (custom events carry any fields), so it is typed ``dyn``: any field
-name is accepted and its operators are checked only at run time, where a
-missing field or a type mismatch makes the condition "not met". Prefer the
-typed ``order`` for order rules; use ``has(event.data.x)`` before reading an
-optional field.
+``==`` only between values of one type (or ``null``). The limit, the
+free-form ``event.data``, is told in ``cel_types``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from lark import Token, Tree
 
-from patron.core.errors import Text, lazy_format
-
-
-@dataclass(frozen=True)
-class T:
-    """A CEL type: a primitive, ``list``, ``map``, an object with known fields, or ``dyn``."""
-
-    name: str  # int uint double string bool bytes null timestamp duration list map object dyn
-    elem: T | None = None  # list element, map value
-    fields: Mapping[str, T] = field(default_factory=dict)  # object fields
-    label: str = ""  # how an object is named in messages ("order")
-
-    def __str__(self) -> str:
-        if self.name == "list":
-            return f"list({self.elem})"
-        if self.name == "map":
-            return f"map(string, {self.elem})"
-        if self.name == "object":
-            return self.label or "object"
-        return self.name
-
-
-INT, UINT, DOUBLE = T("int"), T("uint"), T("double")
-STRING, BOOL, BYTES, NULL = T("string"), T("bool"), T("bytes"), T("null")
-TIMESTAMP, DURATION, DYN = T("timestamp"), T("duration"), T("dyn")
-
-
-def obj(label: str, **fields: T) -> T:
-    return T("object", fields=fields, label=label)
-
-
-def list_of(elem: T) -> T:
-    return T("list", elem=elem)
-
-
-# The variables of order rules (``points.earning_rules.order_activation`` builds them).
-LINE = obj(
-    "order line",
-    line_id=STRING,
-    sku=STRING,
-    category=STRING,
-    quantity=INT,
-    unit_price=INT,
-    paid_amount=INT,
+from patron.core.errors import lazy_format
+from patron.rules.cel_types import (
+    BOOL,
+    BYTES,
+    CONVERSIONS,
+    DOUBLE,
+    DURATION,
+    DYN,
+    INT,
+    MACROS,
+    NULL,
+    NUMERIC,
+    ORDERED,
+    STRING,
+    STRING_METHODS,
+    TIME_GETTERS,
+    TIMESTAMP,
+    UINT,
+    CelTypeError,
+    T,
+    is_a,
+    list_of,
+    no_overload,
+    position,
+    same_type,
+    type_error,
 )
-ORDER = obj(
-    "order",
-    order_id=STRING,
-    paid_amount=INT,
-    goods_paid=INT,
-    shipping_fee=INT,
-    items_amount=INT,
-    points_used=INT,
-    coupon_codes=list_of(STRING),
-    lines=list_of(LINE),
-)
-# ``points.earning_rules.member_activation``.
-MEMBER = obj(
-    "member",
-    external_id=STRING,
-    tier=STRING,
-    registration_channel=STRING,
-    gender=STRING,
-    language=STRING,
-    registered_at=TIMESTAMP,
-    has_birthday=BOOL,
-)
-# ``data`` is free-form: see the module docstring.
-EVENT = obj("event", type=STRING, data=DYN)
-
-ORDER_TRIGGERS = frozenset({"order.paid"})
-
-
-def variables_for(trigger: str | None) -> dict[str, T]:
-    """The typed variables a rule of ``trigger`` sees (all of them when unknown)."""
-    if trigger is None or trigger in ORDER_TRIGGERS:
-        return {"order": ORDER, "member": MEMBER, "event": EVENT}
-    return {"member": MEMBER, "event": EVENT}
-
-
-class CelTypeError(Exception):
-    def __init__(self, message: Text, line: int, column: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
-
-
-def _pos(node: Tree | Token) -> tuple[int, int]:
-    if isinstance(node, Token):
-        return int(node.line or 1), int(node.column or 1)
-    meta = node.meta
-    return int(getattr(meta, "line", 1) or 1), int(getattr(meta, "column", 1) or 1)
-
-
-def _fail(node: Tree | Token, message: Text) -> CelTypeError:
-    line, column = _pos(node)
-    return CelTypeError(message, line, column)
-
-
-def _no_overload(node: Tree | Token, symbol: str, left: Any, right: Any) -> CelTypeError:
-    """A binary operator applied to two types it has no overload for."""
-    return _fail(
-        node,
-        lazy_format(
-            _("no overload of '%(symbol)s' for (%(left)s, %(right)s)"),
-            symbol=symbol,
-            left=left,
-            right=right,
-        ),
-    )
-
-
-NUMERIC = {"int", "uint", "double"}
-ORDERED = NUMERIC | {"string", "timestamp", "duration", "bool", "bytes"}
-STRING_METHODS = {"contains", "startsWith", "endsWith", "matches"}
-TIME_GETTERS = {
-    "getFullYear",
-    "getMonth",
-    "getDate",
-    "getDayOfMonth",
-    "getDayOfWeek",
-    "getDayOfYear",
-    "getHours",
-    "getMinutes",
-    "getSeconds",
-    "getMilliseconds",
-}
-MACROS = {"all", "exists", "exists_one", "map", "filter"}
-CONVERSIONS = {
-    "int": INT,
-    "uint": UINT,
-    "double": DOUBLE,
-    "string": STRING,
-    "bool": BOOL,
-    "bytes": BYTES,
-    "timestamp": TIMESTAMP,
-    "duration": DURATION,
-    "dyn": DYN,
-    "type": DYN,
-}
-
-
-def _is(t: T, *names: str) -> bool:
-    return t.name == "dyn" or t.name in names
-
-
-def _same(a: T, b: T) -> bool:
-    """Values of ``a`` and ``b`` may meet in ``==``, ``+`` and the like."""
-    if "dyn" in (a.name, b.name):
-        return True
-    if a.name != b.name:
-        return False
-    if a.name in {"list", "map"} and a.elem is not None and b.elem is not None:
-        return _same(a.elem, b.elem)
-    return True
 
 
 class Checker:
@@ -204,10 +68,10 @@ class Checker:
 
     def check(self, node: Tree | Token) -> T:
         if isinstance(node, Token):  # pragma: no cover - tokens are read by their rule
-            raise _fail(node, lazy_format(_("unexpected %(node)s"), node=node))
+            raise type_error(node, lazy_format(_("unexpected %(node)s"), node=node))
         method = getattr(self, f"r_{node.data}", None)
         if method is None:
-            raise _fail(
+            raise type_error(
                 node, lazy_format(_("%(data)s is not supported in conditions"), data=node.data)
             )
         result: T = method(node)
@@ -224,11 +88,11 @@ class Checker:
         if len(parts) == 1:
             return self.check(parts[0])
         cond, then, other = parts
-        if not _is(self.check(cond), "bool"):
-            raise _fail(cond, _("the condition of ?: must be true or false"))
+        if not is_a(self.check(cond), "bool"):
+            raise type_error(cond, _("the condition of ?: must be true or false"))
         a, b = self.check(then), self.check(other)
-        if not _same(a, b):
-            raise _fail(
+        if not same_type(a, b):
+            raise type_error(
                 then,
                 lazy_format(_("the branches of ?: differ in type (%(a)s and %(b)s)"), a=a, b=b),
             )
@@ -240,8 +104,8 @@ class Checker:
             return self.check(parts[0])
         for part in parts:
             got = self.check(part)
-            if not _is(got, "bool"):
-                raise _fail(
+            if not is_a(got, "bool"):
+                raise type_error(
                     part,
                     lazy_format(
                         _("%(op)s needs true or false on both sides, not %(got)s"), op=op, got=got
@@ -266,11 +130,11 @@ class Checker:
         if op == "relation_in":
             if right.name == "dyn":
                 return BOOL
-            if right.name == "list" and right.elem is not None and _same(left, right.elem):
+            if right.name == "list" and right.elem is not None and same_type(left, right.elem):
                 return BOOL
-            if right.name in {"map", "object"} and _is(left, "string"):
+            if right.name in {"map", "object"} and is_a(left, "string"):
                 return BOOL
-            raise _fail(
+            raise type_error(
                 left_node,
                 lazy_format(
                     _("no overload of 'in' for %(left)s in %(right)s"), left=left, right=right
@@ -285,13 +149,13 @@ class Checker:
             "relation_ne": "!=",
         }[op]
         if op in {"relation_eq", "relation_ne"}:
-            if _same(left, right) or NULL in (left, right):
+            if same_type(left, right) or NULL in (left, right):
                 return BOOL
-        elif (_is(left, *ORDERED) and _is(right, *ORDERED)) and (
-            _same(left, right) or {left.name, right.name} == {"int", "uint"}
+        elif (is_a(left, *ORDERED) and is_a(right, *ORDERED)) and (
+            same_type(left, right) or {left.name, right.name} == {"int", "uint"}
         ):
             return BOOL
-        raise _no_overload(left_node, symbol, left, right)
+        raise no_overload(left_node, symbol, left, right)
 
     def _arith(self, node: Tree, ops: dict[str, str]) -> T:
         parts = self._trees(node)
@@ -303,7 +167,7 @@ class Checker:
         left, right = self.check(left_node), self.check(right_node)
         result = self._arith_type(symbol, left, right)
         if result is None:
-            raise _no_overload(left_node, symbol, left, right)
+            raise no_overload(left_node, symbol, left, right)
         return result
 
     @staticmethod
@@ -314,7 +178,7 @@ class Checker:
             if left.name == right.name and left.name in NUMERIC | {"string", "bytes", "duration"}:
                 return left
             if left.name == right.name == "list":
-                return left if _same(left, right) else None
+                return left if same_type(left, right) else None
             if {left.name, right.name} == {"timestamp", "duration"}:
                 return TIMESTAMP
             return None
@@ -346,14 +210,14 @@ class Checker:
         op, operand_node = parts
         operand = self.check(operand_node)
         if op.data == "unary_not":
-            if not _is(operand, "bool"):
-                raise _fail(
+            if not is_a(operand, "bool"):
+                raise type_error(
                     operand_node,
                     lazy_format(_("'!' needs true or false, not %(operand)s"), operand=operand),
                 )
             return BOOL
-        if not _is(operand, "int", "double", "duration"):
-            raise _fail(
+        if not is_a(operand, "int", "double", "duration"):
+            raise type_error(
                 operand_node, lazy_format(_("'-' needs a number, not %(operand)s"), operand=operand)
             )
         return operand
@@ -376,7 +240,7 @@ class Checker:
             if name in base.fields:
                 return base.fields[name]
             known = ", ".join(sorted(base.fields))
-            raise _fail(
+            raise type_error(
                 name,
                 lazy_format(
                     _("%(where)s has no field %(name)s (it has: %(known)s)"),
@@ -385,7 +249,7 @@ class Checker:
                     known=known,
                 ),
             )
-        raise _fail(
+        raise type_error(
             name, lazy_format(_("%(base)s has no fields (.%(name)s)"), base=base, name=name)
         )
 
@@ -401,8 +265,8 @@ class Checker:
         if base.name == "dyn":
             return DYN
         if base.name == "list":
-            if not _is(index, "int", "uint"):
-                raise _fail(
+            if not is_a(index, "int", "uint"):
+                raise type_error(
                     index_node,
                     lazy_format(
                         _("a list index must be a whole number, not %(index)s"), index=index
@@ -410,8 +274,8 @@ class Checker:
                 )
             return base.elem or DYN
         if base.name in {"map", "object"}:
-            if not _is(index, "string"):
-                raise _fail(
+            if not is_a(index, "string"):
+                raise type_error(
                     index_node,
                     lazy_format(
                         _("a key of %(base)s must be a string, not %(index)s"),
@@ -420,7 +284,7 @@ class Checker:
                     ),
                 )
             return (base.elem or DYN) if base.name == "map" else DYN
-        raise _fail(index_node, lazy_format(_("%(base)s cannot be indexed"), base=base))
+        raise type_error(index_node, lazy_format(_("%(base)s cannot be indexed"), base=base))
 
     def _args(self, node: Tree) -> list[Tree]:
         lists = [c for c in node.children if isinstance(c, Tree) and c.data == "exprlist"]
@@ -431,7 +295,7 @@ class Checker:
         idents = [t for t in arg.iter_subtrees() if t.data == "ident"]
         tokens = list(arg.scan_values(lambda v: isinstance(v, Token)))
         if len(idents) != 1 or len(tokens) != 1:
-            raise _fail(arg, _("the first argument of a macro must be a variable name"))
+            raise type_error(arg, _("the first argument of a macro must be a variable name"))
         return str(tokens[0])
 
     def r_member_dot_arg(self, node: Tree) -> T:
@@ -444,12 +308,12 @@ class Checker:
         if method in MACROS:
             return self._macro(base, name, args)
         if method == "size" and not args:
-            if not _is(base, "string", "bytes", "list", "map", "object"):
-                raise _fail(name, lazy_format(_("%(base)s has no size()"), base=base))
+            if not is_a(base, "string", "bytes", "list", "map", "object"):
+                raise type_error(name, lazy_format(_("%(base)s has no size()"), base=base))
             return INT
         if method in STRING_METHODS and len(args) == 1:
-            if not _is(base, "string"):
-                raise _fail(
+            if not is_a(base, "string"):
+                raise type_error(
                     name,
                     lazy_format(
                         _("%(method)s() is a method of strings, not %(base)s"),
@@ -458,8 +322,8 @@ class Checker:
                     ),
                 )
             given = self.check(args[0])
-            if not _is(given, "string"):
-                raise _fail(
+            if not is_a(given, "string"):
+                raise type_error(
                     args[0],
                     lazy_format(
                         _("%(method)s() needs a string, not %(given)s"), method=method, given=given
@@ -467,8 +331,8 @@ class Checker:
                 )
             return BOOL
         if method in TIME_GETTERS and len(args) <= 1:
-            if not _is(base, "timestamp"):
-                raise _fail(
+            if not is_a(base, "timestamp"):
+                raise type_error(
                     name,
                     lazy_format(
                         _("%(method)s() is a method of timestamps, not %(base)s"),
@@ -477,8 +341,8 @@ class Checker:
                     ),
                 )
             for arg in args:
-                if not _is(self.check(arg), "string"):
-                    raise _fail(
+                if not is_a(self.check(arg), "string"):
+                    raise type_error(
                         arg, lazy_format(_("%(method)s() takes a time zone name"), method=method)
                     )
             return INT
@@ -486,7 +350,7 @@ class Checker:
             for arg in args:
                 self.check(arg)
             return DYN
-        raise _fail(
+        raise type_error(
             name,
             lazy_format(_("unknown method %(method)s() on %(base)s"), method=method, base=base),
         )
@@ -494,7 +358,7 @@ class Checker:
     def _macro(self, base: T, name: Token, args: list[Tree]) -> T:
         method = str(name)
         if len(args) != 2:
-            raise _fail(
+            raise type_error(
                 name,
                 lazy_format(_("%(method)s() takes a variable and an expression"), method=method),
             )
@@ -505,7 +369,7 @@ class Checker:
         elif base.name == "dyn":
             item = DYN
         else:
-            raise _fail(
+            raise type_error(
                 name,
                 lazy_format(
                     _("%(method)s() needs a list or a map, not %(base)s"), method=method, base=base
@@ -518,8 +382,8 @@ class Checker:
             self.scopes.pop()
         if method == "map":
             return list_of(body)
-        if not _is(body, "bool"):
-            raise _fail(
+        if not is_a(body, "bool"):
+            raise type_error(
                 args[1],
                 lazy_format(
                     _("the test of %(method)s() must be true or false, not %(body)s"),
@@ -535,7 +399,7 @@ class Checker:
         found = self.lookup(str(token))
         if found is None:
             known = ", ".join(sorted(self.scopes[0]))
-            raise _fail(
+            raise type_error(
                 token,
                 lazy_format(
                     _("unknown variable %(token)s (this rule has: %(known)s)"),
@@ -555,16 +419,16 @@ class Checker:
         args = self._args(node)
         if function == "has":
             if len(args) != 1:
-                raise _fail(name, _("has() takes one field, as in has(event.data.x)"))
+                raise type_error(name, _("has() takes one field, as in has(event.data.x)"))
             selects = [t for t in args[0].iter_subtrees_topdown() if t.data == "member_dot"]
             if not selects:
-                raise _fail(args[0], _("has() takes a field, as in has(event.data.x)"))
+                raise type_error(args[0], _("has() takes a field, as in has(event.data.x)"))
             self.check(args[0])
             return BOOL
         if function == "size" and len(args) == 1:
             given = self.check(args[0])
-            if not _is(given, "string", "bytes", "list", "map", "object"):
-                raise _fail(
+            if not is_a(given, "string", "bytes", "list", "map", "object"):
+                raise type_error(
                     args[0],
                     lazy_format(
                         _("size() needs a string, list or map, not %(given)s"), given=given
@@ -573,13 +437,13 @@ class Checker:
             return INT
         if function == "matches" and len(args) == 2:
             for arg in args:
-                if not _is(self.check(arg), "string"):
-                    raise _fail(arg, _("matches() takes two strings"))
+                if not is_a(self.check(arg), "string"):
+                    raise type_error(arg, _("matches() takes two strings"))
             return BOOL
         if function in CONVERSIONS and len(args) == 1:
             self.check(args[0])
             return CONVERSIONS[function]
-        raise _fail(name, lazy_format(_("unknown function %(function)s()"), function=function))
+        raise type_error(name, lazy_format(_("unknown function %(function)s()"), function=function))
 
     def r_dot_ident_arg(self, node: Tree) -> T:
         return self.r_ident_arg(node)
@@ -589,7 +453,7 @@ class Checker:
         if not items:
             return list_of(DYN)
         first = items[0]
-        return list_of(first if all(_same(first, i) for i in items) else DYN)
+        return list_of(first if all(same_type(first, i) for i in items) else DYN)
 
     def r_map_lit(self, node: Tree) -> T:
         inits = [c for c in node.children if isinstance(c, Tree) and c.data == "mapinits"]
@@ -599,7 +463,7 @@ class Checker:
             for key_node, value_node in zip(parts[::2], parts[1::2], strict=True):
                 self.check(key_node)
                 values.append(self.check(value_node))
-        elem = values[0] if values and all(_same(values[0], v) for v in values) else DYN
+        elem = values[0] if values and all(same_type(values[0], v) for v in values) else DYN
         return T("map", elem=elem)
 
     def r_literal(self, node: Tree) -> T:
@@ -624,8 +488,8 @@ def type_check(tree: Any, variables: Mapping[str, T]) -> CelTypeError | None:
         result = checker.check(tree)
     except CelTypeError as error:
         return error
-    if not _is(result, "bool"):
-        line, column = _pos(tree)
+    if not is_a(result, "bool"):
+        line, column = position(tree)
         return CelTypeError(
             f"a condition must be true or false, not {result}", line=line, column=column
         )

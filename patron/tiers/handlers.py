@@ -11,7 +11,7 @@ from patron.members import services as member_services
 from patron.orders.models import Order
 from patron.tiers import selectors
 from patron.tiers.models import GrowthKind, QualifyingMeasure
-from patron.tiers.services import growth
+from patron.tiers.services import growth, upgrades
 from patron.tiers.services.definitions import tiers_seed_defaults
 
 ORDER_EVENTS = {"order.paid", "order.refunded", "order.cancelled"}
@@ -71,7 +71,7 @@ def tier_progress(ctx: EventContext) -> None:
     if reversal and order is not None and (delta < 0 or points_mode):
         # A refund or cancellation: an upgrade this order caused and no
         # longer earns is taken back at once, not after protection and grace.
-        effect = growth.tier_upgrade_reverse_if_unearned(
+        effect = upgrades.tier_upgrade_reverse_if_unearned(
             member=member,
             program=program,
             tiers=tiers,
@@ -80,7 +80,7 @@ def tier_progress(ctx: EventContext) -> None:
             value=None if points_mode else value,
         )
     elif delta > 0 or points_mode:
-        effect = growth.tier_upgrade_if_qualified(
+        effect = upgrades.tier_upgrade_if_qualified(
             member=member,
             program=program,
             tiers=tiers,

@@ -14,7 +14,6 @@ from patron.campaigns.tests.conftest import make_member, make_template, move_to
 from patron.core.models import AuditLog, Shop
 from patron.members.models import Member
 from patron.promotions.models import Coupon
-from patron.schedule import SCHEDULE
 from patron.tiers.models import TierProgram
 
 pytestmark = pytest.mark.django_db
@@ -114,10 +113,6 @@ def test_a_missing_template_leaves_the_pack_pending_audited_and_retried_once_mad
     ]
     runs = AuditLog.objects.filter(action="campaigns.monthly_packs_run").order_by("id")
     assert [(r.after or {})["delivered"] for r in runs] == [0, 0, 1]
-
-
-def test_the_job_is_on_the_schedule() -> None:
-    assert "campaigns.monthly_coupon_packs" in {job.name for job in SCHEDULE}
 
 
 @pytest.mark.postgres

@@ -11,10 +11,10 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from patron.conftest import ApiClient
 from patron.core import services
 from patron.core.errors import PatronError
 from patron.core.models import ApiKey, AuditLog, Shop
+from patron.core.tests.client import ApiClient
 from patron.core.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,15 +1,11 @@
-"""Builders for event bodies and a counter of the rows an event may change."""
+"""Builders for event bodies (the counter of the rows an event may change is
+``patron.tests.factories.row_counts``, the ``row_counts`` fixture)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 from typing import Any
-
-from patron.core.models import ApiKey, AuditLog, IdempotencyRecord
-from patron.events.models import Event
-from patron.members.models import Member
-from patron.orders.models import Order, OrderLine, OrderStatusChange, Refund, RefundLine
 
 OCCURRED_AT = "2026-11-11T10:00:00+08:00"
 _ids = itertools.count(1)
@@ -46,24 +42,6 @@ def paid_data(order_id: str = "O1", **overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
-
-
-COUNTED = (
-    Member,
-    Order,
-    OrderLine,
-    OrderStatusChange,
-    Refund,
-    RefundLine,
-    Event,
-    IdempotencyRecord,
-    AuditLog,
-    ApiKey,
-)
-
-
-def row_counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in COUNTED}
 
 
 def future(seconds: int) -> str:

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from patron.core import clock
-from patron.events.tests.factories import row_counts
 from patron.members.models import Member
 from patron.members.tests.factories import MemberFactory
 
@@ -170,7 +169,7 @@ BAD: list[tuple[str, Any, str]] = [
     ("body", "field"), [pytest.param(body, field, id=name) for name, body, field in BAD]
 )
 def test_bad_member_is_refused_naming_the_field_and_changes_nothing(
-    api: Any, body: dict[str, Any], field: str
+    api: Any, row_counts: Any, body: dict[str, Any], field: str
 ):
     api.post(URL, FULL)
     if field != "external_id":
@@ -210,7 +209,7 @@ def test_oversize_member_body_is_413(api: Any, settings: Any):
     assert Member.objects.count() == 0
 
 
-def test_idempotency_key_replays_the_stored_answer(api: Any):
+def test_idempotency_key_replays_the_stored_answer(api: Any, row_counts: Any):
     first = api.post(URL, FULL, headers={"Idempotency-Key": "create-M100"})
     assert first.status_code == 201
     clock.advance(dt.timedelta(minutes=5))
@@ -222,7 +221,7 @@ def test_idempotency_key_replays_the_stored_answer(api: Any):
     assert row_counts() == before
 
 
-def test_idempotency_key_reused_with_another_body_is_refused(api: Any):
+def test_idempotency_key_reused_with_another_body_is_refused(api: Any, row_counts: Any):
     api.post(URL, FULL, headers={"Idempotency-Key": "k"})
     before = row_counts()
     response = api.post(URL, FULL | {"name": "王"}, headers={"Idempotency-Key": "k"})

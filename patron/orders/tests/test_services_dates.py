@@ -11,15 +11,12 @@ from django.db import transaction
 
 from patron.core.errors import PatronError
 from patron.core.models import Shop
-from patron.events.tests.factories import OCCURRED_AT, event, paid_data, row_counts
 from patron.members.tests.factories import MemberFactory
 from patron.orders import services
 from patron.orders.models import Order, OrderStatus
 from patron.orders.services import LineInput, PaidOrderInput
-from patron.points.models import LedgerEntry, PointsAccount
 
 PAID_AT = dt.datetime(2026, 11, 11, 2, 0, tzinfo=dt.UTC)
-URL = "/api/v1/events"
 pytestmark = pytest.mark.django_db
 
 
@@ -82,37 +79,3 @@ def test_cancelling_an_unpaid_order_has_no_payment_to_compare(shop: Shop):
     with transaction.atomic():
         _cancel(services.order_lock(shop=shop, order_id="O1"), PAID_AT - dt.timedelta(days=400))
     assert Order.objects.get().status == OrderStatus.CANCELLED
-
-
-# --- through the event API: nothing changes, points included ----------------------
-
-
-@pytest.mark.parametrize(
-    ("type_", "data"),
-    [
-        ("order.shipped", {"order_id": "O1", "carrier": "SF", "tracking_number": "SF1"}),
-        ("order.completed", {"order_id": "O1"}),
-        ("order.cancelled", {"order_id": "O1"}),
-        ("order.refunded", {"order_id": "O1", "refund_id": "R1"}),
-    ],
-)
-def test_event_dated_before_payment_is_refused_naming_occurred_at(
-    api: Any, shop: Shop, type_: str, data: dict[str, Any]
-):
-    MemberFactory.create(shop=shop, external_id="M1")
-    assert api.post(URL, event("order.paid", paid_data("O1"))).status_code == 201
-    order_before = Order.objects.values().get()
-    counts = row_counts()
-    ledger = (LedgerEntry.objects.count(), list(PointsAccount.objects.values()))
-    response = api.post(URL, event(type_, data, occurred_at="2020-01-01T10:00:00+08:00"))
-    assert response.status_code == 422, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    assert (response.json()["code"], response.json()["field"]) == (
-        "validation_error",
-        "occurred_at",
-    )
-    assert Order.objects.values().get() == order_before
-    assert row_counts() == counts
-    assert (LedgerEntry.objects.count(), list(PointsAccount.objects.values())) == ledger
-    # the same event dated after the payment is applied
-    assert api.post(URL, event(type_, data, occurred_at=OCCURRED_AT)).status_code == 201

@@ -1,8 +1,7 @@
 """Points as cash (积分抵现): the rate, the cap, and holds on a member's points.
 
-Checkout (promotions) calls these. The shop's rates are configured in the
-rewards app, which sits above points, so it registers where they are read
-(``rate_source_register``, from its AppConfig).
+Checkout (promotions) calls these. The shop's rates are points' own
+(``PointsCashSettings``, with a row per tier for a tier's own rate).
 
 A checkout hold takes the points out of the member's available balance at
 once (ledger kind ``hold``, drawn from lots earliest-expiry first, so two
@@ -13,16 +12,15 @@ orders can never spend the same points); paying the order ``capture``s them
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.models import Shop
 from patron.core.money import Rounding, divide
 from patron.members.models import Member
+from patron.points.models import PointsCashSettings
 
 FEN_PER_YUAN = 100
 
@@ -56,24 +54,27 @@ class Rate:
         return points - points % self.step_points
 
 
-RateSource = Callable[[Shop, str], Rate]  # (shop, tier code) -> the rate in force
-
-
-def _no_rate_source(shop: Shop, tier_code: str) -> Rate:
-    raise ImproperlyConfigured("no points-as-cash rates: the rewards app registers them")
-
-
-_rate_source: RateSource = _no_rate_source
-
-
-def rate_source_register(source: RateSource) -> None:
-    global _rate_source
-    _rate_source = source
+_DEFAULT_SETTINGS = PointsCashSettings()
 
 
 def rate_for(*, shop: Shop, tier_code: str = "") -> Rate:
-    """The shop's points-as-cash rate for a member of this tier ("" for none)."""
-    return _rate_source(shop, tier_code)
+    """The shop's points-as-cash rate for a member of this tier ("" for none):
+    the shop's settings, or the defaults."""
+    settings = PointsCashSettings.objects.filter(shop=shop).first() or _DEFAULT_SETTINGS
+    per_yuan = settings.points_per_yuan
+    if settings.pk is not None and tier_code:
+        tier_rate = settings.tier_rates.filter(tier_code=tier_code).first()
+        if tier_rate is not None:
+            per_yuan = tier_rate.points_per_yuan
+    return Rate(
+        enabled=settings.enabled,
+        points_per_yuan=per_yuan,
+        max_share_percent=settings.max_share_percent,
+        min_points=settings.min_points,
+        step_points=settings.step_points,
+        combine_with_coupons=settings.combine_with_coupons,
+        hold_minutes=settings.hold_minutes,
+    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from patron.core import clock
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.points import earning_rules
-from patron.rules import typecheck
+from patron.rules import cel_types
 
 PYTHON_TYPES = {
     "int": int,
@@ -23,7 +23,7 @@ PYTHON_TYPES = {
 }
 
 
-def assert_matches(value: Any, declared: typecheck.T, path: str) -> None:
+def assert_matches(value: Any, declared: cel_types.T, path: str) -> None:
     if declared.name == "dyn":
         return
     if declared.name == "object":
@@ -75,8 +75,8 @@ def test_order_activation_has_exactly_the_declared_typed_variables(shop: Shop) -
 
     activation = earning_rules.order_activation(facts, member, "gold")
 
-    declared = typecheck.variables_for("order.paid")
+    declared = cel_types.variables_for("order.paid")
     assert set(activation) == set(declared)
     for name, declared_type in declared.items():
         assert_matches(activation[name], declared_type, name)
-    assert set(typecheck.variables_for("checkin")) == {"event", "member"}
+    assert set(cel_types.variables_for("checkin")) == {"event", "member"}

@@ -19,7 +19,7 @@ PASSED_ALONG = {
     "hold_expired",
     "order_cancelled",
     "order_refunded",
-    "action_earn",  # points.services.earn
+    "action_earn",  # points.services.actions
     "signup",
     "profile_completed",
     "birthday",

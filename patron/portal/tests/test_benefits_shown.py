@@ -9,7 +9,7 @@ from django.utils import translation
 
 from patron.core.models import Shop
 from patron.members.models import Member
-from patron.tiers import selectors as tier_selectors
+from patron.tiers import member_selectors as tier_member_selectors
 from patron.tiers.services.definitions import tiers_seed_defaults
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,9 @@ def test_the_benefits_page_shows_no_benefit_that_nothing_delivers(
 ) -> None:
     tiers_seed_defaults(shop=shop)
     with translation.override("en"):
-        labels = [str(row["label"]) for row in tier_selectors.benefits_table(member, "en")["rows"]]
+        labels = [
+            str(row["label"]) for row in tier_member_selectors.benefits_table(member, "en")["rows"]
+        ]
     assert labels == [
         "Entry threshold",
         "Points earn rate",  # points earning

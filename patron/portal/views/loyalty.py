@@ -24,6 +24,7 @@ from patron.portal.auth import member_required, safe_next
 from patron.promotions import selectors as promotion_selectors
 from patron.rewards import selectors as reward_selectors
 from patron.rewards.services import MAX_SHIPPING_ADDRESS
+from patron.tiers import member_selectors as tier_member_selectors
 from patron.tiers import selectors as tier_selectors
 
 
@@ -89,7 +90,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
         {
             "member": member,
             "points": points_selectors.member_points_summary(member),
-            "tier": tier_selectors.member_tier_card(member, language),
+            "tier": tier_member_selectors.member_tier_card(member, language),
             "check_in": points_selectors.member_check_in_status(member),
             "coupon_count": len(promotion_selectors.coupon_wallet(member)["usable"]),
             "recent": points_selectors.member_points_history(member, limit=5),
@@ -106,8 +107,8 @@ def benefits_view(request: HttpRequest) -> HttpResponse:
         request,
         "portal/benefits.html",
         {
-            "table": tier_selectors.benefits_table(member, language),
-            "tier": tier_selectors.member_tier_card(member, language),
+            "table": tier_member_selectors.benefits_table(member, language),
+            "tier": tier_member_selectors.member_tier_card(member, language),
         },
     )
 
@@ -133,8 +134,8 @@ def tier_history_view(request: HttpRequest) -> HttpResponse:
         request,
         "portal/tier_history.html",
         {
-            "rows": tier_selectors.member_tier_history(member, language),
-            "tier": tier_selectors.member_tier_card(member, language),
+            "rows": tier_member_selectors.member_tier_history(member, language),
+            "tier": tier_member_selectors.member_tier_card(member, language),
         },
     )
 

@@ -4,6 +4,7 @@ flash sales (``coupons``), and checkout holds (``holds``)."""
 from patron.promotions.services.coupons import (
     TemplateSpec,
     check_tier,
+    coupon_build,
     coupon_claim,
     coupon_issue,
     coupon_revoke,
@@ -17,6 +18,7 @@ from patron.promotions.services.coupons import (
 __all__ = [
     "TemplateSpec",
     "check_tier",
+    "coupon_build",
     "coupon_claim",
     "coupon_issue",
     "coupon_revoke",

@@ -85,6 +85,32 @@ def check_flash_sale_access(member: Member) -> None:
         )
 
 
+def coupon_build(
+    *,
+    template: CouponTemplate,
+    member: Member,
+    source: CouponSource | str,
+    source_ref: str = "",
+    issued_at: dt.datetime,
+    valid_from: dt.datetime,
+    valid_until: dt.datetime,
+) -> Coupon:
+    """An unsaved coupon of ``template`` for ``member`` under a fresh code:
+    ``coupon_issue`` saves one after its checks; demo seeding bulk-creates
+    them."""
+    return Coupon(
+        shop_id=template.shop_id,
+        template=template,
+        member=member,
+        code=codes.generate(),
+        source=source,
+        source_ref=source_ref,
+        issued_at=issued_at,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+
+
 def coupon_issue(
     *,
     template: CouponTemplate,
@@ -136,17 +162,17 @@ def coupon_issue(
         for _attempt in range(CODE_ATTEMPTS):
             try:
                 with transaction.atomic():
-                    return Coupon.objects.create(
-                        shop_id=template.shop_id,
+                    coupon = coupon_build(
                         template=template,
                         member=member,
-                        code=codes.generate(),
                         source=source,
                         source_ref=source_ref,
                         issued_at=now,
                         valid_from=valid_from,
                         valid_until=valid_until,
                     )
+                    coupon.save(force_insert=True)
+                    return coupon
             except IntegrityError:  # pragma: no cover - 60 random bits; astronomically rare
                 continue
         raise PatronError(

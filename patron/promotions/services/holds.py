@@ -18,12 +18,13 @@ import json
 from collections import defaultdict
 from dataclasses import asdict
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError, Text, by_language, lazy_format
+from patron.core.locks import insert_or_first
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.orders.models import Order
@@ -188,31 +189,29 @@ def checkout_reserve(
             )
         evaluation = checkout_evaluate(shop=shop, member=member, cart=cart)
         _refuse_unmet(evaluation, cart)
-        try:
-            with transaction.atomic():
-                hold = CheckoutHold.objects.create(
-                    shop=shop,
-                    member=member,
-                    order_id=order_id,
-                    request_hash=digest,
-                    items_amount=evaluation.items_amount,
-                    member_discount=sum(evaluation.member_discounts),
-                    coupon_discount=evaluation.coupon_discount,
-                    shipping_fee=cart.shipping_fee,
-                    shipping_discount=evaluation.shipping_discount,
-                    points=evaluation.points.used,
-                    points_value=evaluation.points.value,
-                    total=evaluation.total,
-                    answer=evaluation.answer(),
-                    created_at=now,
-                    expires_at=now + dt.timedelta(minutes=evaluation.points_rate.hold_minutes),
-                )
-        except IntegrityError:
+        hold, created = insert_or_first(
+            lambda: CheckoutHold.objects.create(
+                shop=shop,
+                member=member,
+                order_id=order_id,
+                request_hash=digest,
+                items_amount=evaluation.items_amount,
+                member_discount=sum(evaluation.member_discounts),
+                coupon_discount=evaluation.coupon_discount,
+                shipping_fee=cart.shipping_fee,
+                shipping_discount=evaluation.shipping_discount,
+                points=evaluation.points.used,
+                points_value=evaluation.points.value,
+                total=evaluation.total,
+                answer=evaluation.answer(),
+                created_at=now,
+                expires_at=now + dt.timedelta(minutes=evaluation.points_rate.hold_minutes),
+            ),
             # Another request for this order id won the race; answer as a retry.
-            existing = live_hold(shop, order_id)
-            if existing is None:  # pragma: no cover - it committed, so it is there
-                raise
-            return _same_or_conflict(existing, member, digest), False
+            lambda: _live_hold_won(shop, order_id),
+        )
+        if not created:
+            return _same_or_conflict(hold, member, digest), False
         _hold_coupons(hold, evaluation)
         if hold.points:
             entry_id = points_cash.points_hold(
@@ -237,6 +236,15 @@ def checkout_reserve(
             for i, line in enumerate(cart.lines)
         )
     return hold, True
+
+
+def _live_hold_won(shop: Shop, order_id: str) -> CheckoutHold:
+    """The live hold the request that won the insert committed (called while
+    its unique-constraint ``IntegrityError`` is being handled)."""
+    existing = live_hold(shop, order_id)
+    if existing is None:  # pragma: no cover - it committed, so it is there
+        raise  # the IntegrityError of the insert, as before
+    return existing
 
 
 def _same_or_conflict(hold: CheckoutHold, member: Member, digest: str) -> CheckoutHold:

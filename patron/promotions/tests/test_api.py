@@ -10,7 +10,6 @@ from patron.core.models import Shop
 from patron.members.models import Member
 from patron.promotions.models import CouponStatus
 from patron.promotions.tests.conftest import give_points, issue, make_template
-from patron.rewards.models import Reward
 
 pytestmark = pytest.mark.django_db
 
@@ -84,30 +83,3 @@ def test_coupon_wallet_and_claim(api, shop: Shop, member: Member) -> None:
     wallet = api.get("/api/v1/members/M1/coupons").json()["coupons"]
     assert [w["status"] for w in wallet] == [CouponStatus.AVAILABLE]
     assert t.pk
-
-
-def test_rewards_and_redemptions(api, shop: Shop, member: Member) -> None:
-    from patron.core import clock
-
-    give_points(member, 4000)
-    reward = Reward.objects.create(
-        shop=shop,
-        name="帆布袋",
-        kind="physical",
-        points_price=1500,
-        stock=1,
-        created_at=clock.now(),
-    )
-    listing = api.get("/api/v1/rewards").json()["rewards"]
-    assert [r["name"] for r in listing] == ["帆布袋"]
-    body = {"reward_id": reward.pk, "request_id": "r-1", "shipping_address": "北京市"}
-    placed = api.post("/api/v1/members/M1/redemptions", body)
-    assert placed.status_code == 201, placed.content
-    again = api.post("/api/v1/members/M1/redemptions", body)
-    assert (again.status_code, again["Idempotent-Replayed"]) == (201, "true")
-    assert again.json() == placed.json()
-    sold_out = api.post("/api/v1/members/M1/redemptions", {**body, "request_id": "r-2"})
-    assert sold_out.status_code == 409 and sold_out.json()["code"] == "sold_out"
-    rid = placed.json()["id"]
-    cancelled = api.post(f"/api/v1/members/M1/redemptions/{rid}/cancel", {"reason": "wrong size"})
-    assert cancelled.json()["status"] == "cancelled"

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from patron.core import clock
 from patron.core.models import Shop
 from patron.members.models import Member
+from patron.points.models import PointsCashSettings
 from patron.promotions.checkout import CartIn, checkout_evaluate
 from patron.promotions.models import CouponStatus
 from patron.promotions.reasons import Reason
 from patron.promotions.tests.conftest import give_points, issue, line, make_template
-from patron.rewards.models import PointsCashSettings
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from patron.conftest import ApiClient
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
+from patron.core.tests.client import ApiClient
 from patron.members.models import Member
 from patron.promotions import services
 from patron.promotions.models import Coupon, FlashSale

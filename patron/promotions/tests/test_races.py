@@ -26,37 +26,8 @@ from patron.promotions.tests.conftest import (
     make_template,
     race,
 )
-from patron.rewards import services as reward_services
-from patron.rewards.models import Redemption, Reward
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def test_last_unit_of_stock_goes_to_exactly_one(shop_pg: Shop) -> None:
-    reward = Reward.objects.create(
-        shop=shop_pg,
-        name="最后一件",
-        kind="other",
-        points_price=100,
-        stock=1,
-        created_at=clock.now(),
-    )
-    members = [make_member(shop_pg) for _ in range(8)]
-    for m in members:
-        give_points(m, 1000)
-    wins, losses = race(
-        8,
-        lambda i: reward_services.redemption_place(
-            shop=shop_pg, member=members[i], reward=reward, request_id=f"r{i}"
-        ),
-    )
-    assert len(wins) == 1
-    assert len(losses) == 7 and all(
-        isinstance(e, PatronError) and e.code == "sold_out" for e in losses
-    )
-    reward.refresh_from_db()
-    assert (reward.stock, Redemption.objects.count()) == (0, 1)
-    assert sorted(available_points(m) for m in members) == [900] + [1000] * 7
 
 
 def test_last_flash_sale_coupon_and_the_per_member_limit(shop_pg: Shop) -> None:

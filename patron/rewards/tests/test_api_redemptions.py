@@ -56,3 +56,30 @@ def test_redemptions_list_needs_the_rewards_scope(make_api, member: Member) -> N
     response = make_api(ApiScope.MEMBERS_READ).get("/api/v1/members/M1/redemptions")
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
+
+
+def test_rewards_and_redemptions(api, shop: Shop, member: Member) -> None:
+    from patron.core import clock
+
+    give_points(member, 4000)
+    reward = Reward.objects.create(
+        shop=shop,
+        name="帆布袋",
+        kind="physical",
+        points_price=1500,
+        stock=1,
+        created_at=clock.now(),
+    )
+    listing = api.get("/api/v1/rewards").json()["rewards"]
+    assert [r["name"] for r in listing] == ["帆布袋"]
+    body = {"reward_id": reward.pk, "request_id": "r-1", "shipping_address": "北京市"}
+    placed = api.post("/api/v1/members/M1/redemptions", body)
+    assert placed.status_code == 201, placed.content
+    again = api.post("/api/v1/members/M1/redemptions", body)
+    assert (again.status_code, again["Idempotent-Replayed"]) == (201, "true")
+    assert again.json() == placed.json()
+    sold_out = api.post("/api/v1/members/M1/redemptions", {**body, "request_id": "r-2"})
+    assert sold_out.status_code == 409 and sold_out.json()["code"] == "sold_out"
+    rid = placed.json()["id"]
+    cancelled = api.post(f"/api/v1/members/M1/redemptions/{rid}/cancel", {"reason": "wrong size"})
+    assert cancelled.json()["status"] == "cancelled"

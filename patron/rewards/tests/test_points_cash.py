@@ -9,7 +9,7 @@ import pytest
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import Shop
 from patron.members.models import Member
-from patron.points.models import EntryKind, LedgerEntry
+from patron.points.models import EntryKind, LedgerEntry, PointsCashSettings
 from patron.points.services import cash as points_cash
 from patron.promotions import checkout
 from patron.promotions.checkout import CartIn
@@ -17,7 +17,6 @@ from patron.promotions.models import CheckoutHold
 from patron.promotions.services import holds
 from patron.promotions.tests.conftest import available_points, give_points, line
 from patron.promotions.tests.test_holds import paid_data
-from patron.rewards.models import PointsCashSettings
 
 
 def rate(points_per_yuan: int, step: int = 1, minimum: int = 0) -> points_cash.Rate:

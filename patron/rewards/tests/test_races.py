@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from patron.core import clock
+from patron.core.errors import PatronError
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.points.models import LedgerEntry
@@ -142,3 +143,30 @@ def test_a_redemption_and_an_order_paid_of_the_same_member_do_not_deadlock(
     assert not isinstance(outcomes["redeem"], Exception), outcomes["redeem"]
     assert Redemption.objects.filter(member=member).count() == 1
     assert available_points(member) == 700
+
+
+def test_last_unit_of_stock_goes_to_exactly_one(shop_pg: Shop) -> None:
+    reward = Reward.objects.create(
+        shop=shop_pg,
+        name="最后一件",
+        kind="other",
+        points_price=100,
+        stock=1,
+        created_at=clock.now(),
+    )
+    members = [make_member(shop_pg) for _ in range(8)]
+    for m in members:
+        give_points(m, 1000)
+    wins, losses = race(
+        8,
+        lambda i: services.redemption_place(
+            shop=shop_pg, member=members[i], reward=reward, request_id=f"r{i}"
+        ),
+    )
+    assert len(wins) == 1
+    assert len(losses) == 7 and all(
+        isinstance(e, PatronError) and e.code == "sold_out" for e in losses
+    )
+    reward.refresh_from_db()
+    assert (reward.stock, Redemption.objects.count()) == (0, 1)
+    assert sorted(available_points(m) for m in members) == [900] + [1000] * 7

@@ -11,16 +11,11 @@ import pytest
 
 from patron.core.tests.factories import ShopFactory
 from patron.events.models import Event
-from patron.events.tests.factories import (
-    OCCURRED_AT,
-    event,
-    future,
-    paid_data,
-    row_counts,
-)
+from patron.events.tests.factories import OCCURRED_AT, event, future, paid_data
 from patron.members.models import Member
 from patron.members.tests.factories import MemberFactory
 from patron.orders.models import Order, OrderStatus, Refund
+from patron.tests.factories import row_counts
 
 URL = "/api/v1/events"
 BATCH = "/api/v1/events/batch"
@@ -950,8 +945,8 @@ def test_idempotency_key_must_be_1_to_255_characters(api: Any, member: Member, k
 
 
 def test_idempotency_keys_are_per_shop(api: Any, member: Member):
-    from patron.conftest import ApiClient
     from patron.core import services as core_services
+    from patron.core.tests.client import ApiClient
 
     other_shop = ShopFactory.create(name="Other")
     MemberFactory.create(shop=other_shop, external_id="M1")

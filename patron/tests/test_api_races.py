@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from patron.conftest import ApiClient
 from patron.core.models import IdempotencyRecord
+from patron.core.tests.client import ApiClient
 from patron.events import services as event_services
 from patron.events.models import Event
 from patron.events.tests.factories import event, paid_data

@@ -13,7 +13,6 @@ from django.test import Client
 
 from patron.core import clock
 from patron.events import services as event_services
-from patron.events.tests.factories import row_counts
 from patron.members.models import Member
 from patron.members.tests.factories import MemberFactory
 from patron.members.tests.test_api import FULL, FULL_OUT, NOW, URL
@@ -83,7 +82,7 @@ def test_completing_the_profile_later_grants_it_once(api: Any, rules: Any):
     assert Member.objects.get().profile_completed_at == NOW + dt.timedelta(days=2)
 
 
-def test_a_replayed_create_grants_nothing_more(api: Any, rules: Any):
+def test_a_replayed_create_grants_nothing_more(api: Any, rules: Any, row_counts: Any):
     first = api.post(URL, FULL, headers={"Idempotency-Key": "k1"})
     before = (row_counts(), entries())
     second = api.post(URL, FULL, headers={"Idempotency-Key": "k1"})
@@ -124,7 +123,7 @@ def test_a_complete_member_without_rules_gets_nothing(api: Any):
     assert Member.objects.get().profile_completed_at == NOW
 
 
-def test_an_update_that_completes_nothing_changes_no_points(api: Any, rules: Any):
+def test_an_update_that_completes_nothing_changes_no_points(api: Any, rules: Any, row_counts: Any):
     api.post(URL, {"external_id": "M100", "name": "李娜"})
     before = (row_counts(), entries(), available())
     response = api.post(URL, {"external_id": "M100", "language": "en"})

@@ -11,11 +11,11 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from patron.conftest import ApiClient
 from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.models import Shop
 from patron.core.services import roles_sync
+from patron.core.tests.client import ApiClient
 from patron.members.models import Member
 
 pytestmark = pytest.mark.django_db

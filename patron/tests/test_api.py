@@ -10,12 +10,13 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from patron.conftest import ApiClient
 from patron.core import services
 from patron.core.models import ApiKey, ApiScope
+from patron.core.tests.client import ApiClient
 from patron.events.schemas import KNOWN_TYPES
-from patron.events.tests.factories import event, paid_data, row_counts
+from patron.events.tests.factories import event, paid_data
 from patron.members.tests.factories import MemberFactory
+from patron.tests.factories import row_counts
 
 ENDPOINTS = [
     pytest.param("get", "/api/v1/members/M1", None, "members:read", id="GET member"),

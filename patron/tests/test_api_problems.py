@@ -13,11 +13,11 @@ import pytest
 from django.test import Client
 
 from patron.api import api
-from patron.conftest import ApiClient
 from patron.core.api import ApiKeyAuth
 from patron.core.models import ApiScope
-from patron.events.tests.factories import row_counts
+from patron.core.tests.client import ApiClient
 from patron.members.tests.factories import MemberFactory
+from patron.tests.factories import row_counts
 
 PROBLEM = "application/problem+json"
 

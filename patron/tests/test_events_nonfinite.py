@@ -10,10 +10,11 @@ import pytest
 
 from patron.core.validation import find_unstorable
 from patron.events.models import Event
-from patron.events.tests.factories import event, paid_data, row_counts
+from patron.events.tests.factories import event, paid_data
 from patron.members.models import Member
 from patron.members.tests.factories import MemberFactory
 from patron.orders.models import Order
+from patron.tests.factories import row_counts
 
 URL = "/api/v1/events"
 BATCH = "/api/v1/events/batch"

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
-from patron.conftest import ApiClient
+from patron.core.tests.client import ApiClient
 from patron.events.schemas import MAX_FEN
-from patron.events.tests.factories import event, paid_data, row_counts
+from patron.events.tests.factories import event, paid_data
 from patron.members.models import Member
 from patron.members.tests.factories import MemberFactory
 from patron.orders.models import Order
+from patron.tests.factories import row_counts
 
 URL = "/api/v1/events"
 BATCH = "/api/v1/events/batch"
