@@ -297,8 +297,10 @@ def test_resend_starts_a_fresh_cycle_keeps_the_log_and_is_audited(
         WebhookDelivery.objects.filter(pk=delivery.pk).update(state="failed", next_attempt_at=None)
         services._record_attempt(delivery, START, 500, "old", "", 1)
         clock.advance(dt.timedelta(days=3))
-        with django_capture_on_commit_callbacks(execute=True):
+        with django_capture_on_commit_callbacks() as callbacks:
             services.webhook_resend(delivery=delivery, actor=admin)
+        assert len(callbacks) == 1  # the attempt is enqueued after commit
+        assert tasks.webhook_deliver.call(delivery_id=delivery.pk) == "delivered"
     delivery.refresh_from_db()
     assert delivery.state == "delivered"
     assert delivery.cycle_started_at == clock.now()
