@@ -7,6 +7,7 @@ from __future__ import annotations
 # (appended after the member messages so the two halves of issue 14 merge cleanly)
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from patron.core.models import Shop
 
@@ -36,9 +37,9 @@ class WebhookSubscription(models.Model):
 
 
 class WebhookDeliveryState(models.TextChoices):
-    PENDING = "pending", _("pending")
-    DELIVERED = "delivered", _("delivered")
-    FAILED = "failed", _("failed")
+    PENDING = "pending", pgettext_lazy("webhook delivery", "pending")
+    DELIVERED = "delivered", pgettext_lazy("webhook delivery", "delivered")
+    FAILED = "failed", pgettext_lazy("webhook delivery", "failed")
 
 
 class WebhookDelivery(models.Model):
