@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from patron.messaging.webhooks.signing import (
@@ -69,3 +72,24 @@ def test_during_a_rotation_both_secrets_sign_and_either_verifies() -> None:
 def test_malformed_headers_are_refused(header: str) -> None:
     with pytest.raises(SignatureError):
         verify_signature(header, BODY, ["s1"], now=T)
+
+
+def _recipe() -> Any:
+    """The Python recipe in docs/messaging.md, run as written."""
+    text = (Path(__file__).resolve().parents[3] / "docs" / "messaging.md").read_text()
+    block = text.split("<!-- verify-recipe -->", 1)[1].split("<!-- /verify-recipe -->", 1)[0]
+    code = block.split("```python", 1)[1].rsplit("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "docs/messaging.md", "exec"), namespace)  # noqa: S102 - our own docs
+    return namespace["verify_patron_signature"]
+
+
+def test_the_documented_recipe_agrees_with_the_verifier() -> None:
+    verify = _recipe()
+    header = signature_header(["new", "old"], T, BODY)
+    assert verify(header, BODY, ["old"], now=T + 299) is True
+    assert verify(header, BODY, ["new"], now=T) is True
+    assert verify(header, BODY + b" ", ["new"], now=T) is False
+    assert verify(header, BODY, ["other"], now=T) is False
+    assert verify(header, BODY, ["new"], now=T + 301) is False
+    assert verify("v1=abc", BODY, ["new"], now=T) is False
