@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from patron.console.auth import operator_required, shop_id
 from patron.core.errors import PatronError
-from patron.messaging.models import WebhookDeliveryState
+from patron.messaging.models import WebhookDelivery, WebhookDeliveryState
 from patron.messaging.webhooks import selectors, services
 
 VIEW = "messaging.view_webhooksubscription"
@@ -31,7 +31,7 @@ def webhooks_view(request: HttpRequest) -> HttpResponse:
     current = shop_id(request)
     subscriptions = list(selectors.subscriptions_of(current))
     chosen = None
-    deliveries: list[object] = []
+    deliveries: list[WebhookDelivery] = []
     state = request.GET.get("state", "")
     if state not in WebhookDeliveryState.values:
         state = ""

@@ -168,7 +168,9 @@ def test_a_timeout_and_a_refused_connection_are_recorded_and_retried(shop: Shop)
             subscribe(shop, srv.url)
             (delivery,) = emit(shop)
             assert services.webhook_deliver(delivery.pk) == "pending"
-        clock.freeze(WebhookDelivery.objects.get().next_attempt_at)
+        next_at = WebhookDelivery.objects.get().next_attempt_at
+        assert next_at is not None
+        clock.freeze(next_at)
         assert services.webhook_deliver(delivery.pk) == "pending"  # server gone
     errors = [a.error for a in WebhookAttempt.objects.order_by("pk")]
     assert errors[0].startswith("timed out")

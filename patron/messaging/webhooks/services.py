@@ -249,19 +249,8 @@ def webhook_emit(
         for subscription in subscriptions:
             if not subscribes_to(subscription, event_type):
                 continue
-            delivery, new = insert_or_first(
-                lambda s=subscription: WebhookDelivery.objects.create(
-                    subscription=s,
-                    event_type=event_type,
-                    event_id=event_id,
-                    payload=body,
-                    created_at=now,
-                    cycle_started_at=now,
-                    next_attempt_at=now,
-                ),
-                lambda s=subscription: WebhookDelivery.objects.get(
-                    subscription=s, event_id=event_id
-                ),
+            delivery, new = _delivery_insert_or_first(
+                subscription, event_type=event_type, event_id=event_id, payload=body, now=now
             )
             if new:
                 created.append(delivery)
@@ -271,6 +260,31 @@ def webhook_emit(
                 lambda: [tasks.webhook_deliver.enqueue(delivery_id=pk) for pk in ids]
             )
     return created
+
+
+def _delivery_insert_or_first(
+    subscription: WebhookSubscription,
+    *,
+    event_type: str,
+    event_id: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+) -> tuple[WebhookDelivery, bool]:
+    def insert() -> WebhookDelivery:
+        return WebhookDelivery.objects.create(
+            subscription=subscription,
+            event_type=event_type,
+            event_id=event_id,
+            payload=payload,
+            created_at=now,
+            cycle_started_at=now,
+            next_attempt_at=now,
+        )
+
+    def first() -> WebhookDelivery:
+        return WebhookDelivery.objects.get(subscription=subscription, event_id=event_id)
+
+    return insert_or_first(insert, first)
 
 
 # --- Delivering --------------------------------------------------------------------
