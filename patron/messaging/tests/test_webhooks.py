@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
 
 from patron.core import clock
 from patron.core.errors import PatronError
@@ -49,7 +50,11 @@ def test_emit_creates_deliveries_in_the_callers_transaction_and_dispatches_after
             (delivery,) = emit(shop)
         assert srv.received == []  # nothing leaves inside the transaction
         assert len(callbacks) == 1
-        assert tasks.webhook_deliver.call(delivery_id=delivery.pk) == "delivered"
+        callbacks[0]()  # the commit: one task is queued for the worker
+        (queued,) = DBTaskResult.objects.all()
+        assert queued.task_path == "patron.messaging.webhooks.tasks.webhook_deliver"
+        assert queued.args_kwargs["kwargs"] == {"delivery_id": delivery.pk}
+        assert tasks.webhook_deliver.call(**queued.args_kwargs["kwargs"]) == "delivered"
 
     (received,) = srv.received
     assert received.path == "/hook"
