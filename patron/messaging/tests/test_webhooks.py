@@ -337,3 +337,17 @@ def test_the_audit_log_never_holds_the_secret(shop: Shop) -> None:
     new = services.webhook_secret_rotate(subscription=subscription, actor=None)
     dumped = json.dumps(list(AuditLog.objects.values("before", "after")), default=str)
     assert secret not in dumped and new not in dumped
+
+
+@pytest.mark.django_db
+def test_a_delivery_of_a_subscription_switched_off_meanwhile_fails_without_a_post(
+    shop: Shop,
+) -> None:
+    clock.freeze(START)
+    with local_server(lambda r: Reply(200)) as srv:
+        subscription, _ = subscribe(shop, srv.url)
+        (delivery,) = emit(shop)
+        services.webhook_subscription_update(subscription=subscription, actor=None, active=False)
+        assert services.webhook_deliver(delivery.pk) == "failed"
+    assert srv.received == []
+    assert WebhookAttempt.objects.get().error == "not sent: the subscription is switched off"

@@ -329,6 +329,11 @@ def webhook_deliver(delivery_id: int) -> str | None:
     body = request_body(delivery)
     status: int | None = None
     excerpt = ""
+    if not subscription.active:
+        # switched off after the event: stop here instead of retrying for a day
+        return _record_attempt(
+            delivery, now, None, "", "not sent: the subscription is switched off", 0, final=True
+        )
     error = refusal(subscription.url)
     started = time.monotonic()
     if error is None:
@@ -367,6 +372,8 @@ def _record_attempt(
     excerpt: str,
     error: str,
     duration_ms: int,
+    *,
+    final: bool = False,
 ) -> str:
     ok = status is not None and 200 <= status < 300
     attempts = delivery.attempts + 1
@@ -374,7 +381,7 @@ def _record_attempt(
     fields: dict[str, Any] = {"attempts": attempts}
     if ok:
         fields.update(state=WebhookDeliveryState.DELIVERED, delivered_at=at, next_attempt_at=None)
-    elif at >= deadline:
+    elif final or at >= deadline:
         fields.update(state=WebhookDeliveryState.FAILED, next_attempt_at=None)
     else:
         fields.update(next_attempt_at=min(at + backoff(attempts), deadline))
