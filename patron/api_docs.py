@@ -52,10 +52,10 @@ def _name(operation: dict[str, Any]) -> str:
 def problem_statuses(method: str, path: str, operation: dict[str, Any]) -> list[int]:
     name = _name(operation)
     statuses = {401, 403, 422}
-    if method == "post":
+    if method in ("post", "patch"):
         statuses |= {400, 411, 413}
-        if name not in _READ_ONLY_POSTS:
-            statuses.add(409)
+    if method == "post" and name not in _READ_ONLY_POSTS:
+        statuses.add(409)
     if "{" in path or name not in _NO_LOOKUP:
         statuses.add(404)
     return sorted(statuses)

@@ -12,6 +12,7 @@ from typing import Any
 
 from patron.campaigns import tasks as campaigns_tasks
 from patron.core import tasks as core_tasks
+from patron.messaging.webhooks import tasks as webhooks_tasks
 from patron.points import tasks as points_tasks
 from patron.promotions import tasks as promotions_tasks
 from patron.tiers import tasks as tiers_tasks
@@ -44,4 +45,7 @@ SCHEDULE: list[Job] = [
     ),
     # Unpaid checkout holds time out after 30 minutes (configurable); a minute late at most.
     Job("promotions.holds_expire", dt.timedelta(minutes=1), promotions_tasks.holds_expire),
+    # Webhook deliveries whose backoff has run out; claimed one by one, so a
+    # run overlapping the on-commit task never posts a delivery twice.
+    Job("messaging.webhooks_retry", dt.timedelta(minutes=1), webhooks_tasks.webhooks_retry_due),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 import os
 import secrets
 from pathlib import Path
@@ -250,6 +251,19 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Patron <no-reply@localhost>")
+
+# SMS gateway and webhooks (docs/messaging.md). Unset, SMS only go to the log.
+PATRON_SMS: dict[str, object] | None = None
+if os.environ.get("PATRON_SMS_BACKEND"):
+    try:
+        _sms_options = json.loads(os.environ.get("PATRON_SMS_OPTIONS") or "{}")
+    except ValueError as exc:
+        raise ImproperlyConfigured("PATRON_SMS_OPTIONS must be a JSON object") from exc
+    if not isinstance(_sms_options, dict):
+        raise ImproperlyConfigured("PATRON_SMS_OPTIONS must be a JSON object")
+    PATRON_SMS = {"BACKEND": os.environ["PATRON_SMS_BACKEND"], **_sms_options}
+PATRON_WEBHOOK_ALLOW_PRIVATE = env_bool("PATRON_WEBHOOK_ALLOW_PRIVATE", DEBUG)
+PATRON_WEBHOOK_TIMEOUT = float(os.environ.get("PATRON_WEBHOOK_TIMEOUT", "10"))
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,16 @@
 from django.urls import path
 
 from patron.console.api import api
-from patron.console.views import approvals, audit, base, config, dashboard, members, sso
+from patron.console.views import (
+    approvals,
+    audit,
+    base,
+    config,
+    dashboard,
+    members,
+    sso,
+    webhooks,
+)
 
 app_name = "console"
 
@@ -32,5 +41,7 @@ urlpatterns = [
     path("rules/", config.rules_view, name="rules"),
     path("configuration/", config.configuration_view, name="configuration"),
     path("sso-secrets/", sso.sso_secret_view, name="sso_secrets"),
+    path("webhooks/", webhooks.webhooks_view, name="webhooks"),
+    path("webhooks/resend/", webhooks.webhook_resend_view, name="webhook_resend"),
     path("api/", api.urls),
 ]

@@ -38,6 +38,7 @@ class ApiScope(models.TextChoices):
     POINTS_WRITE = "points:write", _("change points")
     CHECKOUT = "checkout", _("checkout evaluation and reservation")
     REWARDS = "rewards", _("rewards and redemptions")
+    WEBHOOKS = "webhooks", _("webhook subscriptions and their delivery log")
 
 
 class ApiKey(models.Model):

@@ -31,6 +31,7 @@ def _operations() -> Iterator[tuple[str, str, ApiScope | None]]:
                 url = "/api" + prefix + path
                 url = url.replace("{external_id}", "M1").replace("{sale_id}", "1")
                 url = url.replace("{redemption_id}", "1")
+                url = url.replace("{subscription_id}", "1").replace("{delivery_id}", "1")
                 for method in operation.methods:
                     yield method, url, scopes[0] if scopes else None
 
@@ -67,7 +68,13 @@ def test_a_key_without_the_scope_gets_403_whatever_it_sends(
                 url, {"limit": "x", "before": "y"}, headers=lacking._headers(None)
             )
         else:
-            response = lacking.post(url, body)
+            # POST, PATCH or DELETE: the operation's own method
+            response = getattr(lacking.client, method.lower())(
+                url,
+                data=json.dumps(body),
+                content_type="application/json",
+                headers=lacking._headers(None),
+            )
         assert response.status_code == 403, (body, response.content)
         assert response["Content-Type"] == PROBLEM
         assert response.json()["code"] == "forbidden"
