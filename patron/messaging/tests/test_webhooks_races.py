@@ -10,10 +10,10 @@ import pytest
 from django.db import transaction
 
 from patron.core.models import Shop
+from patron.core.tests.races import race
 from patron.messaging.models import WebhookAttempt, WebhookDelivery
 from patron.messaging.tests.http_server import Received, Reply, local_server
 from patron.messaging.webhooks import services
-from patron.promotions.tests.conftest import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

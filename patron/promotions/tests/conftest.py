@@ -2,12 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from patron.core import clock
 from patron.core.models import Shop
@@ -116,34 +114,6 @@ class Sender:
 @pytest.fixture
 def send(shop: Shop) -> Sender:
     return Sender(shop)
-
-
-def race(n: int, action: Callable[[int], Any]) -> tuple[list[Any], list[Exception]]:
-    """Run ``action(i)`` in ``n`` threads released together, each on its own
-    database connection; (results, exceptions)."""
-    barrier = threading.Barrier(n)
-    wins: list[Any] = []
-    losses: list[Exception] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            result = action(i)
-            with lock:
-                wins.append(result)
-        except Exception as exc:
-            with lock:
-                losses.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return wins, losses
 
 
 @pytest.fixture

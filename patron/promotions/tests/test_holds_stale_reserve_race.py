@@ -9,6 +9,7 @@ import pytest
 
 from patron.core import clock
 from patron.core.models import Shop
+from patron.core.tests.races import race
 from patron.points.models import EntryKind, LedgerEntry
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import CheckoutHold, HoldStatus
@@ -18,7 +19,6 @@ from patron.promotions.tests.conftest import (
     give_points,
     line,
     make_member,
-    race,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -13,6 +13,7 @@ import pytest
 from patron.core import clock
 from patron.core.errors import PatronError
 from patron.core.models import Shop
+from patron.core.tests.races import race
 from patron.promotions import services
 from patron.promotions.checkout import CartIn
 from patron.promotions.models import CheckoutHold, Coupon, FlashSale, FlashSaleClaim
@@ -24,7 +25,6 @@ from patron.promotions.tests.conftest import (
     line,
     make_member,
     make_template,
-    race,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

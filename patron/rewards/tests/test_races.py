@@ -11,13 +11,13 @@ import pytest
 from patron.core import clock
 from patron.core.errors import PatronError
 from patron.core.models import Shop
+from patron.core.tests.races import race
 from patron.members.models import Member
 from patron.points.models import LedgerEntry
 from patron.promotions.tests.conftest import (
     available_points,
     give_points,
     make_member,
-    race,
 )
 from patron.rewards import services
 from patron.rewards.models import Redemption, Reward
