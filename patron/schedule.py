@@ -12,6 +12,7 @@ from typing import Any
 
 from patron.campaigns import tasks as campaigns_tasks
 from patron.core import tasks as core_tasks
+from patron.messaging import tasks as messaging_tasks
 from patron.points import tasks as points_tasks
 from patron.promotions import tasks as promotions_tasks
 from patron.tiers import tasks as tiers_tasks
@@ -44,4 +45,7 @@ SCHEDULE: list[Job] = [
     ),
     # Unpaid checkout holds time out after 30 minutes (configurable); a minute late at most.
     Job("promotions.holds_expire", dt.timedelta(minutes=1), promotions_tasks.holds_expire),
+    # Each commit that queues messages enqueues a dispatch; this catches the
+    # retries coming due and the marketing held back by quiet hours.
+    Job("messaging.dispatch", dt.timedelta(minutes=1), messaging_tasks.messages_dispatch),
 ]
