@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Body, Query, Router, Schema
 from pydantic import Field, StrictBool
 
 from patron.core.api import ApiKeyAuth, json_response, shop_for, with_idempotency
@@ -53,7 +53,7 @@ def preferences_get(request: HttpRequest, external_id: Text) -> HttpResponse:
     auth=ApiKeyAuth(ApiScope.MEMBERS_WRITE),
 )
 def preferences_put(
-    request: HttpRequest, external_id: Text, payload: dict[str, Choices]
+    request: HttpRequest, external_id: Text, payload: Body[dict[str, Choices]]
 ) -> HttpResponse:
     shop = shop_for(request, ApiScope.MEMBERS_WRITE)
     member = member_selectors.member_of_path(shop=shop, external_id=external_id)
