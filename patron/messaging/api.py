@@ -152,4 +152,6 @@ def messages_list(request: HttpRequest, query: Query[MessagesQuery]) -> HttpResp
         before=query.before,
         limit=query.limit,
     )
-    return json_response(200, {"items": [_message_out(m) for m in rows], "next_before": next_before})
+    return json_response(
+        200, {"items": [_message_out(m) for m in rows], "next_before": next_before}
+    )

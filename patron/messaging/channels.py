@@ -8,6 +8,7 @@ SMTP connection per batch; SMS through the configured gateway
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import smtplib
 from collections.abc import Sequence
@@ -61,9 +62,7 @@ def _email(message: Message, shop_settings: MessagingSettings, connection: Any) 
     return mail
 
 
-def email_send(
-    messages: Sequence[Message], settings_of: Any
-) -> dict[int, Outcome]:
+def email_send(messages: Sequence[Message], settings_of: Any) -> dict[int, Outcome]:
     """Send over one connection; a refused recipient (5xx) bounces, a 4xx or a
     dropped connection is retried, a 5xx on the message itself fails."""
     outcomes: dict[int, Outcome] = {}
@@ -75,11 +74,15 @@ def email_send(
     try:
         for message in messages:
             try:
-                connection.send_messages([_email(message, settings_of(message.shop_id), connection)])
+                connection.send_messages(
+                    [_email(message, settings_of(message.shop_id), connection)]
+                )
                 outcomes[message.pk] = Outcome("sent")
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = next(iter(exc.recipients.values()), (0, b""))
-                detail = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+                detail = (
+                    f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+                )
                 outcomes[message.pk] = Outcome("bounced" if 500 <= code < 600 else "retry", detail)
             except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
                 code = _code(exc)
@@ -95,10 +98,8 @@ def email_send(
                         outcomes.setdefault(rest.pk, Outcome("retry", f"SMTP: {exc}"))
                     break
     finally:
-        try:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
             connection.close()
-        except (OSError, smtplib.SMTPException):
-            pass
     return outcomes
 
 
@@ -117,7 +118,7 @@ def sms_send(
     if gateway is None:
         try:
             gateway = sms_gateway_default()
-        except Exception as exc:  # noqa: BLE001 — a misconfigured gateway must not lose messages
+        except Exception as exc:
             return {m.pk: Outcome("retry", f"SMS gateway: {exc}") for m in messages}
     outcomes: dict[int, Outcome] = {}
     for message in messages:

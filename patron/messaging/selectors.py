@@ -28,9 +28,7 @@ def settings_of(shop: Shop | int) -> MessagingSettings:
 
 def preferences_of(member: Member) -> dict[str, dict[str, bool]]:
     """channel -> category -> granted, defaults filled in."""
-    stored = {
-        (p.channel, p.category): p.granted for p in Preference.objects.filter(member=member)
-    }
+    stored = {(p.channel, p.category): p.granted for p in Preference.objects.filter(member=member)}
     return {
         channel: {
             category: stored.get((channel, category), DEFAULTS[category])

@@ -82,9 +82,7 @@ def _check(node: nodes.Node, variables: Mapping[str, str]) -> None:
         if node.name != "default" or node.kwargs or node.dyn_args or node.dyn_kwargs:
             raise _refuse(
                 node,
-                lazy_format(
-                    _("filter %(name)s is not allowed (only default)"), name=node.name
-                ),
+                lazy_format(_("filter %(name)s is not allowed (only default)"), name=node.name),
             )
         if node.node is not None:
             _check(node.node, variables)

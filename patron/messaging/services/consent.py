@@ -82,18 +82,26 @@ def preferences_set(
             before = row.granted if row is not None else DEFAULTS[category]
             if row is None:
                 Preference.objects.create(
-                    member=member, channel=channel, category=category, granted=granted,
+                    member=member,
+                    channel=channel,
+                    category=category,
+                    granted=granted,
                     updated_at=now,
-                )  # fmt: skip
+                )
             elif row.granted != granted:
                 Preference.objects.filter(pk=row.pk).update(granted=granted, updated_at=now)
             if before == granted:
                 continue
             recorded.append(
                 ConsentChange(
-                    member=member, channel=channel, category=category, granted=granted,
-                    source=source, actor=actor[:150], at=now,
-                )  # fmt: skip
+                    member=member,
+                    channel=channel,
+                    category=category,
+                    granted=granted,
+                    source=source,
+                    actor=actor[:150],
+                    at=now,
+                )
             )
         ConsentChange.objects.bulk_create(recorded)
         # Mirror marketing opt-in onto the member for readers that predate messaging.
@@ -130,7 +138,7 @@ def member_consents_write(*, member: Member, consents: dict[str, bool], source: 
     )
 
 
-def unsubscribe_by_token(token: str) -> ConsentChange | None | bool:
+def unsubscribe_by_token(token: str) -> ConsentChange | bool | None:
     """Turn off what a one-click unsubscribe token names. False: not a valid
     token; None: valid but nothing changed (already off); else the change."""
     found = unsubscribe_read(token)

@@ -65,7 +65,9 @@ def quiet_until(settings_row: MessagingSettings, at: dt.datetime) -> dt.datetime
     return dt.datetime.combine(end_day, end, tzinfo=local.tzinfo).astimezone(dt.UTC)
 
 
-def cap_windows(settings_row: MessagingSettings, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+def cap_windows(
+    settings_row: MessagingSettings, at: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
     """Where today and the week (today and the 6 days before, shop time zone) begin."""
     zone = shop_zone(settings_row)
     day = at.astimezone(zone).date()
@@ -283,9 +285,5 @@ def message_send(
 ) -> list[Message]:
     """``messages_send_bulk`` for one member; returns their messages of this
     cause and kind (the ones an earlier call created, on a retry)."""
-    messages_send_bulk(
-        kind=kind, cause=cause, members=[member], context=context, channels=channels
-    )
-    return list(
-        Message.objects.filter(cause=cause, member=member, kind=kind).order_by("channel")
-    )
+    messages_send_bulk(kind=kind, cause=cause, members=[member], context=context, channels=channels)
+    return list(Message.objects.filter(cause=cause, member=member, kind=kind).order_by("channel"))

@@ -49,7 +49,8 @@ def messaging_settings_save(
             not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100
         ):
             raise validation_error(
-                name, lazy_format(_("must be a whole number from %(low)s to %(high)s"), low=0, high=100)
+                name,
+                lazy_format(_("must be a whole number from %(low)s to %(high)s"), low=0, high=100),
             )
     with transaction.atomic():
         row, _created = MessagingSettings.objects.select_for_update().get_or_create(shop=shop)
@@ -77,7 +78,9 @@ def kind_switch_set(
     try:
         kind_get(kind)
     except LookupError:
-        raise validation_error("kind", lazy_format(_("unknown message kind %(kind)s"), kind=kind)) from None
+        raise validation_error(
+            "kind", lazy_format(_("unknown message kind %(kind)s"), kind=kind)
+        ) from None
     with transaction.atomic():
         row, _created = KindSwitch.objects.update_or_create(
             shop=shop, kind=kind, defaults={"enabled": enabled, "updated_at": clock.now()}

@@ -72,9 +72,7 @@ def template_save(
     if channel not in message_kind.channels:
         raise validation_error(
             "channel",
-            lazy_format(
-                _("%(kind)s is not sent on %(channel)s"), kind=kind, channel=channel
-            ),
+            lazy_format(_("%(kind)s is not sent on %(channel)s"), kind=kind, channel=channel),
         )
     if language not in LANGUAGES:
         raise validation_error(
@@ -90,7 +88,7 @@ def template_save(
     template_fields_check(message_kind, fields)
     user = actor if isinstance(actor, User) else None
     with transaction.atomic():
-        template, created = Template.objects.update_or_create(
+        template, _created = Template.objects.update_or_create(
             shop=shop,
             kind=kind,
             channel=channel,
@@ -154,9 +152,7 @@ def render_context(
     }
 
 
-def render_for(
-    *, wording: Wording, values: Mapping[str, Any], sms_suffix: str = ""
-) -> Rendered:
+def render_for(*, wording: Wording, values: Mapping[str, Any], sms_suffix: str = "") -> Rendered:
     template = wording.template
     body_text = render(template.body_text, values)
     if sms_suffix and not body_text.rstrip().endswith(sms_suffix):

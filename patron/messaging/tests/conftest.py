@@ -107,7 +107,7 @@ NEWSLETTER = MessageKind(
             "zh-hans": ChannelTemplate(
                 subject="本周优惠：{{ offer }}",
                 body_text="{{ offer }}\n退订：{{ unsubscribe_url }}",
-                body_html="<p>{{ offer }}</p><a href=\"{{ unsubscribe_url }}\">退订</a>",
+                body_html='<p>{{ offer }}</p><a href="{{ unsubscribe_url }}">退订</a>',
             )
         },
         Channel.SMS: {"zh-hans": ChannelTemplate(body_text="{{ offer }}", sms_template_code="M1")},
@@ -177,8 +177,11 @@ def _sms_base() -> Any:
         ) -> None:
             super().__init__(detail)
             self.kind, self.transient, self.retry_after, self.detail = (
-                kind, transient, retry_after, detail,
-            )  # fmt: skip
+                kind,
+                transient,
+                retry_after,
+                detail,
+            )
 
     module = types.ModuleType("patron.messaging.sms.base")
     module.SmsRequest = SmsRequest  # type: ignore[attr-defined]
@@ -212,6 +215,9 @@ def sms_error(kind: str, transient: bool, retry_after: float | None = None) -> E
     error = sms_base.SmsError.__new__(sms_base.SmsError)
     Exception.__init__(error, kind)
     error.kind, error.transient, error.retry_after, error.detail = (
-        kind, transient, retry_after, f"{kind} from gateway",
-    )  # fmt: skip
+        kind,
+        transient,
+        retry_after,
+        f"{kind} from gateway",
+    )
     return error  # type: ignore[no-any-return]

@@ -18,9 +18,11 @@ pytestmark = pytest.mark.django_db
 
 def _put(api: Any, path: str, body: Any) -> Any:
     return api.client.put(
-        path, data=json.dumps(body), content_type="application/json",
+        path,
+        data=json.dumps(body),
+        content_type="application/json",
         headers={"Authorization": f"Bearer {api.token}"},
-    )  # fmt: skip
+    )
 
 
 def test_get_and_put_preferences(api: Any, member: Member) -> None:
@@ -74,9 +76,12 @@ def test_delivery_log_filters_and_pages(api: Any, shop: Shop) -> None:
     one, two = make_member(shop, 1), make_member(shop, 2)
     for n in range(3):
         services.message_send(
-            member=one, kind="test.tier_upgraded", cause=f"c{n}", context={"tier": "金"},
+            member=one,
+            kind="test.tier_upgraded",
+            cause=f"c{n}",
+            context={"tier": "金"},
             channels=["inapp"],
-        )  # fmt: skip
+        )
     services.message_send(
         member=two, kind="test.newsletter", cause="c", context={"offer": "x"}, channels=["email"]
     )

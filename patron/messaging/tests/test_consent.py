@@ -6,6 +6,7 @@ import pytest
 from django.test import Client, override_settings
 
 from patron.core.errors import PatronError
+from patron.core.models import Shop
 from patron.members import services as member_services
 from patron.members.models import Member
 from patron.messaging import selectors, services
@@ -28,9 +29,11 @@ def test_defaults_marketing_off_the_rest_on(member: Member) -> None:
     assert prefs["inapp"]["marketing"] is False
 
 
-def test_shop_api_consents_write_through_messaging(shop: object) -> None:
+def test_shop_api_consents_write_through_messaging(shop: Shop) -> None:
     upserted = member_services.member_upsert(
-        shop=shop, external_id="M9", fields={"consent_email": True, "consent_sms": False}  # type: ignore[arg-type]
+        shop=shop,
+        external_id="M9",
+        fields={"consent_email": True, "consent_sms": False},
     )
     member = upserted.member
     assert selectors.preferences_of(member)["email"]["marketing"] is True

@@ -84,7 +84,11 @@ def test_a_transactional_email_goes_out_with_text_html_and_chinese_subject(
 def test_html_variables_are_escaped(smtp: SmtpInbox, shop: Shop) -> None:
     member = make_member(shop, name="<script>x</script>")
     services.message_send(
-        member=member, kind="test.tier_upgraded", cause="c", context={"tier": "<b>"}, channels=["email"]
+        member=member,
+        kind="test.tier_upgraded",
+        cause="c",
+        context={"tier": "<b>"},
+        channels=["email"],
     )
     services.messages_dispatch()
     parts = _parts(email.message_from_bytes(smtp.messages[0][2]))
@@ -100,9 +104,12 @@ def test_marketing_email_carries_one_click_unsubscribe_headers(
     MessagingSettings.objects.create(shop=member.shop, unsubscribe_mailto="unsub@example.com")
     _grant_marketing(member)
     services.message_send(
-        member=member, kind="test.newsletter", cause="campaign:1", context={"offer": "满100减20"},
+        member=member,
+        kind="test.newsletter",
+        cause="campaign:1",
+        context={"offer": "满100减20"},
         channels=["email"],
-    )  # fmt: skip
+    )
     services.messages_dispatch()
 
     mime = email.message_from_bytes(smtp.messages[0][2])
@@ -119,15 +126,20 @@ def test_the_same_cause_twice_is_one_message_and_one_mail(smtp: SmtpInbox, membe
     for _ in range(2):
         with transaction.atomic():
             services.message_send(
-                member=member, kind="test.tier_upgraded", cause="event:42",
-                context={"tier": "金卡"}, channels=["email"],
-            )  # fmt: skip
+                member=member,
+                kind="test.tier_upgraded",
+                cause="event:42",
+                context={"tier": "金卡"},
+                channels=["email"],
+            )
         services.messages_dispatch()
     assert Message.objects.count() == 1
     assert len(smtp.messages) == 1
 
 
-def test_marketing_without_opt_in_is_suppressed_not_dropped(smtp: SmtpInbox, member: Member) -> None:
+def test_marketing_without_opt_in_is_suppressed_not_dropped(
+    smtp: SmtpInbox, member: Member
+) -> None:
     services.message_send(
         member=member, kind="test.newsletter", cause="campaign:1", context={"offer": "x"}
     )
@@ -158,14 +170,23 @@ def test_consent_withdrawn_after_queueing_suppresses_at_dispatch(
 
 def test_a_trigger_switched_off_and_a_missing_address_are_suppressed(shop: Shop) -> None:
     no_email = make_member(shop, 1, email="")
-    KindSwitch.objects.create(shop=shop, kind="test.newsletter", enabled=False, updated_at=clock.now())
+    KindSwitch.objects.create(
+        shop=shop, kind="test.newsletter", enabled=False, updated_at=clock.now()
+    )
     services.message_send(
-        member=no_email, kind="test.tier_upgraded", cause="c", context={"tier": "金"},
+        member=no_email,
+        kind="test.tier_upgraded",
+        cause="c",
+        context={"tier": "金"},
         channels=["email"],
-    )  # fmt: skip
+    )
     _grant_marketing(no_email, "inapp")
     services.message_send(
-        member=no_email, kind="test.newsletter", cause="c", context={"offer": "x"}, channels=["inapp"]
+        member=no_email,
+        kind="test.newsletter",
+        cause="c",
+        context={"offer": "x"},
+        channels=["inapp"],
     )
     assert {(m.kind, m.reason) for m in Message.objects.all()} == {
         ("test.tier_upgraded", "no_address"),
@@ -181,9 +202,12 @@ def test_marketing_caps_per_day_and_week(shop: Shop) -> None:
 
     def send(cause: str) -> tuple[str, str]:
         services.message_send(
-            member=member, kind="test.newsletter", cause=cause, context={"offer": "x"},
+            member=member,
+            kind="test.newsletter",
+            cause=cause,
+            context={"offer": "x"},
             channels=["inapp"],
-        )  # fmt: skip
+        )
         row = Message.objects.get(cause=cause)
         return row.state, row.reason
 
@@ -202,13 +226,18 @@ def test_marketing_caps_per_day_and_week(shop: Shop) -> None:
     # transactional messages are not capped
     for n in range(3):
         services.message_send(
-            member=member, kind="test.tier_upgraded", cause=f"t{n}", context={"tier": "金"},
+            member=member,
+            kind="test.tier_upgraded",
+            cause=f"t{n}",
+            context={"tier": "金"},
             channels=["inapp"],
-        )  # fmt: skip
+        )
     assert Message.objects.filter(kind="test.tier_upgraded", state="queued").count() == 3
 
 
-def test_marketing_in_quiet_hours_waits_until_morning_across_midnight(smtp: SmtpInbox, shop: Shop) -> None:
+def test_marketing_in_quiet_hours_waits_until_morning_across_midnight(
+    smtp: SmtpInbox, shop: Shop
+) -> None:
     # Given a shop in Shanghai with quiet hours 21:00-08:00 and it is 23:30 there
     MessagingSettings.objects.create(shop=shop, time_zone="Asia/Shanghai")
     member = make_member(shop)
@@ -218,9 +247,12 @@ def test_marketing_in_quiet_hours_waits_until_morning_across_midnight(smtp: Smtp
         member=member, kind="test.newsletter", cause="c", context={"offer": "x"}, channels=["email"]
     )
     services.message_send(
-        member=member, kind="test.tier_upgraded", cause="c", context={"tier": "金"},
+        member=member,
+        kind="test.tier_upgraded",
+        cause="c",
+        context={"tier": "金"},
         channels=["email"],
-    )  # fmt: skip
+    )
     marketing = Message.objects.get(kind="test.newsletter")
     assert marketing.next_attempt_at == dt.datetime(2026, 12, 4, 8, 0, tzinfo=SHANGHAI)
 
@@ -254,9 +286,12 @@ def test_smtp_550_bounces_and_marks_the_address_unusable(smtp: SmtpInbox, shop: 
     good = make_member(shop, 2)
     smtp.refuse["gone@example.com"] = "550 5.1.1 No such user"
     services.messages_send_bulk(
-        kind="test.tier_upgraded", cause="c1", members=[bad, good], context={"tier": "金"},
+        kind="test.tier_upgraded",
+        cause="c1",
+        members=[bad, good],
+        context={"tier": "金"},
         channels=["email"],
-    )  # fmt: skip
+    )
 
     assert services.messages_dispatch() == {"bounced": 1, "sent": 1}
 
@@ -267,7 +302,11 @@ def test_smtp_550_bounces_and_marks_the_address_unusable(smtp: SmtpInbox, shop: 
     assert [r for _, r, _ in smtp.messages] == [["m2@example.com"]]
     # and a later message to that address is suppressed at once
     services.message_send(
-        member=bad, kind="test.tier_upgraded", cause="c2", context={"tier": "金"}, channels=["email"]
+        member=bad,
+        kind="test.tier_upgraded",
+        cause="c2",
+        context={"tier": "金"},
+        channels=["email"],
     )
     assert Message.objects.get(cause="c2").reason == "address_unusable"
 
@@ -277,7 +316,11 @@ def test_transient_failures_retry_with_backoff_then_fail(smtp: SmtpInbox, member
     clock.freeze(NOON)
     smtp.refuse[member.email] = "451 4.3.0 Try again later"
     services.message_send(
-        member=member, kind="test.tier_upgraded", cause="c", context={"tier": "金"}, channels=["email"]
+        member=member,
+        kind="test.tier_upgraded",
+        cause="c",
+        context={"tier": "金"},
+        channels=["email"],
     )
     assert services.messages_dispatch() == {"retry": 1}
     message = Message.objects.get()
@@ -304,7 +347,11 @@ def test_a_retry_that_succeeds_is_sent(smtp: SmtpInbox, member: Member) -> None:
     clock.freeze(NOON)
     smtp.refuse[member.email] = "421 4.7.0 busy"
     services.message_send(
-        member=member, kind="test.tier_upgraded", cause="c", context={"tier": "金"}, channels=["email"]
+        member=member,
+        kind="test.tier_upgraded",
+        cause="c",
+        context={"tier": "金"},
+        channels=["email"],
     )
     services.messages_dispatch()
     del smtp.refuse[member.email]
@@ -317,17 +364,22 @@ def test_sms_goes_through_the_gateway_with_the_opt_out_text(member: Member) -> N
     MessagingSettings.objects.create(shop=member.shop, sms_sign_name="好店")
     _grant_marketing(member, "sms")
     services.message_send(
-        member=member, kind="test.newsletter", cause="c", context={"offer": "满100减20"},
+        member=member,
+        kind="test.newsletter",
+        cause="c",
+        context={"offer": "满100减20"},
         channels=["sms"],
-    )  # fmt: skip
+    )
     gateway = FakeGateway()
 
     assert services.messages_dispatch(sms_gateway=gateway) == {"sent": 1}
 
     (request,) = gateway.requests
     assert (request.phone, request.template_code, request.sign_name) == (
-        member.phone, "M1", "好店",
-    )  # fmt: skip
+        member.phone,
+        "M1",
+        "好店",
+    )
     assert request.text == "满100减20回T退订"
     assert request.params["offer"] == "满100减20"
     assert Message.objects.get().provider_id == "p-1"
@@ -343,13 +395,18 @@ def test_sms_errors_bad_number_bounces_rate_limit_retries_balance_fails(shop: Sh
         members[2].phone: sms_error("insufficient_balance", transient=False),
     }
     services.messages_send_bulk(
-        kind="test.tier_upgraded", cause="c", members=members, context={"tier": "金"},
+        kind="test.tier_upgraded",
+        cause="c",
+        members=members,
+        context={"tier": "金"},
         channels=["sms"],
-    )  # fmt: skip
+    )
 
     assert services.messages_dispatch(sms_gateway=gateway) == {
-        "bounced": 1, "retry": 1, "failed": 1,
-    }  # fmt: skip
+        "bounced": 1,
+        "retry": 1,
+        "failed": 1,
+    }
 
     states = {m.member_id: (m.state, m.next_attempt_at) for m in Message.objects.all()}
     assert states[members[0].pk][0] == "bounced"
@@ -362,10 +419,18 @@ def test_sms_errors_bad_number_bounces_rate_limit_retries_balance_fails(shop: Sh
 
 def test_in_app_messages_are_delivered_read_and_deleted(member: Member) -> None:
     services.message_send(
-        member=member, kind="test.tier_upgraded", cause="c1", context={"tier": "金"}, channels=["inapp"]
+        member=member,
+        kind="test.tier_upgraded",
+        cause="c1",
+        context={"tier": "金"},
+        channels=["inapp"],
     )
     services.message_send(
-        member=member, kind="test.tier_upgraded", cause="c2", context={"tier": "银"}, channels=["inapp"]
+        member=member,
+        kind="test.tier_upgraded",
+        cause="c2",
+        context={"tier": "银"},
+        channels=["inapp"],
     )
     assert selectors.inbox_unread_count(member) == 0  # queued, not yet delivered
     assert services.messages_dispatch() == {"delivered": 2}
@@ -388,9 +453,12 @@ def test_the_unread_count_is_one_query(member: Member, django_assert_num_queries
 def test_english_members_get_english_and_a_missing_translation_falls_back(shop: Shop) -> None:
     member = make_member(shop, language="en")
     services.message_send(
-        member=member, kind="test.tier_upgraded", cause="c", context={"tier": "Gold"},
+        member=member,
+        kind="test.tier_upgraded",
+        cause="c",
+        context={"tier": "Gold"},
         channels=["email", "inapp"],
-    )  # fmt: skip
+    )
     rows = {m.channel: (m.language, m.subject) for m in Message.objects.all()}
     assert rows == {"email": ("en", "Welcome to Gold"), "inapp": ("zh-hans", "升级")}
 
@@ -409,17 +477,26 @@ def test_bulk_send_applies_consent_per_member(smtp: SmtpInbox, shop: Shop) -> No
     for m in members[:4]:
         _grant_marketing(m)
     created = services.messages_send_bulk(
-        kind="test.newsletter", cause="campaign:9", members=members, context={"offer": "x"},
+        kind="test.newsletter",
+        cause="campaign:9",
+        members=members,
+        context={"offer": "x"},
         channels=["email"],
-    )  # fmt: skip
+    )
     assert created == 10
     assert services.messages_dispatch(batch_size=3) == {"sent": 4}
     assert sorted(r[0] for _, r, _ in smtp.messages) == sorted(m.email for m in members[:4])
     assert Message.objects.filter(state="suppressed", reason="consent_refused").count() == 6
-    assert services.messages_send_bulk(
-        kind="test.newsletter", cause="campaign:9", members=members, context={"offer": "x"},
-        channels=["email"],
-    ) == 0  # fmt: skip
+    assert (
+        services.messages_send_bulk(
+            kind="test.newsletter",
+            cause="campaign:9",
+            members=members,
+            context={"offer": "x"},
+            channels=["email"],
+        )
+        == 0
+    )
 
 
 def test_unknown_kind_is_refused_naming_the_field(member: Member) -> None:
@@ -430,7 +507,9 @@ def test_unknown_kind_is_refused_naming_the_field(member: Member) -> None:
     assert refused.value.field == "kind"
 
 
-def test_the_dispatch_task_is_enqueued_on_commit(member: Member, django_capture_on_commit_callbacks: object) -> None:
+def test_the_dispatch_task_is_enqueued_on_commit(
+    member: Member, django_capture_on_commit_callbacks: object
+) -> None:
     from django_tasks_db.models import DBTaskResult
 
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]

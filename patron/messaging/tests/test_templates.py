@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from patron.core.errors import PatronError
@@ -15,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _save(shop: Shop, **fields: str) -> Template:
-    values = {"subject": "升级", "body_text": "您好", "body_html": "", **fields}
+    values: dict[str, Any] = {"subject": "升级", "body_text": "您好", "body_html": "", **fields}
     return services.template_save(
         shop=shop, kind="test.tier_upgraded", channel="email", language="zh-hans", **values
     )
@@ -25,7 +27,11 @@ def _save(shop: Shop, **fields: str) -> Template:
     ("field", "source", "says"),
     [
         ("subject", "{{ secret }}", "unknown variable secret"),
-        ("body_text", "第一行\n{% for x in tier %}{{ x }}{% endfor %}", "line 2: for is not allowed"),
+        (
+            "body_text",
+            "第一行\n{% for x in tier %}{{ x }}{% endfor %}",
+            "line 2: for is not allowed",
+        ),
         ("body_html", "{{ tier.__class__ }}", "unknown attribute tier.__class__"),
         ("body_text", "{{ member.password }}", "unknown attribute member.password"),
         ("body_text", "{{ tier | upper }}", "filter upper is not allowed"),
@@ -59,21 +65,31 @@ def test_variables_conditions_and_default_are_allowed(shop: Shop) -> None:
 
 def test_preview_renders_with_the_members_data_and_the_shops_template(shop: Shop) -> None:
     member = make_member(shop, name="李雷")
-    _save(shop, subject="{{ member.name }}，恭喜升级{{ tier }}", body_html="<p>{{ member.name }}</p>")
+    _save(
+        shop, subject="{{ member.name }}，恭喜升级{{ tier }}", body_html="<p>{{ member.name }}</p>"
+    )
     preview = services.template_preview(
-        kind="test.tier_upgraded", channel="email", language="zh-hans", member=member,
+        kind="test.tier_upgraded",
+        channel="email",
+        language="zh-hans",
+        member=member,
         context={"tier": "金卡"},
-    )  # fmt: skip
+    )
     assert (preview.subject, preview.body_html, preview.fell_back) == (
-        "李雷，恭喜升级金卡", "<p>李雷</p>", False,
-    )  # fmt: skip
+        "李雷，恭喜升级金卡",
+        "<p>李雷</p>",
+        False,
+    )
 
 
 def test_preview_in_a_missing_language_falls_back_to_chinese_and_says_so(member: Member) -> None:
     preview = services.template_preview(
-        kind="test.tier_upgraded", channel="sms", language="en", member=member,
+        kind="test.tier_upgraded",
+        channel="sms",
+        language="en",
+        member=member,
         context={"tier": "金卡"},
-    )  # fmt: skip
+    )
     assert (preview.language, preview.fell_back) == ("zh-hans", True)
     assert preview.body_text == "王芳，您已升级为金卡。"
 
@@ -84,7 +100,12 @@ def test_unknown_kind_channel_and_language_are_refused(shop: Shop) -> None:
         ({"channel": "fax"}, "channel"),
         ({"language": "fr"}, "language"),
     ]:
-        values = {"kind": "test.tier_upgraded", "channel": "email", "language": "zh-hans", **kwargs}
+        values: dict[str, Any] = {
+            "kind": "test.tier_upgraded",
+            "channel": "email",
+            "language": "zh-hans",
+            **kwargs,
+        }
         with pytest.raises(PatronError) as refused:
             services.template_save(shop=shop, subject="s", body_text="b", **values)
         assert refused.value.field == field
