@@ -2,6 +2,7 @@
 
 from patron.messaging.services.consent import (
     member_consents_write,
+    preferences_import,
     preferences_set,
     sms_reply_receive,
     unsubscribe_by_token,
@@ -22,6 +23,7 @@ __all__ = [
     "messages_dispatch",
     "messages_send_bulk",
     "messaging_settings_save",
+    "preferences_import",
     "preferences_set",
     "sms_reply_receive",
     "template_preview",

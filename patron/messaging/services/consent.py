@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
@@ -182,3 +182,54 @@ def sms_reply_receive(*, phone: str, text: str) -> int:
         ):
             changed += 1
     return changed
+
+
+def preferences_import(*, members: Sequence[Member], actor: str = "import") -> int:
+    """Members created in bulk with ``consent_*`` flags (demo data, imports):
+    their marketing opt-ins become preferences, recorded with source import.
+    Set-based; a member who already has a marketing preference on a channel
+    keeps it. Returns how many preferences it created."""
+    now = clock.now()
+    created = 0
+    with transaction.atomic():
+        for start in range(0, len(members), 2000):
+            chunk = members[start : start + 2000]
+            have = set(
+                Preference.objects.filter(
+                    member_id__in=[m.pk for m in chunk], category=Category.MARKETING
+                ).values_list("member_id", "channel")
+            )
+            wanted = [
+                (m, channel)
+                for m in chunk
+                for channel, field_name in CHANNEL_MEMBER_FIELDS.items()
+                if getattr(m, field_name) and (m.pk, channel) not in have
+            ]
+            Preference.objects.bulk_create(
+                [
+                    Preference(
+                        member=m,
+                        channel=c,
+                        category=Category.MARKETING,
+                        granted=True,
+                        updated_at=now,
+                    )
+                    for m, c in wanted
+                ]
+            )
+            ConsentChange.objects.bulk_create(
+                [
+                    ConsentChange(
+                        member=m,
+                        channel=c,
+                        category=Category.MARKETING,
+                        granted=True,
+                        source=ConsentSource.IMPORT,
+                        actor=actor,
+                        at=now,
+                    )
+                    for m, c in wanted
+                ]
+            )
+            created += len(wanted)
+    return created

@@ -4,6 +4,7 @@ members, and a small SMS gateway double speaking the gateway interface."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import socket
 import sys
 import types
@@ -114,6 +115,12 @@ NEWSLETTER = MessageKind(
         Channel.INAPP: {"zh-hans": ChannelTemplate(subject="优惠", body_text="{{ offer }}")},
     },
 )
+
+
+@pytest.fixture(autouse=True)
+def _noon_in_shanghai() -> None:
+    """Outside quiet hours and away from day boundaries unless a test moves it."""
+    clock.freeze(dt.datetime(2026, 12, 3, 4, 0, tzinfo=dt.UTC))
 
 
 @pytest.fixture(autouse=True)

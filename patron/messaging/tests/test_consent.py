@@ -122,3 +122,20 @@ def test_other_sms_replies_change_nothing(member: Member) -> None:
     assert services.sms_reply_receive(phone=member.phone, text="谢谢") == 0
     assert services.sms_reply_receive(phone="not a phone", text="T") == 0
     assert selectors.preferences_of(member)["sms"]["marketing"] is True
+
+
+def test_members_created_in_bulk_bring_their_flags_as_preferences(shop: Shop) -> None:
+    from patron.messaging.tests.conftest import make_member
+
+    flagged = make_member(shop, 1, consent_email=True, consent_in_app=True)
+    plain = make_member(shop, 2)
+    assert services.preferences_import(members=[flagged, plain], actor="demo") == 2
+    assert selectors.preferences_of(flagged)["email"]["marketing"] is True
+    assert selectors.preferences_of(flagged)["sms"]["marketing"] is False
+    assert _trail(flagged) == [
+        ("email", "marketing", True, "import"),
+        ("inapp", "marketing", True, "import"),
+    ]
+    assert _trail(plain) == []
+    # again: nothing more
+    assert services.preferences_import(members=[flagged, plain]) == 0
