@@ -67,7 +67,13 @@ def test_a_key_without_the_scope_gets_403_whatever_it_sends(
                 url, {"limit": "x", "before": "y"}, headers=lacking._headers(None)
             )
         else:
-            response = lacking.post(url, body)
+            response = lacking.client.generic(
+                method,
+                url,
+                json.dumps(body),
+                content_type="application/json",
+                headers=lacking._headers(None),
+            )
         assert response.status_code == 403, (body, response.content)
         assert response["Content-Type"] == PROBLEM
         assert response.json()["code"] == "forbidden"
