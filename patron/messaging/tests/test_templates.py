@@ -109,3 +109,37 @@ def test_unknown_kind_channel_and_language_are_refused(shop: Shop) -> None:
         with pytest.raises(PatronError) as refused:
             services.template_save(shop=shop, subject="s", body_text="b", **values)
         assert refused.value.field == field
+
+
+def test_operators_need_the_template_permission_and_saves_are_audited(
+    shop: Shop, staff_as: Any
+) -> None:
+    from django.contrib.auth.models import User
+
+    from patron.core.models import AuditLog
+
+    staff_as("analyst")
+    staff_as("marketing")
+    analyst = User.objects.get(username="analyst-staff")
+    marketer = User.objects.get(username="marketing-staff")
+    with pytest.raises(PatronError) as refused:
+        services.template_save(
+            shop=shop,
+            kind="test.tier_upgraded",
+            channel="inapp",
+            language="en",
+            subject="Up",
+            body_text="Now {{ tier }}",
+            actor=analyst,
+        )
+    assert refused.value.status == 403
+    services.template_save(
+        shop=shop,
+        kind="test.tier_upgraded",
+        channel="inapp",
+        language="en",
+        subject="Up",
+        body_text="Now {{ tier }}",
+        actor=marketer,
+    )
+    assert AuditLog.objects.filter(action="messaging.template_save").count() == 1
