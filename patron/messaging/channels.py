@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 
 from patron.messaging.consent import unsubscribe_url
 from patron.messaging.models import Category, Message, MessagingSettings
+
+logger = logging.getLogger("patron.messaging")
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,9 @@ def email_send(messages: Sequence[Message], settings_of: Any) -> dict[int, Outco
             except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
                 code = _code(exc)
                 outcomes[message.pk] = Outcome("failed" if 500 <= code < 600 else "retry", str(exc))
+            except (ValueError, TypeError, UnicodeError) as exc:
+                # A message Django cannot build (a header it refuses): this one fails.
+                outcomes[message.pk] = Outcome("failed", f"message: {exc}")
             except (OSError, smtplib.SMTPException) as exc:
                 # The connection broke: this one and the rest wait for a retry.
                 outcomes[message.pk] = Outcome("retry", f"SMTP: {exc}")
@@ -114,12 +120,12 @@ def sms_send(
     """Send each through the gateway: an invalid number bounces (unusable), a
     transient error is retried (after the gateway's ``retry_after`` if it
     gave one), any other refusal fails."""
-    base = importlib.import_module("patron.messaging.sms.base")
-    if gateway is None:
-        try:
+    try:
+        base = importlib.import_module("patron.messaging.sms.base")
+        if gateway is None:
             gateway = sms_gateway_default()
-        except Exception as exc:
-            return {m.pk: Outcome("retry", f"SMS gateway: {exc}") for m in messages}
+    except Exception as exc:  # a gateway not configured (or not installed) must not lose messages
+        return {m.pk: Outcome("retry", f"SMS gateway: {exc}") for m in messages}
     outcomes: dict[int, Outcome] = {}
     for message in messages:
         request = base.SmsRequest(
@@ -140,6 +146,12 @@ def sms_send(
                 )
             else:
                 outcomes[message.pk] = Outcome("failed", f"{exc.kind}: {exc.detail}")
+            continue
+        except Exception as exc:
+            # An adapter's own fault: recorded and retried, and the batch's
+            # other outcomes (already sent) are still written back.
+            logger.exception("SMS gateway failed on message %s", message.pk)
+            outcomes[message.pk] = Outcome("retry", f"gateway error: {exc!r}")
             continue
         outcomes[message.pk] = Outcome("sent", provider_id=str(result.provider_id))
     return outcomes

@@ -160,7 +160,7 @@ def messages_dispatch(
             _apply(m, outcomes.get(m.pk, Outcome("retry", "no outcome")), done_at)
         _record(batch, done_at)
         for m in batch:
-            totals[m.state if m.state != MessageState.QUEUED else "retry"] += 1
+            totals[str(m.state) if m.state != MessageState.QUEUED else "retry"] += 1
     return dict(totals)
 
 

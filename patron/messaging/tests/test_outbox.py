@@ -518,3 +518,19 @@ def test_the_dispatch_task_is_enqueued_on_commit(
         )
     assert DBTaskResult.objects.filter(task_path__endswith="messages_dispatch").count() == 1
     assert Channel.INAPP in {m.channel for m in Message.objects.all()}
+
+
+def test_a_gateway_fault_retries_that_message_and_records_the_others(shop: Shop) -> None:
+    members = [make_member(shop, n) for n in (1, 2)]
+    gateway = FakeGateway()
+    gateway.errors = {members[0].phone: RuntimeError("adapter bug")}
+    services.messages_send_bulk(
+        kind="test.tier_upgraded",
+        cause="c",
+        members=members,
+        context={"tier": "金"},
+        channels=["sms"],
+    )
+    assert services.messages_dispatch(sms_gateway=gateway) == {"retry": 1, "sent": 1}
+    faulty = Message.objects.get(member=members[0])
+    assert (faulty.state, faulty.claim, "adapter bug" in faulty.last_error) == ("queued", "", True)
