@@ -35,6 +35,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             "language": language,
         }
         if request.method == "POST":
-            services.unsubscribe_by_token(token)
+            if services.unsubscribe_by_token(token) is False:  # one that cannot be turned off
+                return render(request, "messaging/unsubscribe.html", {"invalid": True}, status=404)
             return render(request, "messaging/unsubscribe.html", {**context, "done": True})
         return render(request, "messaging/unsubscribe.html", context)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client, override_settings
 
@@ -139,3 +141,29 @@ def test_members_created_in_bulk_bring_their_flags_as_preferences(shop: Shop) ->
     assert _trail(plain) == []
     # again: nothing more
     assert services.preferences_import(members=[flagged, plain]) == 0
+
+
+def test_an_operator_records_a_consent_change_asked_by_phone(member: Member, staff_as: Any) -> None:
+    from django.contrib.auth.models import User
+
+    from patron.core.models import AuditLog
+
+    staff_as("service_agent")
+    staff_as("analyst")
+    agent = User.objects.get(username="service_agent-staff")
+    analyst = User.objects.get(username="analyst-staff")
+    with pytest.raises(PatronError) as refused:
+        services.preferences_set(
+            member=member, changes={("sms", "service"): False}, source="console", operator=analyst
+        )
+    assert refused.value.status == 403
+    services.preferences_set(
+        member=member, changes={("sms", "service"): False}, source="console", operator=agent
+    )
+    change = ConsentChange.objects.get()
+    assert (change.source, change.actor, change.granted) == (
+        "console",
+        "service_agent-staff",
+        False,
+    )
+    assert AuditLog.objects.filter(action="messaging.preferences_set").count() == 1
