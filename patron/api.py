@@ -21,6 +21,7 @@ from patron.core.errors import ErrorCode, PatronError, code_for_status
 from patron.core.middleware import problem_response
 from patron.ingest.api import router as events_router
 from patron.members.api import router as members_router
+from patron.messaging.api import messages_router, preferences_router
 from patron.messaging.webhooks.api import router as webhooks_router
 from patron.points.api import router as points_router
 from patron.promotions.api import checkout_router, flash_sales_router
@@ -65,6 +66,8 @@ api.add_router("/v1/checkout", checkout_router)
 api.add_router("/v1/flash-sales", flash_sales_router)
 api.add_router("/v1/rewards", rewards_router)
 api.add_router("/v1/webhooks", webhooks_router)
+api.add_router("/v1/members", preferences_router)
+api.add_router("/v1/messages", messages_router)
 
 
 problem_handlers_add(api)

@@ -52,7 +52,7 @@ def _name(operation: dict[str, Any]) -> str:
 def problem_statuses(method: str, path: str, operation: dict[str, Any]) -> list[int]:
     name = _name(operation)
     statuses = {401, 403, 422}
-    if method in ("post", "patch"):
+    if method in ("post", "put", "patch"):  # the methods with a body
         statuses |= {400, 411, 413}
     if method == "post" and name not in _READ_ONLY_POSTS:
         statuses.add(409)

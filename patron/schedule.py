@@ -12,6 +12,7 @@ from typing import Any
 
 from patron.campaigns import tasks as campaigns_tasks
 from patron.core import tasks as core_tasks
+from patron.messaging import tasks as messaging_tasks
 from patron.messaging.webhooks import tasks as webhooks_tasks
 from patron.points import tasks as points_tasks
 from patron.promotions import tasks as promotions_tasks
@@ -48,4 +49,7 @@ SCHEDULE: list[Job] = [
     # Webhook deliveries whose backoff has run out; claimed one by one, so a
     # run overlapping the on-commit task never posts a delivery twice.
     Job("messaging.webhooks_retry", dt.timedelta(minutes=1), webhooks_tasks.webhooks_retry_due),
+    # Each commit that queues messages enqueues a dispatch; this catches the
+    # retries coming due and the marketing held back by quiet hours.
+    Job("messaging.dispatch", dt.timedelta(minutes=1), messaging_tasks.messages_dispatch),
 ]

@@ -265,6 +265,16 @@ if os.environ.get("PATRON_SMS_BACKEND"):
 PATRON_WEBHOOK_ALLOW_PRIVATE = env_bool("PATRON_WEBHOOK_ALLOW_PRIVATE", DEBUG)
 PATRON_WEBHOOK_TIMEOUT = float(os.environ.get("PATRON_WEBHOOK_TIMEOUT", "10"))
 
+# --- Messaging (patron.messaging) -----------------------------------------------
+# Where members reach this Patron from outside: the one-click unsubscribe links.
+PATRON_PUBLIC_URL = os.environ.get("PATRON_PUBLIC_URL", "http://localhost:8000")
+# Sender of member messages (falls back to DEFAULT_FROM_EMAIL).
+PATRON_MESSAGING_FROM_EMAIL = os.environ.get("PATRON_MESSAGING_FROM_EMAIL", "")
+# A transiently failing message is tried this many times in all, backing off
+# exponentially from PATRON_MESSAGING_RETRY_SECONDS, then marked failed.
+PATRON_MESSAGING_MAX_ATTEMPTS = int(os.environ.get("PATRON_MESSAGING_MAX_ATTEMPTS", "6"))
+PATRON_MESSAGING_RETRY_SECONDS = int(os.environ.get("PATRON_MESSAGING_RETRY_SECONDS", "60"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("healthz", health),
     path("console/", include("patron.console.urls")),
+    path("", include("patron.messaging.urls")),
     path("", include("patron.portal.urls")),
 ]

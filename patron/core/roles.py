@@ -201,3 +201,40 @@ for _role, _extra in _PROMOTIONS_PERMISSIONS.items():
     _granted = ROLE_PERMISSIONS[_role]
     if isinstance(_granted, list):
         _granted.extend(_extra)
+
+# Messaging (patron.messaging): marketing words the messages, switches
+# triggers and sets caps and quiet hours; service staff read the delivery log
+# and the consent trail and record a member's consent change asked for by
+# phone (source console); everyone reading members may read the log.
+_MESSAGING_READ = [
+    "messaging.view_message",
+    "messaging.view_template",
+    "messaging.view_kindswitch",
+    "messaging.view_messagingsettings",
+]
+_CONSENT_READ = ["messaging.view_preference", "messaging.view_consentchange"]
+_MESSAGING_PERMISSIONS: dict[str, list[str]] = {
+    MARKETING: [
+        *_MESSAGING_READ,
+        *_CONSENT_READ,
+        "messaging.change_template",
+        "messaging.add_template",
+        "messaging.change_kindswitch",
+        "messaging.add_kindswitch",
+        "messaging.change_messagingsettings",
+        "messaging.add_messagingsettings",
+    ],
+    FINANCE: _MESSAGING_READ,
+    SERVICE_AGENT: [*_MESSAGING_READ, *_CONSENT_READ, "messaging.change_preference"],
+    SERVICE_LEAD: [
+        *_MESSAGING_READ,
+        *_CONSENT_READ,
+        "messaging.change_preference",
+        "messaging.view_unusableaddress",
+    ],
+    ANALYST: _MESSAGING_READ,
+}
+for _role, _extra in _MESSAGING_PERMISSIONS.items():
+    _granted = ROLE_PERMISSIONS[_role]
+    if isinstance(_granted, list):
+        _granted.extend(_extra)

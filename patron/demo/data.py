@@ -57,6 +57,7 @@ from patron.demo.pools import (
     SURNAMES,
 )
 from patron.members.models import Gender, Language, Member, RegistrationChannel
+from patron.messaging import services as messaging_services
 
 
 def demo_is_seeded() -> bool:
@@ -194,6 +195,8 @@ def step_members(ctx: DemoContext) -> None:
     Member.objects.bulk_create(members, batch_size=BATCH)
     # Re-read so every member carries its primary key on every backend.
     ctx.members = list(Member.objects.filter(shop=ctx.shop).order_by("external_id"))
+    # Their consent flags become messaging preferences, the source of truth.
+    messaging_services.preferences_import(members=ctx.members, actor="demo")
     ctx.summary["members"] = len(ctx.members)
 
 

@@ -61,7 +61,7 @@ class Member(models.Model):
     )
     consent_email = models.BooleanField(_("e-mail consent"), default=False)
     consent_sms = models.BooleanField(_("SMS consent"), default=False)
-    consent_in_app = models.BooleanField(_("in-app consent"), default=True)
+    consent_in_app = models.BooleanField(_("in-app consent"), default=False)
     # When the profile first became complete; never cleared, so the bonus for
     # it is granted once (members.services.member_milestones_record).
     profile_completed_at = models.DateTimeField(_("profile completed at"), null=True, blank=True)

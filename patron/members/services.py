@@ -46,6 +46,23 @@ def member_milestone_handler_register(handler: MilestoneHandler) -> None:
         _milestone_handlers.append(handler)
 
 
+class ConsentWriter(Protocol):
+    def __call__(self, *, member: Member, consents: dict[str, bool], source: str) -> None: ...
+
+
+_consent_writer: ConsentWriter | None = None
+
+CONSENT_FIELDS = {"consent_email": "email", "consent_sms": "sms", "consent_in_app": "in_app"}
+
+
+def member_consent_writer_register(writer: ConsentWriter) -> None:
+    """Let messaging own consent: ``member_upsert`` hands the ``consent_*``
+    fields it is given (marketing opt-in per channel: ``email``, ``sms``,
+    ``in_app``) to ``writer``, in its transaction, instead of writing them."""
+    global _consent_writer
+    _consent_writer = writer
+
+
 PROFILE_FIELDS = (
     "name",
     "phone",
@@ -149,10 +166,12 @@ def member_upsert(
     fields: dict[str, Any],
     field_prefix: str = "",
     event: Event | None = None,
+    consent_source: str = "shop_api",
 ) -> MemberUpsert:
     """Create the member or update the given fields, and grant what creating
     the member or completing their profile earns. ``event`` is the event that
-    caused it, if one did."""
+    caused it, if one did; ``consent_source`` names where ``consent_*``
+    fields came from (messaging records it with the change)."""
     external_id = (external_id or "").strip()
     if not external_id or len(external_id) > 64:
         raise PatronError(
@@ -177,6 +196,9 @@ def member_upsert(
             ErrorCode.VALIDATION_ERROR, UNSTORABLE_MESSAGE, field=f"{field_prefix}{unstorable_at}"
         )
     cleaned = _clean(fields, field_prefix)
+    consents: dict[str, bool] = {}
+    if _consent_writer is not None:
+        consents = {CONSENT_FIELDS[k]: cleaned.pop(k) for k in list(cleaned) if k in CONSENT_FIELDS}
     now = clock.now()
     with transaction.atomic():
         member = (
@@ -204,6 +226,8 @@ def member_upsert(
                 member.updated_at = now
                 member.save(update_fields=[*changed, "updated_at"])
         member.shop = shop
+        if consents and _consent_writer is not None:
+            _consent_writer(member=member, consents=consents, source=consent_source)
         effects = member_milestones_record(member=member, created=created, event=event)
         return MemberUpsert(member, created, effects)
 

@@ -68,10 +68,10 @@ def test_a_key_without_the_scope_gets_403_whatever_it_sends(
                 url, {"limit": "x", "before": "y"}, headers=lacking._headers(None)
             )
         else:
-            # POST, PATCH or DELETE: the operation's own method
-            response = getattr(lacking.client, method.lower())(
+            response = lacking.client.generic(
+                method,
                 url,
-                data=json.dumps(body),
+                json.dumps(body),
                 content_type="application/json",
                 headers=lacking._headers(None),
             )

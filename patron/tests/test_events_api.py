@@ -88,7 +88,7 @@ def test_member_registered_creates_then_updates_the_member(api: Any, shop: Any):
         "mini_program",
         "en",
     )
-    assert (member.consent_email, member.consent_sms, member.consent_in_app) == (True, False, True)
+    assert (member.consent_email, member.consent_sms, member.consent_in_app) == (True, False, False)
     assert member.registered_at.isoformat() == "2026-11-11T02:00:00+00:00"
 
     again = _applied(api.post(URL, event("member.registered", {"name": "王芳芳"}, member="M7")))

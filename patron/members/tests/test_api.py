@@ -69,7 +69,7 @@ def test_create_with_only_an_id_takes_the_defaults(api: Any):
         "registered_at": "2026-11-11T02:00:00+00:00",
         "registration_channel": "web",
         "language": "zh-hans",
-        "consents": {"email": False, "sms": False, "in_app": True},
+        "consents": {"email": False, "sms": False, "in_app": False},
     }
 
 

@@ -78,6 +78,6 @@ def test_data_export_is_json_with_the_members_own_data(
     data = json.loads(response.content)
     assert data["profile"]["member_id"] == "M100"
     assert data["profile"]["phone"] == "+8613800000001"
-    assert data["consents"] == {"email": False, "sms": False, "in_app": True}
+    assert data["consents"] == {"email": False, "sms": False, "in_app": False}
     assert data["orders"] == []
     assert data["points"]["available"] == 0

@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0003_operator_shops_and_action_permissions'),
+        ('messaging', '0002_preferences_from_member_flags'),
     ]
 
     operations = [
