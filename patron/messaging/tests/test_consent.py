@@ -46,20 +46,6 @@ def test_shop_api_consents_write_through_messaging(shop: Shop) -> None:
     assert _trail(member) == [("email", "marketing", True, "shop_api")]
 
 
-def test_portal_consent_form_writes_through_messaging(member: Member) -> None:
-    from patron.portal import services as portal_services
-
-    portal_services.member_consent_set(
-        member=member, consent_email=False, consent_sms=True, consent_in_app=True
-    )
-    member.refresh_from_db()
-    assert (member.consent_sms, member.consent_in_app) == (True, True)
-    assert _trail(member) == [
-        ("sms", "marketing", True, "portal"),
-        ("inapp", "marketing", True, "portal"),
-    ]
-
-
 def test_in_app_transactional_cannot_be_turned_off_others_can(member: Member) -> None:
     with pytest.raises(PatronError) as refused:
         services.preferences_set(
