@@ -7,10 +7,10 @@ from collections import Counter
 import pytest
 
 from patron.core.models import Shop
+from patron.core.tests.races import race
 from patron.messaging import services
 from patron.messaging.models import Message
 from patron.messaging.tests.conftest import SmtpInbox, make_member
-from patron.core.tests.races import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
