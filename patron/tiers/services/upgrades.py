@@ -248,6 +248,9 @@ def tier_upgrade_reverse_if_unearned(
         note=f"order {order.external_id} {order.status}: upgrade by event {upgrade.event_id} "
         "no longer earned"[:200],
     )
+    messages.tier_changes_notify(
+        changes=[(member, from_tier, target, event_id)], direction=-1, cause="tier.downgraded"
+    )
     return {
         "type": "tier.upgrade_reversed",
         "member": member.external_id,
