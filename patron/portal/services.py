@@ -383,4 +383,3 @@ def member_profile_update(
     return member_services.member_upsert(
         shop=member.shop, external_id=member.external_id, fields=fields
     ).member
-
