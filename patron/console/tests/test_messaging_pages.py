@@ -87,6 +87,9 @@ def test_template_editor_is_read_only_without_the_edit_permission(shop: Shop, as
     assert client.post(url, {"subject": "x", "body_text": "y"}).status_code == 403
     assert not Template.objects.exists()
     assert client.get(f"{TEMPLATE}?kind=no.such").status_code == 404
+    inapp = client.get(f"{TEMPLATE}?kind={NOTICE.code}&channel=inapp").content.decode()
+    assert 'id="id_body_text"' in inapp
+    assert 'id="id_body_html"' not in inapp and 'id="id_sms_template_code"' not in inapp
 
 
 def test_preview_for_a_member_flags_the_fallback_and_sandboxes_the_html(

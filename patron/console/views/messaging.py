@@ -101,6 +101,17 @@ def _initial(shop: Shop, kind: MessageKind, channel: str, language: str) -> dict
     }
 
 
+def _form(channel: str, **kwargs: Any) -> MessageTemplateForm:
+    """The editor's form with the fields its channel uses: HTML for e-mail
+    only, the provider's template code for SMS only."""
+    form = MessageTemplateForm(**kwargs)
+    if channel != Channel.EMAIL:
+        del form.fields["body_html"]
+    if channel != Channel.SMS:
+        del form.fields["sms_template_code"]
+    return form
+
+
 def _chosen_member(request: HttpRequest, query: str) -> tuple[Member | None, list[Member]]:
     """The member named by ``query`` (their member number, else the only
     search hit), or None and the hits to choose from."""
@@ -159,7 +170,7 @@ def template_edit_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_edit:
             return render(request, "console/forbidden.html", status=403)
-        form = MessageTemplateForm(request.POST)
+        form = _form(channel, data=request.POST)
         if form.is_valid():
             try:
                 messaging_services.template_save(
@@ -178,7 +189,7 @@ def template_edit_view(request: HttpRequest) -> HttpResponse:
                 return redirect(request.get_full_path())
         status = 422
     else:
-        form = MessageTemplateForm(initial=_initial(shop, kind, channel, language))
+        form = _form(channel, initial=_initial(shop, kind, channel, language))
     query = request.GET.get("member", "").strip()[:100]
     member, candidates = _chosen_member(request, query)
     preview, preview_error = (None, "")
