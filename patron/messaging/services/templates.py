@@ -52,6 +52,22 @@ def _kind(code: str, field_name: str = "kind") -> MessageKind:
         ) from None
 
 
+def _kind_on(kind: str, channel: str, language: str) -> MessageKind:
+    """The kind, checked to be sent on ``channel`` and ``language`` to be one
+    Patron writes in; a refusal names the field at fault."""
+    message_kind = _kind(kind)
+    if channel not in message_kind.channels:
+        raise validation_error(
+            "channel",
+            lazy_format(_("%(kind)s is not sent on %(channel)s"), kind=kind, channel=channel),
+        )
+    if language not in LANGUAGES:
+        raise validation_error(
+            "language", lazy_format(_("must be one of %(known)s"), known=", ".join(LANGUAGES))
+        )
+    return message_kind
+
+
 def template_save(
     *,
     shop: Shop,
@@ -68,16 +84,7 @@ def template_save(
     A template using anything beyond the kind's variables and simple
     conditions is refused naming the field and line; nothing is saved."""
     require_perm(actor, "messaging.change_template", shop=shop, what="edit message templates")
-    message_kind = _kind(kind)
-    if channel not in message_kind.channels:
-        raise validation_error(
-            "channel",
-            lazy_format(_("%(kind)s is not sent on %(channel)s"), kind=kind, channel=channel),
-        )
-    if language not in LANGUAGES:
-        raise validation_error(
-            "language", lazy_format(_("must be one of %(known)s"), known=", ".join(LANGUAGES))
-        )
+    message_kind = _kind_on(kind, channel, language)
     fields = {"subject": subject, "body_text": body_text, "body_html": body_html}
     if len(subject) > 200:
         raise validation_error("subject", _("at most 200 characters"))
@@ -185,16 +192,7 @@ def template_preview(
     """The message ``member`` would get, rendered with their real data (and
     ``context`` for the kind's own variables). ``fell_back`` says the wanted
     language had no wording and zh-Hans was used."""
-    message_kind = _kind(kind)
-    if channel not in message_kind.channels:
-        raise validation_error(
-            "channel",
-            lazy_format(_("%(kind)s is not sent on %(channel)s"), kind=kind, channel=channel),
-        )
-    if language not in LANGUAGES:
-        raise validation_error(
-            "language", lazy_format(_("must be one of %(known)s"), known=", ".join(LANGUAGES))
-        )
+    message_kind = _kind_on(kind, channel, language)
     wording = wordings(shop_id=member.shop_id, kind=message_kind, channel=channel)[language]
     values = render_context(
         member=member,

@@ -51,6 +51,16 @@ def _grant_marketing(member: Member, channel: str = "email") -> None:
     )
 
 
+def _upgrade_email(member: Member, *, cause: str) -> None:
+    services.message_send(
+        member=member,
+        kind="test.tier_upgraded",
+        cause=cause,
+        context={"tier": "金"},
+        channels=["email"],
+    )
+
+
 def test_a_transactional_email_goes_out_with_text_html_and_chinese_subject(
     smtp: SmtpInbox, member: Member
 ) -> None:
@@ -173,13 +183,7 @@ def test_a_trigger_switched_off_and_a_missing_address_are_suppressed(shop: Shop)
     KindSwitch.objects.create(
         shop=shop, kind="test.newsletter", enabled=False, updated_at=clock.now()
     )
-    services.message_send(
-        member=no_email,
-        kind="test.tier_upgraded",
-        cause="c",
-        context={"tier": "金"},
-        channels=["email"],
-    )
+    _upgrade_email(no_email, cause="c")
     _grant_marketing(no_email, "inapp")
     services.message_send(
         member=no_email,
@@ -246,13 +250,7 @@ def test_marketing_in_quiet_hours_waits_until_morning_across_midnight(
     services.message_send(
         member=member, kind="test.newsletter", cause="c", context={"offer": "x"}, channels=["email"]
     )
-    services.message_send(
-        member=member,
-        kind="test.tier_upgraded",
-        cause="c",
-        context={"tier": "金"},
-        channels=["email"],
-    )
+    _upgrade_email(member, cause="c")
     marketing = Message.objects.get(kind="test.newsletter")
     assert marketing.next_attempt_at == dt.datetime(2026, 12, 4, 8, 0, tzinfo=SHANGHAI)
 
@@ -301,13 +299,7 @@ def test_smtp_550_bounces_and_marks_the_address_unusable(smtp: SmtpInbox, shop: 
     assert UnusableAddress.objects.filter(channel="email", address="gone@example.com").exists()
     assert [r for _, r, _ in smtp.messages] == [["m2@example.com"]]
     # and a later message to that address is suppressed at once
-    services.message_send(
-        member=bad,
-        kind="test.tier_upgraded",
-        cause="c2",
-        context={"tier": "金"},
-        channels=["email"],
-    )
+    _upgrade_email(bad, cause="c2")
     assert Message.objects.get(cause="c2").reason == "address_unusable"
 
 
@@ -315,13 +307,7 @@ def test_smtp_550_bounces_and_marks_the_address_unusable(smtp: SmtpInbox, shop: 
 def test_transient_failures_retry_with_backoff_then_fail(smtp: SmtpInbox, member: Member) -> None:
     clock.freeze(NOON)
     smtp.refuse[member.email] = "451 4.3.0 Try again later"
-    services.message_send(
-        member=member,
-        kind="test.tier_upgraded",
-        cause="c",
-        context={"tier": "金"},
-        channels=["email"],
-    )
+    _upgrade_email(member, cause="c")
     assert services.messages_dispatch() == {"retry": 1}
     message = Message.objects.get()
     assert (message.state, message.attempts) == ("queued", 1)
@@ -346,13 +332,7 @@ def test_transient_failures_retry_with_backoff_then_fail(smtp: SmtpInbox, member
 def test_a_retry_that_succeeds_is_sent(smtp: SmtpInbox, member: Member) -> None:
     clock.freeze(NOON)
     smtp.refuse[member.email] = "421 4.7.0 busy"
-    services.message_send(
-        member=member,
-        kind="test.tier_upgraded",
-        cause="c",
-        context={"tier": "金"},
-        channels=["email"],
-    )
+    _upgrade_email(member, cause="c")
     services.messages_dispatch()
     del smtp.refuse[member.email]
     clock.advance(dt.timedelta(minutes=5))
