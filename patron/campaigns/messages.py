@@ -9,7 +9,6 @@ from __future__ import annotations
 from patron.messaging import services as messaging
 from patron.messaging.kinds import MessageKind, kind_register, link, plain_wording, same_wording
 from patron.messaging.models import Category, Channel
-from patron.messaging.webhooks.services import webhook_emit
 from patron.promotions.models import Coupon
 from patron.tiers.models import TierGift
 
@@ -58,7 +57,7 @@ def birthday_gift_notify(gift: TierGift, coupon: Coupon | None) -> None:
     member, tier = gift.member, gift.tier
     key = f"tier_gift:{gift.pk}"
     tier_name = tier.name_en if member.language == "en" and tier.name_en else tier.name
-    messaging.message_send(
+    messaging.member_notify(
         member=member,
         kind=BIRTHDAY_GIFT,
         cause=key,
@@ -69,11 +68,7 @@ def birthday_gift_notify(gift: TierGift, coupon: Coupon | None) -> None:
             "member_tier": tier_name,
             "benefits_url": link("/benefits/"),
         },
-    )
-    webhook_emit(
-        shop=gift.shop_id,
         event_type=WEBHOOK_BIRTHDAY_GIFT,
-        event_id=key,
         payload={
             "member": member.external_id,
             "year": gift.year,

@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -25,15 +24,12 @@ from patron.members.models import Member
 from patron.messaging import services as messaging
 from patron.messaging.kinds import (
     MessageKind,
-    cause_key,
     kind_register,
     link,
     plain_wording,
     same_wording,
 )
 from patron.messaging.models import Category, Channel
-from patron.messaging.webhooks.bulk import webhooks_emit_bulk
-from patron.messaging.webhooks.services import webhook_emit
 from patron.points.models import LotState, PointsAdjustment, PointsLot
 
 EXPIRING = "points.expiring"
@@ -42,7 +38,6 @@ WEBHOOK_EXPIRING = "points.expiring"
 WEBHOOK_ADJUSTED = "points.adjusted"
 # Days before the expiry date; the nearest window a date falls in is the one sent.
 WINDOWS = (7, 30)
-BATCH = 2000
 
 
 def register_kinds() -> None:
@@ -122,7 +117,7 @@ def adjustment_notify(adjustment: PointsAdjustment, *, balance: int) -> None:
     member = adjustment.member
     key = f"points_adjustment:{adjustment.pk}"
     signed = f"{adjustment.points:+d}"
-    messaging.message_send(
+    messaging.member_notify(
         member=member,
         kind=ADJUSTED,
         cause=key,
@@ -132,11 +127,7 @@ def adjustment_notify(adjustment: PointsAdjustment, *, balance: int) -> None:
             "balance": balance,
             "points_url": link("/points/"),
         },
-    )
-    webhook_emit(
-        shop=member.shop_id,
         event_type=WEBHOOK_ADJUSTED,
-        event_id=key,
         payload={
             "member": member.external_id,
             "points": adjustment.points,
@@ -182,21 +173,11 @@ def points_expiring_notify(*, today: dt.date | None = None) -> int:
         groups.setdefault(key, {})[row["account__member_id"]] = int(row["points"])
     created = 0
     for (shop_id, day, window), points in groups.items():
-        ids = list(points)
-        for first in range(0, len(ids), BATCH):
-            created += _send_batch(
-                shop_id=shop_id,
-                day=day,
-                window=window,
-                points={i: points[i] for i in ids[first : first + BATCH]},
-            )
+        created += _notify(shop_id=shop_id, day=day, window=window, points=points)
     return created
 
 
-def _send_batch(*, shop_id: int, day: dt.date, window: int, points: Mapping[int, int]) -> int:
-    cause = f"points_expiring:{day.isoformat()}:{window}"
-    members = list(Member.objects.filter(pk__in=list(points)).order_by("pk"))
-
+def _notify(*, shop_id: int, day: dt.date, window: int, points: Mapping[int, int]) -> int:
     def context(member: Member) -> dict[str, Any]:
         return {
             "points": points[member.pk],
@@ -205,24 +186,20 @@ def _send_batch(*, shop_id: int, day: dt.date, window: int, points: Mapping[int,
             "rewards_url": link("/rewards/"),
         }
 
-    with transaction.atomic():
-        created = messaging.messages_send_bulk(
-            kind=EXPIRING, cause=cause, members=members, context=context
-        )
-        webhooks_emit_bulk(
-            shop_id=shop_id,
-            event_type=WEBHOOK_EXPIRING,
-            events=[
-                (
-                    cause_key(cause, m.external_id),
-                    {
-                        "member": m.external_id,
-                        "points": points[m.pk],
-                        "expires_on": day.isoformat(),
-                        "days_before": window,
-                    },
-                )
-                for m in members
-            ],
-        )
-    return created
+    def payload(member: Member) -> dict[str, Any]:
+        return {
+            "member": member.external_id,
+            "points": points[member.pk],
+            "expires_on": day.isoformat(),
+            "days_before": window,
+        }
+
+    return messaging.members_notify(
+        shop_id=shop_id,
+        member_ids=list(points),
+        kind=EXPIRING,
+        cause=f"points_expiring:{day.isoformat()}:{window}",
+        context=context,
+        event_type=WEBHOOK_EXPIRING,
+        payload=payload,
+    )

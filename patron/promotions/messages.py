@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Count, Min
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -24,14 +23,12 @@ from patron.members.models import Member
 from patron.messaging import services as messaging
 from patron.messaging.kinds import (
     MessageKind,
-    cause_key,
     kind_register,
     link,
     plain_wording,
     same_wording,
 )
 from patron.messaging.models import Category, Channel
-from patron.messaging.webhooks.bulk import webhooks_emit_bulk
 from patron.messaging.webhooks.services import webhook_emit
 from patron.promotions.models import Coupon, CouponSource, CouponStatus
 
@@ -40,7 +37,6 @@ EXPIRING = "coupon.expiring"
 WEBHOOK_ISSUED = "coupon.issued"
 WEBHOOK_EXPIRING = "coupon.expiring"
 EXPIRING_DAYS = 3
-BATCH = 2000
 # Sources that bring the member a message (see the module's docstring).
 NOTIFIED_SOURCES = frozenset({CouponSource.CAMPAIGN, CouponSource.OPERATOR})
 CHANNELS = (Channel.EMAIL, Channel.INAPP)
@@ -160,17 +156,11 @@ def coupons_expiring_notify(*, today: dt.date | None = None) -> int:
         by_shop.setdefault(row["shop_id"], {})[row["member_id"]] = (row["count"], row["first"])
     created = 0
     for shop_id, found in by_shop.items():
-        ids = list(found)
-        for first in range(0, len(ids), BATCH):
-            batch = {i: found[i] for i in ids[first : first + BATCH]}
-            created += _send_batch(shop_id=shop_id, day=day, found=batch)
+        created += _notify(shop_id=shop_id, day=day, found=found)
     return created
 
 
-def _send_batch(*, shop_id: int, day: dt.date, found: dict[int, tuple[int, str]]) -> int:
-    cause = f"coupons_expiring:{day.isoformat()}"
-    members = list(Member.objects.filter(pk__in=list(found)).order_by("pk"))
-
+def _notify(*, shop_id: int, day: dt.date, found: dict[int, tuple[int, str]]) -> int:
     def context(member: Member) -> dict[str, Any]:
         count, name = found[member.pk]
         return {
@@ -180,19 +170,15 @@ def _send_batch(*, shop_id: int, day: dt.date, found: dict[int, tuple[int, str]]
             "coupons_url": link("/coupons/"),
         }
 
-    with transaction.atomic():
-        created = messaging.messages_send_bulk(
-            kind=EXPIRING, cause=cause, members=members, context=context
-        )
-        webhooks_emit_bulk(
-            shop_id=shop_id,
-            event_type=WEBHOOK_EXPIRING,
-            events=[
-                (
-                    cause_key(cause, m.external_id),
-                    {"member": m.external_id, "coupons": found[m.pk][0], "expires_on": day},
-                )
-                for m in members
-            ],
-        )
-    return created
+    def payload(member: Member) -> dict[str, Any]:
+        return {"member": member.external_id, "coupons": found[member.pk][0], "expires_on": day}
+
+    return messaging.members_notify(
+        shop_id=shop_id,
+        member_ids=list(found),
+        kind=EXPIRING,
+        cause=f"coupons_expiring:{day.isoformat()}",
+        context=context,
+        event_type=WEBHOOK_EXPIRING,
+        payload=payload,
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 from patron.messaging import services as messaging
 from patron.messaging.kinds import MessageKind, kind_register, link, plain_wording, same_wording
 from patron.messaging.models import Category, Channel
-from patron.messaging.webhooks.services import webhook_emit
 from patron.rewards.models import Redemption
 
 REDEEMED = "reward.redeemed"
@@ -49,7 +48,7 @@ def redemption_notify(redemption: Redemption) -> None:
     redemption (a replayed request finds the first and places nothing)."""
     member, reward = redemption.member, redemption.reward
     key = f"redemption:{redemption.pk}"
-    messaging.message_send(
+    messaging.member_notify(
         member=member,
         kind=REDEEMED,
         cause=key,
@@ -58,11 +57,7 @@ def redemption_notify(redemption: Redemption) -> None:
             "points": redemption.points,
             "redemptions_url": link("/redemptions/"),
         },
-    )
-    webhook_emit(
-        shop=redemption.shop_id,
         event_type=WEBHOOK_REDEEMED,
-        event_id=key,
         payload={
             "member": member.external_id,
             "redemption": redemption.pk,
