@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from patron.core import clock
 from patron.core.errors import PatronError
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.service import selectors, services
 from patron.service.models import EntryKind, Ticket, TicketEntry, TicketStatus
+from patron.service.tests.conftest import NOON
 
 pytestmark = pytest.mark.django_db
 
-NOON = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def member(shop: Shop) -> Member:
-    return Member.objects.create(
-        shop=shop,
-        external_id="m1",
-        name="李雷",
-        registered_at=NOON,
-        created_at=NOON,
-        updated_at=NOON,
-        email="li@example.com",
-    )
-
 
 def test_a_member_opens_a_ticket_with_their_message_first(shop: Shop, member: Member) -> None:
-    clock.freeze(NOON)
     ticket = services.ticket_open(
         shop=shop, channel="chat", subject="发货时间", body="什么时候发货？", member=member
     )

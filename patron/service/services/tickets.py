@@ -1,6 +1,4 @@
-"""Writes of the service desk, each one transaction. The desk's lifecycle
-(replies, status, merge, macros), SLAs and routing grow here as modules of
-their own; this is where a ticket begins."""
+"""Opening tickets: numbers per shop, contacts, the first entry."""
 
 from __future__ import annotations
 
