@@ -209,6 +209,11 @@ class Ticket(models.Model):
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
+        permissions = [
+            ("work_ticket", "Can reply to, note and move tickets of their teams"),
+            ("lead_team", "Can reassign the tickets of the teams they lead"),
+            ("view_all_tickets", "Can read the tickets of every team"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["shop", "number"], name="service_ticket_number_unique"),
             models.CheckConstraint(
