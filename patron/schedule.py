@@ -44,6 +44,15 @@ SCHEDULE: list[Job] = [
         dt.timedelta(hours=6),
         campaigns_tasks.campaigns_monthly_coupon_packs,
     ),
+    # Reminders of points (30 and 7 days before) and coupons (3 days before)
+    # about to expire: hourly, acting from 09:00 shop time; keyed by (member,
+    # date[, window]), so the later runs of a day send nothing again.
+    Job("points.expiring_remind", dt.timedelta(hours=1), points_tasks.points_expiring_remind),
+    Job(
+        "promotions.coupons_expiring_remind",
+        dt.timedelta(hours=1),
+        promotions_tasks.coupons_expiring_remind,
+    ),
     # Unpaid checkout holds time out after 30 minutes (configurable); a minute late at most.
     Job("promotions.holds_expire", dt.timedelta(minutes=1), promotions_tasks.holds_expire),
     # Webhook deliveries whose backoff has run out; claimed one by one, so a

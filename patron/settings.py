@@ -255,6 +255,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Patron <no-reply@loca
 
 # SMS gateway and webhooks (docs/messaging.md). Unset, SMS only go to the log.
 PATRON_SMS: dict[str, object] | None = None
+# The bearer token the SMS gateway sends with inbound replies (POST /sms/inbound/);
+# unset, the endpoint answers 404.
+PATRON_SMS_INBOUND_TOKEN = os.environ.get("PATRON_SMS_INBOUND_TOKEN", "")
 if os.environ.get("PATRON_SMS_BACKEND"):
     try:
         _sms_options = json.loads(os.environ.get("PATRON_SMS_OPTIONS") or "{}")

@@ -6,3 +6,8 @@ class CampaignsConfig(AppConfig):
     name = "patron.campaigns"
     label = "campaigns"
     verbose_name = _("campaigns")
+
+    def ready(self) -> None:
+        from patron.campaigns import messages
+
+        messages.register_kinds()

@@ -280,3 +280,21 @@ def rules_page(request: HttpRequest, shop_id: int) -> HttpResponse:
         },
         status=422 if request.method == "POST" and not form.is_valid() else 200,
     )
+
+
+class MessageTemplateForm(TextForm):
+    """The shop's wording of one message kind on one channel in one language."""
+
+    subject = forms.CharField(label=gettext_lazy("Subject"), required=False, max_length=200)
+    body_text = forms.CharField(
+        label=gettext_lazy("Text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("The SMS text on the SMS channel."),
+    )
+    body_html = forms.CharField(
+        label=gettext_lazy("HTML"), required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    sms_template_code = forms.CharField(
+        label=gettext_lazy("SMS template code"), required=False, max_length=64
+    )

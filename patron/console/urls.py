@@ -8,6 +8,7 @@ from patron.console.views import (
     config,
     dashboard,
     members,
+    messaging,
     sso,
     webhooks,
 )
@@ -33,6 +34,14 @@ urlpatterns = [
         approvals.override_tier_view,
         name="override_tier",
     ),
+    path(
+        "members/<int:member_id>/messages/",
+        messaging.member_messages_view,
+        name="member_messages",
+    ),
+    path("messages/triggers/", messaging.triggers_view, name="messaging_triggers"),
+    path("messages/triggers/switch/", messaging.trigger_switch_view, name="messaging_switch"),
+    path("messages/template/", messaging.template_edit_view, name="messaging_template"),
     path("approvals/", approvals.approvals_view, name="approvals"),
     path("approvals/<str:kind>/<int:pk>/", approvals.decide_view, name="decide"),
     path("audit/", audit.audit_view, name="audit"),

@@ -249,3 +249,9 @@ STEPS.append(("points", step_points))
 from patron.demo.promotions import step_promotions  # noqa: E402
 
 STEPS.append(("promotions", step_promotions))
+
+# Messaging: preferences, the shop's webhook subscription and inbox messages
+# (last: the reminders read the points and coupons the steps above made).
+from patron.demo.messaging import step_messaging  # noqa: E402
+
+STEPS.append(("messaging", step_messaging))

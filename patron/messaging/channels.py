@@ -2,7 +2,8 @@
 
 Each channel takes the batch and returns an :class:`Outcome` per message;
 the dispatcher (``services.dispatch``) records them. E-mail goes over one
-SMTP connection per batch; SMS through the configured gateway
+SMTP connection per batch, each message built while the one before it is
+on the wire; SMS through the configured gateway
 (``patron.messaging.sms.base``); in-app messages are delivered at once.
 """
 
@@ -12,17 +13,27 @@ import contextlib
 import importlib
 import logging
 import smtplib
-from collections.abc import Sequence
+import uuid
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
+from django.core.mail.message import sanitize_address
 
 from patron.messaging.consent import unsubscribe_url
 from patron.messaging.models import Category, Message, MessagingSettings
 
 logger = logging.getLogger("patron.messaging")
+
+# How many e-mails are built ahead of the one on the wire.
+AHEAD = 32
 
 
 @dataclass(frozen=True)
@@ -40,14 +51,13 @@ def _code(exc: BaseException) -> int:
     return int(getattr(exc, "smtp_code", 0) or 0)
 
 
-def _email(message: Message, shop_settings: MessagingSettings, connection: Any) -> Any:
+def _email(
+    message: Message, shop_settings: MessagingSettings, unsubscribe: str, connection: Any
+) -> Any:
     sender = settings.PATRON_MESSAGING_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL
     headers: dict[str, str] = {}
     if message.category == Category.MARKETING:
-        url = unsubscribe_url(
-            member_id=message.member_id, channel=message.channel, category=message.category
-        )
-        targets = [f"<{url}>"]
+        targets = [f"<{unsubscribe}>"]
         if shop_settings.unsubscribe_mailto:
             targets.append(f"<mailto:{shop_settings.unsubscribe_mailto}?subject=unsubscribe>")
         headers["List-Unsubscribe"] = ", ".join(targets)
@@ -65,21 +75,94 @@ def _email(message: Message, shop_settings: MessagingSettings, connection: Any) 
     return mail
 
 
+# (the Django message, and for the SMTP backend the envelope and the bytes)
+Built = tuple[Any, tuple[str, list[str], bytes] | None]
+
+
+def _build(
+    message: Message, shop_settings: MessagingSettings, unsubscribe: str, connection: Any
+) -> Built:
+    """The message as Django's SMTP backend would put it on the wire (its
+    ``_send``), so the next one can be built while the server answers."""
+    mail = _email(message, shop_settings, unsubscribe, connection)
+    if not isinstance(connection, SmtpEmailBackend):
+        return mail, None
+    encoding = mail.encoding or settings.DEFAULT_CHARSET
+    mime = mail.message()
+    if mime.is_multipart():
+        # Otherwise the generator picks a random one and compiles a regular
+        # expression per message to check no part contains it.
+        mime.set_boundary(f"===============patron{uuid.uuid4().hex}==")
+    envelope = (
+        _sender(mail.from_email, encoding),
+        [sanitize_address(a, encoding) for a in mail.recipients()],
+        mime.as_bytes(linesep="\r\n"),
+    )
+    return mail, envelope
+
+
+@lru_cache(maxsize=16)
+def _sender(address: str, encoding: str) -> str:
+    """The envelope sender, parsed once: every message of a shop has the same."""
+    return str(sanitize_address(address, encoding))
+
+
+def _ahead(
+    messages: Sequence[Message], settings_of: Any, connection: Any
+) -> Iterator[tuple[Message, Built | Exception]]:
+    """Each message with its built form (or the error building it), built
+    ``AHEAD`` messages in advance by one thread: building a MIME message is
+    CPU work, waiting for the SMTP server's answers is not, so the two
+    overlap. The thread touches no database: settings and links come from here."""
+    jobs: deque[tuple[Message, Future[Built]]] = deque()
+    todo = iter(messages)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="email-build") as pool:
+
+        def submit(message: Message) -> None:
+            unsubscribe = ""
+            if message.category == Category.MARKETING:
+                unsubscribe = unsubscribe_url(
+                    member_id=message.member_id, channel=message.channel, category=message.category
+                )
+            shop_settings = settings_of(message.shop_id)
+            jobs.append(
+                (message, pool.submit(_build, message, shop_settings, unsubscribe, connection))
+            )
+
+        try:
+            for message in islice(todo, AHEAD):
+                submit(message)
+            while jobs:
+                message, job = jobs.popleft()
+                following = next(todo, None)
+                if following is not None:
+                    submit(following)
+                error = job.exception()
+                yield message, (error if isinstance(error, Exception) else job.result())
+        finally:
+            for _, job in jobs:
+                job.cancel()
+
+
 def email_send(messages: Sequence[Message], settings_of: Any) -> dict[int, Outcome]:
     """Send over one connection; a refused recipient (5xx) bounces, a 4xx or a
     dropped connection is retried, a 5xx on the message itself fails."""
     outcomes: dict[int, Outcome] = {}
-    connection = get_connection(fail_silently=False)
+    connection: Any = get_connection(fail_silently=False)
     try:
         connection.open()
     except (OSError, smtplib.SMTPException) as exc:
         return {m.pk: Outcome("retry", f"SMTP connect: {exc}") for m in messages}
     try:
-        for message in messages:
+        for message, built in _ahead(messages, settings_of, connection):
             try:
-                connection.send_messages(
-                    [_email(message, settings_of(message.shop_id), connection)]
-                )
+                if isinstance(built, Exception):
+                    raise built
+                mail, envelope = built
+                if envelope is None:
+                    connection.send_messages([mail])
+                else:
+                    connection.connection.sendmail(*envelope)
                 outcomes[message.pk] = Outcome("sent")
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = next(iter(exc.recipients.values()), (0, b""))

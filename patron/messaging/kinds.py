@@ -81,3 +81,54 @@ def kind_get(code: str) -> MessageKind:
 
 def kinds_all() -> list[MessageKind]:
     return sorted(_kinds.values(), key=lambda k: k.code)
+
+
+def plain_wording(subject: str, text: str, *, sms_template_code: str = "") -> ChannelTemplate:
+    """A default wording whose HTML is the text's paragraphs: the apps'
+    default templates are short, and an operator who wants more saves one."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    html = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return ChannelTemplate(
+        subject=subject, body_text=text, body_html=html, sms_template_code=sms_template_code
+    )
+
+
+def link(path: str) -> str:
+    """A link into the member portal, as the message context carries it."""
+    from django.conf import settings
+
+    return f"{settings.PATRON_PUBLIC_URL.rstrip('/')}{path}"
+
+
+def same_wording(
+    channels: tuple[Channel, ...], *, zh: ChannelTemplate, en: ChannelTemplate
+) -> dict[Channel, dict[str, ChannelTemplate]]:
+    """The same default wording on each of ``channels`` (e-mail and inbox),
+    in both languages; the SMS wording, when a kind has one, is added apart."""
+    return {channel: {"zh-hans": zh, "en": en} for channel in channels}
+
+
+def cause_key(*parts: object) -> str:
+    """A message cause or webhook event id from ``parts``, at most 100
+    characters (the longer ones hashed, keeping the first part readable)."""
+    import hashlib
+
+    key = ":".join(str(p) for p in parts)
+    if len(key) <= 100:
+        return key
+    return f"{parts[0]}:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+
+
+# Reminders (points or coupons about to expire) are transactional, so quiet
+# hours do not hold them; their hourly jobs wait for the morning instead.
+REMINDERS_FROM_HOUR = 9
+
+
+def reminders_due() -> bool:
+    """Whether an hourly reminder job should run now: from 09:00 shop time on
+    (the reminders are once a day, so the first run after 09:00 sends them)."""
+    from django.utils import timezone
+
+    from patron.core import clock
+
+    return timezone.localtime(clock.now()).hour >= REMINDERS_FROM_HOUR

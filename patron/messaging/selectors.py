@@ -12,6 +12,8 @@ from patron.messaging.consent import DEFAULTS
 from patron.messaging.models import (
     Category,
     Channel,
+    ConsentChange,
+    KindSwitch,
     Message,
     MessageState,
     MessagingSettings,
@@ -101,3 +103,13 @@ def messages_log(
     page = list(rows.order_by("-id")[: limit + 1])
     next_before = page[limit - 1].pk if len(page) > limit else None
     return page[:limit], next_before
+
+
+def consent_changes_of(member: Member, *, limit: int = 10) -> list[ConsentChange]:
+    """The member's newest consent changes (the audit trail), newest first."""
+    return list(ConsentChange.objects.filter(member=member).order_by("-at", "-id")[:limit])
+
+
+def kind_switches_of(shop: Shop) -> dict[str, bool]:
+    """kind code -> enabled, for the kinds the shop has switched (others are on)."""
+    return dict(KindSwitch.objects.filter(shop=shop).values_list("kind", "enabled"))

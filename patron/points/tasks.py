@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from patron.points import services
+from patron.messaging.kinds import reminders_due
+from patron.points import messages, services
 
 
 @task()
@@ -22,3 +23,11 @@ def points_expire() -> int:
 def points_birthday() -> int:
     """Birthday points for today's birthdays (once a year per member and rule)."""
     return services.birthday_grant_due()
+
+
+@task()
+def points_expiring_remind() -> int:
+    """Remind members of points expiring in 30 and 7 days (once per date and window)."""
+    if not reminders_due():
+        return 0
+    return messages.points_expiring_notify()

@@ -59,11 +59,5 @@ class ProfileForm(TextForm):
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
 
 
-class ConsentForm(TextForm):
-    consent_email = forms.BooleanField(label=_("E-mail"), required=False)
-    consent_sms = forms.BooleanField(label=_("SMS"), required=False)
-    consent_in_app = forms.BooleanField(label=_("In-app messages"), required=False)
-
-
 class LanguageForm(TextForm):
     language = forms.ChoiceField(choices=Language.choices)

@@ -31,7 +31,6 @@ from patron.core.permissions import require_perm
 from patron.core.pii import normalize_email, normalize_phone
 from patron.members import services as member_services
 from patron.members.models import Language, Member
-from patron.messaging import services as messaging_services
 from patron.portal.models import MemberCredential, ShopSignInSecret, SignInFailure, UsedSignInNonce
 
 FAILURE_WINDOW = dt.timedelta(minutes=15)
@@ -384,21 +383,3 @@ def member_profile_update(
     return member_services.member_upsert(
         shop=member.shop, external_id=member.external_id, fields=fields
     ).member
-
-
-def member_consent_set(
-    *, member: Member, consent_email: bool, consent_sms: bool, consent_in_app: bool
-) -> Member:
-    """The portal's consent form: marketing opt-in per channel, recorded by
-    messaging (the source of truth for consent) with source ``portal``."""
-    messaging_services.preferences_set(
-        member=member,
-        changes={
-            ("email", "marketing"): consent_email,
-            ("sms", "marketing"): consent_sms,
-            ("inapp", "marketing"): consent_in_app,
-        },
-        source="portal",
-        actor="member",
-    )
-    return member

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patron.portal.views import account, loyalty
+from patron.portal.views import account, loyalty, messages
 
 app_name = "portal"
 
@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("language/", account.language_view, name="language"),
     path("me/", account.profile_view, name="profile"),
+    path("me/messages/", messages.preferences_view, name="preferences"),
+    path("inbox/", messages.inbox_view, name="inbox"),
+    path("inbox/read/", messages.inbox_read_view, name="inbox_read"),
+    path("inbox/<int:message_id>/", messages.inbox_message_view, name="inbox_message"),
+    path("inbox/<int:message_id>/delete/", messages.inbox_delete_view, name="inbox_delete"),
     path("me/data.json", account.data_export_view, name="data_export"),
     path("benefits/", loyalty.benefits_view, name="benefits"),
     path("points/", loyalty.points_history_view, name="points_history"),

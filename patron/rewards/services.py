@@ -22,6 +22,7 @@ from patron.core.permissions import require_perm
 from patron.core.services import audit_record
 from patron.core.validation import text_problem
 from patron.members.models import Member
+from patron.rewards import messages
 from patron.rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
 
 # The longest shipping address accepted, from the API and the portal alike.
@@ -155,6 +156,7 @@ def redemption_place(
             )
             redemption.points_entry_id = entry.pk
         redemption.save()
+        messages.redemption_notify(redemption)
     return redemption, True
 
 

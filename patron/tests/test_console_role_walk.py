@@ -38,7 +38,7 @@ ROLES = [role for role, _label in ROLE_CHOICES]
 PUBLIC_CONSOLE_VIEWS = {"login", "logout", "language", "shop"}
 
 # Console pages that only take a POST (a form's target).
-POST_ONLY = {"adjust_points", "override_tier", "decide", "webhook_resend"}
+POST_ONLY = {"adjust_points", "override_tier", "decide", "webhook_resend", "messaging_switch"}
 
 # Console API calls: url name -> (method, the permission(s) the role needs, body).
 CONSOLE_API: dict[str, tuple[str, tuple[str, ...], dict[str, Any] | None]] = {

@@ -60,3 +60,25 @@ def test_order_paid_of_a_member_without_an_account_is_pinned(
     # Then the account was created (in its own savepoint) and credited
     assert PointsAccount.objects.get(member__external_id="M1").pending == 230
     assert _types(outcome.result)[:3] == ["order.recorded", "points.earned", "growth.changed"]
+
+
+def test_order_paid_that_upgrades_the_member_is_pinned(
+    earning_shop: Any, django_assert_num_queries: Any
+):
+    # Given a member with an account, one order short of silver
+    MemberFactory.create(shop=earning_shop, external_id="M1", email="m1@example.com")
+    services.event_ingest(shop=earning_shop, raw=event("order.paid", paid_data("O1")))
+    # When an order lifts them to silver. 19 of the 45 queries are the
+    # upgrade's notice (issue 14): 18 for the outbox's two messages (the
+    # shop's messaging settings, its name, the trigger switch, a savepoint,
+    # then per channel the saved templates, what exists for the cause,
+    # consent, unusable addresses on e-mail, and the counted insert) and 1
+    # for the shop's webhook subscriptions. Fixed: one member, one event.
+    big = paid_data(
+        "O2", lines=[{"line_id": "L1", "sku": "S", "quantity": 1, "unit_price": 100000}]
+    )
+    with django_assert_num_queries(45):
+        outcome = services.event_ingest(
+            shop=earning_shop, raw=event("order.paid", {**big, "paid_amount": 100000})
+        )
+    assert "tier.upgraded" in _types(outcome.result)

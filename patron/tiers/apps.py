@@ -18,7 +18,7 @@ class TiersConfig(AppConfig):
     def ready(self) -> None:
         from patron.core.config_cache import watch
         from patron.points.earning_rules import TierSource, tier_source_register
-        from patron.tiers import selectors
+        from patron.tiers import messages, selectors
         from patron.tiers.models import Tier, TierBenefits, TierProgram
 
         # Points earning reads tiers through this, never by importing tiers.
@@ -28,6 +28,8 @@ class TiersConfig(AppConfig):
                 code_and_multiplier_of=selectors.member_tier_and_multiplier,
             )
         )
+
+        messages.register_kinds()
 
         watch(TierProgram, lambda program: program.shop_id)
         watch(Tier, lambda tier: tier.shop_id)

@@ -20,6 +20,7 @@ import logging
 
 from django.db import transaction
 
+from patron.campaigns import messages
 from patron.core import clock
 from patron.core.errors import PatronError
 from patron.core.models import Shop
@@ -58,6 +59,12 @@ def _deliver(gift: TierGift) -> None:
     if gift.coupon_template:
         state, reference = _issue_coupon(gift, reference)
     gifts.gift_mark(gift=gift, state=state, reference=reference)
+    coupon = None
+    if state == GiftState.COUPON_ISSUED:
+        coupon = promotion_selectors.coupon_from_source(
+            member=member, source=CouponSource.BIRTHDAY, source_ref=f"tier-gift:{gift.pk}"
+        )
+    messages.birthday_gift_notify(gift, coupon)
 
 
 def _issue_coupon(gift: TierGift, reference: str) -> tuple[str, str]:

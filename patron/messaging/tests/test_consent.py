@@ -6,13 +6,19 @@ from typing import Any
 
 import pytest
 from django.test import Client, override_settings
+from django.urls import resolve, set_script_prefix
 
 from patron.core.errors import PatronError
 from patron.core.models import Shop
 from patron.members import services as member_services
 from patron.members.models import Member
 from patron.messaging import selectors, services
-from patron.messaging.consent import unsubscribe_token, unsubscribe_url
+from patron.messaging.consent import (
+    Unsubscribe,
+    unsubscribe_read,
+    unsubscribe_token,
+    unsubscribe_url,
+)
 from patron.messaging.models import ConsentChange
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +86,21 @@ def test_unsubscribe_link_get_shows_a_page_and_post_unsubscribes(member: Member)
     assert _trail(member)[-1] == ("email", "marketing", False, "unsubscribe_link")
     member.refresh_from_db()
     assert member.consent_email is False
+
+
+@override_settings(PATRON_PUBLIC_URL="https://loyalty.example")
+def test_unsubscribe_links_follow_the_script_prefix(member: Member) -> None:
+    """The link's path is reversed once per prefix, not once per member."""
+    assert "/u/" in unsubscribe_url(member_id=member.pk, channel="email", category="marketing")
+    set_script_prefix("/loyalty/")
+    try:
+        url = unsubscribe_url(member_id=member.pk, channel="email", category="marketing")
+    finally:
+        set_script_prefix("/")
+    assert url.startswith("https://loyalty.example/loyalty/u/")
+    token = url.removeprefix("https://loyalty.example/loyalty/u/").removesuffix("/")
+    assert resolve(f"/u/{token}/").kwargs["token"] == token
+    assert unsubscribe_read(token) == Unsubscribe(member.pk, "email", "marketing")
 
 
 def test_unsubscribe_page_speaks_english_to_english_members(member: Member) -> None:

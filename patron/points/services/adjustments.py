@@ -19,7 +19,7 @@ from patron.core.errors import ErrorCode, PatronError, lazy_format
 from patron.core.permissions import require_perm
 from patron.core.services import audit_record
 from patron.members.models import Member
-from patron.points import selectors
+from patron.points import messages, selectors
 from patron.points.models import AdjustmentState, EntryKind, PointsAdjustment
 from patron.points.services.ledger import (
     Refs,
@@ -58,6 +58,7 @@ def _apply(adjustment: PointsAdjustment, *, approver: User | None) -> None:
         adjustment.decided_by = approver
         adjustment.decided_at = clock.now()
     adjustment.save(update_fields=["entry", "state", "decided_by", "decided_at"])
+    messages.adjustment_notify(adjustment, balance=int(account.available))
 
 
 def adjustment_problem(*, member: Member, points: Any, reason: str | None) -> PatronError | None:

@@ -37,7 +37,7 @@ def test_profile_and_consent_are_saved(member: Member, member_client: Client) ->
             "gender": "male",
         },
     )
-    member_client.post("/me/", {"form": "consent", "consent_sms": "on"})
+    member_client.post("/me/messages/", {"sms.marketing": "on"})
     member.refresh_from_db()
     assert (member.name, member.email, str(member.birthday), member.gender) == (
         "王大明",

@@ -70,7 +70,7 @@ def test_completing_the_profile_in_the_portal_earns_once(
 def test_consent_and_language_changes_earn_nothing(
     member: Member, member_client: Client, rules: dict[str, Any]
 ) -> None:
-    member_client.post("/me/", {"form": "consent", "consent_sms": "on"})
+    member_client.post("/me/messages/", {"sms.marketing": "on"})
     member_client.post("/language/", {"language": "en", "next": "/"})
     assert entries() == []
     assert not PointsAccount.objects.exists()

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, password reset, shop links, profile, language, consent, export."""
+"""Sign-in, sign-out, password reset, shop links, profile, language, export."""
 
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ from patron.portal.auth import (
     sign_out,
 )
 from patron.portal.forms import (
-    ConsentForm,
     LanguageForm,
     PasswordResetRequestForm,
     ProfileForm,
@@ -161,13 +160,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
         "birthday": member.birthday,
         "gender": member.gender,
     }
-    consent_initial = {
-        "consent_email": member.consent_email,
-        "consent_sms": member.consent_sms,
-        "consent_in_app": member.consent_in_app,
-    }
     profile_form = ProfileForm(initial=initial)
-    consent_form = ConsentForm(initial=consent_initial)
     status = 200
     if request.method == "POST" and request.POST.get("form") == "profile":
         profile_form = ProfileForm(request.POST)
@@ -188,16 +181,12 @@ def profile_view(request: HttpRequest) -> HttpResponse:
                 return redirect("portal:profile")
         status = 422
     elif request.method == "POST" and request.POST.get("form") == "consent":
-        consent_form = ConsentForm(request.POST)
-        if consent_form.is_valid():
-            services.member_consent_set(member=member, **consent_form.cleaned_data)
-            messages.success(request, _("Your message preferences have been saved."))
-            return redirect("portal:profile")
-        status = 422
+        # The old consent form lives on as the preferences page.
+        return redirect("portal:preferences")
     return render(
         request,
         "portal/profile.html",
-        {"profile_form": profile_form, "consent_form": consent_form, "member": member},
+        {"profile_form": profile_form, "member": member},
         status=status,
     )
 

@@ -25,7 +25,7 @@ from patron.core.permissions import require_perm
 from patron.core.services import audit_record, snapshot
 from patron.members import services as member_services
 from patron.members.models import Member
-from patron.promotions import codes, selectors, tiering
+from patron.promotions import codes, messages, selectors, tiering
 from patron.promotions.models import (
     Coupon,
     CouponSource,
@@ -172,6 +172,7 @@ def coupon_issue(
                         valid_until=valid_until,
                     )
                     coupon.save(force_insert=True)
+                    messages.coupon_issued_notify(coupon)
                     return coupon
             except IntegrityError:  # pragma: no cover - 60 random bits; astronomically rare
                 continue

@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from patron.core import clock
 from patron.core.models import Shop
 from patron.members.models import Member
-from patron.tiers import periods, selectors, sql
+from patron.tiers import messages, periods, selectors, sql
 from patron.tiers.models import (
     DowngradeMode,
     GrowthMonth,
@@ -293,6 +293,17 @@ def _apply(
         f"FROM {DECISIONS_TABLE} WHERE action = 'up' AND has_state = 0",
         [shop_id, now, protect, now],
     )
+    if cause == TierChangeCause.PERIOD_EVALUATION:
+        # A backfill computes history: nobody is told about it.
+        messages.period_run_notify(
+            shop_id=shop_id,
+            run_id=run.pk,
+            decisions=sql.fetchall(
+                f"SELECT member_id, from_tier_id, to_tier_id, action FROM {DECISIONS_TABLE} "  # noqa: S608
+                "WHERE action IN ('up', 'down', 'grace') ORDER BY member_id"
+            ),
+            grace_until=grace_until,
+        )
     return {
         "upgraded": counts.get("up", 0),
         "downgraded": counts.get("down", 0),

@@ -18,7 +18,7 @@ from patron.core import clock
 from patron.core.bulk import bulk_set
 from patron.members.models import Member
 from patron.orders.models import Order
-from patron.tiers import periods, selectors
+from patron.tiers import messages, periods, selectors
 from patron.tiers.models import (
     GrowthEntry,
     MemberTier,
@@ -80,6 +80,7 @@ def tiers_upgrade(
     created: list[MemberTier] = []
     moved: list[MemberTier] = []
     changes: list[TierChange] = []
+    notices: list[tuple[Member, Tier | None, Tier, str]] = []
     effects: dict[int, dict[str, Any]] = {}
     for member, state, value, event_id in upgrades:
         if state is not None and state.override_id is not None:
@@ -121,6 +122,7 @@ def tiers_upgrade(
                 event_id=event_id,
             )
         )
+        notices.append((member, from_tier, target, event_id))
         effects[member.pk] = {
             "type": "tier.upgraded",
             "member": member.external_id,
@@ -134,6 +136,7 @@ def tiers_upgrade(
     MemberTier.objects.bulk_create(created)
     bulk_set(moved, ["tier", "since", "protected_until", "grace_until", "updated_at"])
     TierChange.objects.bulk_create(changes)
+    messages.tier_changes_notify(changes=notices, direction=1, cause="tier.upgraded")
     return effects
 
 
@@ -244,6 +247,9 @@ def tier_upgrade_reverse_if_unearned(
         event_id=event_id,
         note=f"order {order.external_id} {order.status}: upgrade by event {upgrade.event_id} "
         "no longer earned"[:200],
+    )
+    messages.tier_changes_notify(
+        changes=[(member, from_tier, target, event_id)], direction=-1, cause="tier.downgraded"
     )
     return {
         "type": "tier.upgrade_reversed",
