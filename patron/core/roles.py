@@ -238,3 +238,23 @@ for _role, _extra in _MESSAGING_PERMISSIONS.items():
     _granted = ROLE_PERMISSIONS[_role]
     if isinstance(_granted, list):
         _granted.extend(_extra)
+
+
+# Service desk (patron.service): agents work their teams' tickets, leads
+# also reassign them, analysts read every team's tickets and reply to none.
+# Which tickets an agent sees is their teams' (patron.service.selectors).
+_SERVICE_READ = ["service.view_ticket", "service.view_ticketentry", "service.view_team"]
+_SERVICE_PERMISSIONS: dict[str, list[str]] = {
+    SERVICE_AGENT: [*_SERVICE_READ, "service.work_ticket"],
+    SERVICE_LEAD: [
+        *_SERVICE_READ,
+        "service.work_ticket",
+        "service.lead_team",
+        "service.view_agentprofile",
+    ],
+    ANALYST: [*_SERVICE_READ, "service.view_all_tickets", "service.view_agentprofile"],
+}
+for _role, _extra in _SERVICE_PERMISSIONS.items():
+    _granted = ROLE_PERMISSIONS[_role]
+    if isinstance(_granted, list):
+        _granted.extend(_extra)

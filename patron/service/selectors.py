@@ -1,0 +1,61 @@
+"""Reads of the service desk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from patron.core.errors import ErrorCode, PatronError
+from patron.core.models import Shop
+from patron.service.models import AgentProfile, Team, TeamMembership, TeamRole, Ticket, TicketEntry
+
+
+def ticket_get(*, shop_id: int, number: int) -> Ticket:
+    """The shop's ticket by its number (404 for another shop's)."""
+    try:
+        return Ticket.objects.select_related("member", "contact", "team", "assignee").get(
+            shop_id=shop_id, number=number
+        )
+    except Ticket.DoesNotExist:
+        raise PatronError(ErrorCode.NOT_FOUND, _("no such ticket"), field="number") from None
+
+
+def ticket_timeline(ticket: Ticket) -> QuerySet[TicketEntry]:
+    """The ticket's entries, oldest first, with authors and attachments."""
+    return (
+        TicketEntry.objects.filter(ticket=ticket)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )
+
+
+def agent_of(user: Any, shop_id: int) -> AgentProfile | None:
+    """The operator's agent profile in the shop, if they answer tickets there."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return AgentProfile.objects.filter(shop_id=shop_id, user_id=user.pk).first()
+
+
+def tickets_visible(user: Any, shop_id: int) -> QuerySet[Ticket]:
+    """The shop's tickets ``user`` may read: every team's for those who read
+    all tickets (analysts, admins); for an agent or a lead the tickets of
+    their teams and those assigned to them; nothing for anyone else."""
+    tickets = Ticket.objects.filter(shop_id=shop_id, merged_into__isnull=True)
+    shop = Shop(pk=shop_id)  # the role counts in this shop
+    if user.has_perm("service.view_all_tickets", shop):
+        return tickets
+    if not user.has_perm("service.view_ticket", shop):
+        return tickets.none()
+    agent = agent_of(user, shop_id)
+    if agent is None:
+        return tickets.none()
+    teams = TeamMembership.objects.filter(agent=agent).values("team_id")
+    return tickets.filter(Q(team_id__in=teams) | Q(assignee=agent))
+
+
+def teams_led(agent: AgentProfile) -> QuerySet[Team]:
+    """The teams ``agent`` leads (whose tickets they may reassign)."""
+    return Team.objects.filter(memberships__agent=agent, memberships__role=TeamRole.LEAD)
