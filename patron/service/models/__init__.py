@@ -18,6 +18,7 @@ from patron.service.models.desk import (
     TicketStatus,
     TicketTopic,
 )
+from patron.service.models.routing import DedicatedAgent, MailInbox, RoutingRule, RoutingSettings
 
 __all__ = [
     "AgentProfile",
@@ -34,4 +35,8 @@ __all__ = [
     "TicketSequence",
     "TicketStatus",
     "TicketTopic",
+    "DedicatedAgent",
+    "MailInbox",
+    "RoutingRule",
+    "RoutingSettings",
 ]

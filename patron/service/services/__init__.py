@@ -13,6 +13,7 @@ from patron.service.services.tickets import (
     ticket_number_next,
     ticket_open,
 )
+from patron.service.services.routing import ticket_reassign, ticket_route, team_for
 
 __all__ = [
     "REOPEN_WITHIN",
@@ -24,4 +25,7 @@ __all__ = [
     "ticket_number_next",
     "ticket_open",
     "ticket_status_set",
+    "team_for",
+    "ticket_reassign",
+    "ticket_route",
 ]
