@@ -61,7 +61,9 @@ def team_for(ticket: Ticket) -> tuple[Team | None, RoutingRule | None]:
             continue
         return rule.team, rule
     settings_row = (
-        RoutingSettings.objects.filter(shop_id=ticket.shop_id).select_related("default_team").first()
+        RoutingSettings.objects.filter(shop_id=ticket.shop_id)
+        .select_related("default_team")
+        .first()
     )
     if settings_row is not None and settings_row.default_team is not None:
         team = settings_row.default_team
