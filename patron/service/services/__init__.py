@@ -8,12 +8,12 @@ from patron.service.services.conversation import (
     reply_sender_register,
     ticket_status_set,
 )
+from patron.service.services.routing import team_for, ticket_reassign, ticket_route
 from patron.service.services.tickets import (
     contact_get_or_create,
     ticket_number_next,
     ticket_open,
 )
-from patron.service.services.routing import ticket_reassign, ticket_route, team_for
 
 __all__ = [
     "REOPEN_WITHIN",
@@ -22,10 +22,10 @@ __all__ = [
     "contact_get_or_create",
     "member_writes",
     "reply_sender_register",
+    "team_for",
     "ticket_number_next",
     "ticket_open",
-    "ticket_status_set",
-    "team_for",
     "ticket_reassign",
     "ticket_route",
+    "ticket_status_set",
 ]
