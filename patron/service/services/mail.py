@@ -60,7 +60,7 @@ class MailOutcome:
     why: str = ""
 
 
-def _token_hash(token: str) -> str:
+def mail_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -73,13 +73,13 @@ def mail_inbox_create(*, shop: Shop, address: str) -> tuple[MailInbox, str]:
         raise validation_error("address", _("this address is already an inbox"))
     token = secrets.token_urlsafe(32)
     inbox = MailInbox.objects.create(
-        shop=shop, address=address, token_sha256=_token_hash(token), created_at=clock.now()
+        shop=shop, address=address, token_sha256=mail_token_hash(token), created_at=clock.now()
     )
     return inbox, token
 
 
 def mail_inbox_by_token(token: str) -> MailInbox:
-    inbox = MailInbox.objects.filter(token_sha256=_token_hash(token or ""), active=True).first()
+    inbox = MailInbox.objects.filter(token_sha256=mail_token_hash(token or ""), active=True).first()
     if inbox is None:
         raise PatronError(
             ErrorCode.UNAUTHENTICATED, _("unknown inbound-mail token"), field="token", status=401

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from typing import Any
 
 import pytest
+from django.test import Client
 
 from patron.core.models import Shop
 from patron.members.models import Member
@@ -263,31 +265,28 @@ def test_a_bounce_does_not_open_a_ticket(intake: int, shop: Shop) -> None:
     assert not Contact.objects.exists()
 
 
-def test_the_inbound_mail_webhook(client: object, shop: Shop, member: Member) -> None:
-    from django.test import Client
-
-    assert isinstance(client, Client)
+def test_the_inbound_mail_webhook(client: Client, shop: Shop, member: Member) -> None:
     _, token = mail_inbox_create(shop=shop, address="desk2@shop.example")
     raw = mail("网页表单", "通过网页转发", message_id="<w1@example.com>").as_bytes()
-    url = "/api/v1/service/mail/inbound"
+    url = "/mail/inbound/"
 
     wrong = client.post(
-        url, raw, content_type="message/rfc822", headers={"X-Patron-Mail-Token": "nope"}
+        url, raw, content_type="message/rfc822", headers={"Authorization": "Bearer nope"}
     )
     assert wrong.status_code == 401
     assert wrong["Content-Type"] == "application/problem+json"
     assert wrong.json()["code"] == "unauthenticated"
     empty = client.post(
-        url, b"", content_type="message/rfc822", headers={"X-Patron-Mail-Token": token}
+        url, b"", content_type="message/rfc822", headers={"Authorization": f"Bearer {token}"}
     )
     assert (empty.status_code, empty.json()["errors"][0]["field"]) == (422, "body")
     assert not Ticket.objects.exists()
 
     ok = client.post(
-        url, raw, content_type="message/rfc822", headers={"X-Patron-Mail-Token": token}
+        url, raw, content_type="message/rfc822", headers={"Authorization": f"Bearer {token}"}
     )
     again = client.post(
-        url, raw, content_type="message/rfc822", headers={"X-Patron-Mail-Token": token}
+        url, raw, content_type="message/rfc822", headers={"Authorization": f"Bearer {token}"}
     )
 
     ticket = Ticket.objects.get()
@@ -295,3 +294,17 @@ def test_the_inbound_mail_webhook(client: object, shop: Shop, member: Member) ->
     assert ok.json() == {"action": "opened", "ticket": ticket.reference, "why": ""}
     assert again.json() == {"action": "duplicate", "ticket": ticket.reference, "why": ""}
     assert MailInbox.objects.get(address="desk2@shop.example").token_sha256 != token
+
+
+def test_the_webhook_refuses_a_mail_too_large(client: Client, shop: Shop, settings: Any) -> None:
+    _, token = mail_inbox_create(shop=shop, address="desk3@shop.example")
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    raw = mail("大", "x" * 2000, message_id="<big@example.com>").as_bytes()
+    answer = client.post(
+        "/mail/inbound/",
+        raw,
+        content_type="message/rfc822",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert (answer.status_code, answer.json()["code"]) == (413, "body_too_large")
+    assert not Ticket.objects.exists()
