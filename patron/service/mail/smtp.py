@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -62,3 +63,14 @@ class IntakeHandler:
 
 def intake_controller(host: str, port: int) -> Controller:
     return Controller(IntakeHandler(), hostname=host, port=port, data_size_limit=MAIL_MAX_BYTES)
+
+
+def serve(host: str, port: int, stop: threading.Event) -> None:
+    """Listen on ``host:port`` until ``stop`` is set (``patron mail-intake``)."""
+    controller = intake_controller(host, port)
+    controller.start()
+    logger.info("mail-intake listening on %s:%s", host, port)
+    try:
+        stop.wait()
+    finally:
+        controller.stop()

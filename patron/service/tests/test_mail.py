@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import smtplib
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
@@ -13,6 +15,7 @@ from email.parser import BytesParser
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from patron.core.models import Shop
@@ -20,7 +23,9 @@ from patron.members.models import Member
 from patron.messaging import services as messaging
 from patron.messaging.models import Message
 from patron.messaging.tests.conftest import SmtpInbox, smtp  # noqa: F401 (the fixture)
+from patron.service.mail import smtp as listener
 from patron.service.mail.smtp import intake_controller
+from patron.service.management.commands import mail_intake
 from patron.service.models import (
     AgentProfile,
     Attachment,
@@ -308,3 +313,33 @@ def test_the_webhook_refuses_a_mail_too_large(client: Client, shop: Shop, settin
     )
     assert (answer.status_code, answer.json()["code"]) == (413, "body_too_large")
     assert not Ticket.objects.exists()
+
+
+def test_the_mail_intake_command_listens_until_stopped(
+    shop: Shop, member: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the command running (stopped by the test instead of a signal)
+    mail_inbox_create(shop=shop, address=DESK)
+    port = _free_port()
+    stop = threading.Event()
+    monkeypatch.setattr(
+        mail_intake, "serve", lambda host, at, _stop: listener.serve(host, at, stop)
+    )
+    thread = threading.Thread(
+        target=lambda: call_command("mail_intake", host="127.0.0.1", port=port), daemon=True
+    )
+    thread.start()
+    try:
+        # When a mail is sent to it
+        for _ in range(50):
+            try:
+                send(port, mail("命令", "通过命令收信", message_id="<cmd@example.com>"))
+                break
+            except OSError:
+                time.sleep(0.1)
+        # Then it opened a ticket
+        assert Ticket.objects.get().subject == "命令"
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
