@@ -50,6 +50,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    # Attachments are stored through Django's storage: keep them out of the checkout.
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
 @pytest.fixture
 def intake(shop: Shop) -> Iterator[int]:
     mail_inbox_create(shop=shop, address=DESK)
