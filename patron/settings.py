@@ -274,6 +274,9 @@ PATRON_WEBHOOK_TIMEOUT = float(os.environ.get("PATRON_WEBHOOK_TIMEOUT", "10"))
 PATRON_PUBLIC_URL = os.environ.get("PATRON_PUBLIC_URL", "http://localhost:8000")
 # Sender of member messages (falls back to DEFAULT_FROM_EMAIL).
 PATRON_MESSAGING_FROM_EMAIL = os.environ.get("PATRON_MESSAGING_FROM_EMAIL", "")
+# The service desk's SMTP listener (``patron mail-intake``).
+PATRON_MAIL_INTAKE_HOST = os.environ.get("PATRON_MAIL_INTAKE_HOST", "127.0.0.1")
+PATRON_MAIL_INTAKE_PORT = int(os.environ.get("PATRON_MAIL_INTAKE_PORT", "2525"))
 # A transiently failing message is tried this many times in all, backing off
 # exponentially from PATRON_MESSAGING_RETRY_SECONDS, then marked failed.
 PATRON_MESSAGING_MAX_ATTEMPTS = int(os.environ.get("PATRON_MESSAGING_MAX_ATTEMPTS", "6"))

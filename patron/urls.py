@@ -15,5 +15,6 @@ urlpatterns = [
     path("healthz", health),
     path("console/", include("patron.console.urls")),
     path("", include("patron.messaging.urls")),
+    path("", include("patron.service.urls_mail")),
     path("", include("patron.portal.urls")),
 ]

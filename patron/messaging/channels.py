@@ -62,6 +62,7 @@ def _email(
             targets.append(f"<mailto:{shop_settings.unsubscribe_mailto}?subject=unsubscribe>")
         headers["List-Unsubscribe"] = ", ".join(targets)
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    headers.update(message.headers or {})
     mail = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,

@@ -221,6 +221,9 @@ class Message(models.Model):
     body_html = models.TextField(_("HTML"), blank=True)
     sms_template_code = models.CharField(_("SMS template code"), max_length=64, blank=True)
     sms_params = models.JSONField(_("SMS parameters"), default=dict, blank=True)
+    # Extra e-mail headers the sender sets (Message-ID, In-Reply-To,
+    # References, Reply-To of a service reply, so the member's answer threads).
+    headers = models.JSONField(_("e-mail headers"), default=dict, blank=True)
     state = models.CharField(
         _("state"), max_length=12, choices=MessageState.choices, default=MessageState.QUEUED
     )

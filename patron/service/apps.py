@@ -6,3 +6,10 @@ class ServiceConfig(AppConfig):
     name = "patron.service"
     label = "service"
     verbose_name = _("service desk")
+
+    def ready(self) -> None:
+        from patron.service.services.conversation import reply_sender_register
+        from patron.service.services.mail import mail_kind_register, mail_reply_send
+
+        mail_kind_register()
+        reply_sender_register(mail_reply_send)

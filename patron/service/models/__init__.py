@@ -18,12 +18,17 @@ from patron.service.models.desk import (
     TicketStatus,
     TicketTopic,
 )
+from patron.service.models.routing import DedicatedAgent, MailInbox, RoutingRule, RoutingSettings
 
 __all__ = [
     "AgentProfile",
     "Attachment",
     "Contact",
+    "DedicatedAgent",
     "EntryKind",
+    "MailInbox",
+    "RoutingRule",
+    "RoutingSettings",
     "Team",
     "TeamMembership",
     "TeamRole",

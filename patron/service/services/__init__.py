@@ -8,6 +8,7 @@ from patron.service.services.conversation import (
     reply_sender_register,
     ticket_status_set,
 )
+from patron.service.services.routing import team_for, ticket_reassign, ticket_route
 from patron.service.services.tickets import (
     contact_get_or_create,
     ticket_number_next,
@@ -21,7 +22,10 @@ __all__ = [
     "contact_get_or_create",
     "member_writes",
     "reply_sender_register",
+    "team_for",
     "ticket_number_next",
     "ticket_open",
+    "ticket_reassign",
+    "ticket_route",
     "ticket_status_set",
 ]

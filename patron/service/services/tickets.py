@@ -26,6 +26,7 @@ from patron.service.models import (
     TicketStatus,
     TicketTopic,
 )
+from patron.service.services.routing import ticket_route
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
@@ -137,4 +138,7 @@ def ticket_open(
         created_at=now,
     )
     audit_record(actor=actor, action="service.ticket_open", obj=ticket, after={"channel": channel})
+    if author is None:
+        # A member's ticket goes to a team and an agent; an agent's own stays theirs to route.
+        ticket = ticket_route(ticket)
     return ticket
