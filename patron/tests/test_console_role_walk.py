@@ -38,7 +38,16 @@ ROLES = [role for role, _label in ROLE_CHOICES]
 PUBLIC_CONSOLE_VIEWS = {"login", "logout", "language", "shop"}
 
 # Console pages that only take a POST (a form's target).
-POST_ONLY = {"adjust_points", "override_tier", "decide", "webhook_resend", "messaging_switch"}
+POST_ONLY = {
+    "adjust_points",
+    "override_tier",
+    "decide",
+    "webhook_resend",
+    "messaging_switch",
+    "service_reply",
+    "service_note",
+    "service_status",
+}
 
 # Console API calls: url name -> (method, the permission(s) the role needs, body).
 CONSOLE_API: dict[str, tuple[str, tuple[str, ...], dict[str, Any] | None]] = {
@@ -144,7 +153,7 @@ def world(settings: Any) -> dict[str, Any]:
             if overrides.override_request_problem(member=other, tier=top, reason="VIP") is None:
                 overrides.override_request(member=other, tier=top, reason="VIP", actor=marketer)
                 break
-    markers = set()
+    markers = _service_desks(shop_a, shop_b, operators)
     for member in Member.objects.filter(shop=shop_b):
         markers |= {member.external_id, member.name}
         if member.phone:
@@ -168,6 +177,39 @@ def world(settings: Any) -> dict[str, Any]:
     return {"a": shop_a, "b": shop_b, "operators": operators, "markers": markers}
 
 
+def _service_desks(shop_a: Shop, shop_b: Shop, operators: dict[str, User]) -> set[str]:
+    """A team in each shop with tickets; shop A's agent and lead work in its
+    team (so their ticket is theirs to read and answer). Shop B's tickets
+    start numbering where A's end, so B's number is no ticket of A's.
+    Returns what of shop B's tickets must never show."""
+    from patron.core import clock
+    from patron.members.models import Member
+    from patron.service import services as service_services
+    from patron.service.models import AgentProfile, Team, TeamMembership, Ticket
+
+    now = clock.now()
+    markers: set[str] = set()
+    for shop, count in ((shop_a, 1), (shop_b, 2)):
+        team = Team.objects.create(shop=shop, code="desk", name=f"{shop.name} desk", created_at=now)
+        member = Member.objects.filter(shop=shop).order_by("pk").first()
+        assert member is not None
+        for i in range(count):
+            subject = f"乙店工单 {i}" if shop == shop_b else f"ticket {i}"
+            ticket = service_services.ticket_open(
+                shop=shop, channel="chat", subject=subject, body=f"{subject} body", member=member
+            )
+            Ticket.objects.filter(pk=ticket.pk).update(team=team)
+            if shop == shop_b:
+                markers |= {subject, f"{subject} body"}
+        if shop == shop_a:
+            for role, team_role in (("service_agent", "agent"), ("service_lead", "lead")):
+                agent = AgentProfile.objects.create(
+                    shop=shop, user=operators[role], display_name=role, created_at=now
+                )
+                TeamMembership.objects.create(team=team, agent=agent, role=team_role)
+    return markers
+
+
 def _leaks(body: str, markers: set[str]) -> list[str]:
     return sorted(m for m in markers if m in body)
 
@@ -184,13 +226,16 @@ def _client(user: User) -> Client:
 def _console_ids(shop: Shop) -> dict[str, int | str]:
     from patron.members.models import Member
     from patron.points.models import AdjustmentState, PointsAdjustment
+    from patron.service.models import Ticket
 
     member = Member.objects.filter(shop=shop).order_by("pk").first()
+    ticket = Ticket.objects.filter(shop=shop).order_by("-number").first()
     adjustment = PointsAdjustment.objects.filter(
         member__shop=shop, state=AdjustmentState.AWAITING_APPROVAL
     ).first()
-    assert member is not None and adjustment is not None
+    assert member is not None and adjustment is not None and ticket is not None
     return {
+        "number": ticket.number,
         "member_id": member.pk,
         "kind": "adjustment",
         "pk": adjustment.pk,
@@ -204,6 +249,9 @@ def _body(route_name: str | None) -> dict[str, Any]:
         "override_tier": {"tier": "gold", "reason": "walk"},
         "decide": {"decision": "reject", "note": "walk"},
         "coupon_template_new": {"code": "walk-page", "name": "walk", "type": "fixed"},
+        "service_reply": {"body": "walk"},
+        "service_note": {"body": "walk"},
+        "service_status": {"status": "open"},
     }
     return bodies.get(route_name, {})
 

@@ -46,11 +46,11 @@ def _mid(page: str) -> str:
 def test_the_member_writes_and_sees_their_place_and_the_promised_time(
     member_client: Client, member: Member
 ) -> None:
-    page = member_client.get("/service/chat/")
-    assert page.status_code == 200
-    assert 'data-testid="chat-empty"' in page.content.decode()
+    first = member_client.get("/service/chat/")
+    assert first.status_code == 200
+    assert 'data-testid="chat-empty"' in first.content.decode()
     response = member_client.post(
-        "/service/chat/", {"body": "订单还没发货", "mid": _mid(page.content.decode())}
+        "/service/chat/", {"body": "订单还没发货", "mid": _mid(first.content.decode())}
     )
     assert response.status_code == 302
     ticket = Ticket.objects.get(member=member)
@@ -64,9 +64,7 @@ def test_the_member_writes_and_sees_their_place_and_the_promised_time(
     assert "您正在排队，当前第 1 位。 我们将在 12:05 前回复您。" in zh
 
 
-def test_a_double_submitted_message_is_recorded_once(
-    member_client: Client, member: Member
-) -> None:
+def test_a_double_submitted_message_is_recorded_once(member_client: Client, member: Member) -> None:
     mid = _mid(member_client.get("/service/chat/").content.decode())
     for _ in range(2):
         member_client.post("/service/chat/", {"body": "你好", "mid": mid})

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from patron.core.errors import PatronError
@@ -30,10 +31,11 @@ def _time(at: Any) -> str:
 
 def _entry(entry: TicketEntry) -> dict[str, Any]:
     mine = entry.kind == EntryKind.MEMBER_MESSAGE
+    author = entry.author.display_name if entry.author else ""
     return {
         "id": entry.pk,
         "mine": mine,
-        "author": _("You") if mine else (entry.author.display_name if entry.author else ""),
+        "author": pgettext("chat author", "You") if mine else author,
         "body": entry.body,
         "time": _time(entry.created_at),
     }
