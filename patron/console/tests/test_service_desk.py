@@ -25,6 +25,9 @@ from patron.tiers.services.definitions import tiers_seed_defaults
 
 pytestmark = pytest.mark.django_db
 
+# The list, and a ticket page (with the member panel), each on SQLite and PostgreSQL.
+DESK_QUERIES = [12, 20]
+
 
 @pytest.fixture
 def desk(shop: Shop, operators: dict[str, User], member: Member) -> dict[str, Any]:
@@ -267,3 +270,30 @@ def test_the_member_panel_shows_tier_points_coupons_orders_and_past_tickets(
     assert "subject-vip" in panel and "subject-none" in panel
     assert "subject-pre" not in panel
     assert 'data-testid="satisfaction-slot"' in panel
+
+
+@pytest.mark.parametrize("extra", [0, 30])
+def test_the_list_and_a_ticket_cost_the_same_queries_however_many_rows(
+    as_role: Any, desk: dict[str, Any], member: Member, extra: int
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    agent = desk["agent"]
+    ticket = desk["tickets"]["pre"]
+    for i in range(extra):
+        other = services.ticket_open(
+            shop=member.shop, channel="chat", subject=f"s{i}", body="b", member=member
+        )
+        Ticket.objects.filter(pk=other.pk).update(team=desk["teams"][0], assignee=agent)
+        services.agent_reply(ticket=ticket, agent=agent, body=f"reply {i}")
+        services.agent_note(ticket=ticket, agent=agent, body=f"note {i}")
+    client = as_role("service_agent")
+    counts = []
+    for url in ("/console/service/", f"/console/service/tickets/{ticket.number}/"):
+        client.get(url)  # warms per-process caches
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured.captured_queries))
+    # measured; a query per row would add 30 here
+    assert counts == DESK_QUERIES, counts
