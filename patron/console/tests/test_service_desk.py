@@ -199,6 +199,9 @@ def test_bad_input_is_shown_beside_the_form_and_saves_nothing(
     response = client.post(url + "reply/", {"body": "ok", "then": "bogus"})
     assert response.status_code == 422
     assert "ok</textarea>" in response.content.decode()
+    for forged in ("new", "closed"):
+        response = client.post(url + "reply/", {"body": "ok", "then": forged})
+        assert response.status_code == 422, forged
     response = client.post(url + "status/", {"status": "bogus"})
     assert response.status_code == 422
     assert 'data-testid="status-error"' in response.content.decode()

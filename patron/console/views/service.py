@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from patron.console import once
 from patron.console.auth import forbidden, operator_required, shop_id
-from patron.core.errors import ErrorCode, PatronError
+from patron.core.errors import ErrorCode, PatronError, validation_error
 from patron.core.models import Shop
 from patron.service import selectors as service_selectors
 from patron.service import services as service_services
@@ -171,6 +171,9 @@ def ticket_reply_view(request: HttpRequest, number: int) -> HttpResponse:
     then = request.POST.get("then", "")
 
     def act(ticket: Ticket, agent: AgentProfile) -> None:
+        if then and then not in REPLY_THEN:
+            # the page offers pending and solved; a forged form gets no other move
+            raise validation_error("then", _("Reply and set pending or solved only."))
         service_services.agent_reply(
             ticket=ticket,
             agent=agent,
