@@ -29,6 +29,7 @@ from patron.core.pii import mask_email, mask_phone
 from patron.core.roles import ROLE_CHOICES, SUPERUSER_ONLY_APPS
 from patron.core.services import roles_sync
 from patron.demo.data import demo_seed
+from patron.tests.service_walk import service_desks
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +154,7 @@ def world(settings: Any) -> dict[str, Any]:
             if overrides.override_request_problem(member=other, tier=top, reason="VIP") is None:
                 overrides.override_request(member=other, tier=top, reason="VIP", actor=marketer)
                 break
-    markers = _service_desks(shop_a, shop_b, operators)
+    markers = service_desks(shop_a, shop_b, operators)
     for member in Member.objects.filter(shop=shop_b):
         markers |= {member.external_id, member.name}
         if member.phone:
@@ -175,39 +176,6 @@ def world(settings: Any) -> dict[str, Any]:
     markers -= {m for m in markers if not m or m in a_values}
     assert PointsAdjustment.objects.filter(member__shop=shop_b).exists()
     return {"a": shop_a, "b": shop_b, "operators": operators, "markers": markers}
-
-
-def _service_desks(shop_a: Shop, shop_b: Shop, operators: dict[str, User]) -> set[str]:
-    """A team in each shop with tickets; shop A's agent and lead work in its
-    team (so their ticket is theirs to read and answer). Shop B's tickets
-    start numbering where A's end, so B's number is no ticket of A's.
-    Returns what of shop B's tickets must never show."""
-    from patron.core import clock
-    from patron.members.models import Member
-    from patron.service import services as service_services
-    from patron.service.models import AgentProfile, Team, TeamMembership, Ticket
-
-    now = clock.now()
-    markers: set[str] = set()
-    for shop, count in ((shop_a, 1), (shop_b, 2)):
-        team = Team.objects.create(shop=shop, code="desk", name=f"{shop.name} desk", created_at=now)
-        member = Member.objects.filter(shop=shop).order_by("pk").first()
-        assert member is not None
-        for i in range(count):
-            subject = f"乙店工单 {i}" if shop == shop_b else f"ticket {i}"
-            ticket = service_services.ticket_open(
-                shop=shop, channel="chat", subject=subject, body=f"{subject} body", member=member
-            )
-            Ticket.objects.filter(pk=ticket.pk).update(team=team)
-            if shop == shop_b:
-                markers |= {subject, f"{subject} body"}
-        if shop == shop_a:
-            for role, team_role in (("service_agent", "agent"), ("service_lead", "lead")):
-                agent = AgentProfile.objects.create(
-                    shop=shop, user=operators[role], display_name=role, created_at=now
-                )
-                TeamMembership.objects.create(team=team, agent=agent, role=team_role)
-    return markers
 
 
 def _leaks(body: str, markers: set[str]) -> list[str]:
