@@ -9,6 +9,7 @@ from patron.console.views import (
     dashboard,
     members,
     messaging,
+    service,
     sso,
     webhooks,
 )
@@ -52,5 +53,18 @@ urlpatterns = [
     path("sso-secrets/", sso.sso_secret_view, name="sso_secrets"),
     path("webhooks/", webhooks.webhooks_view, name="webhooks"),
     path("webhooks/resend/", webhooks.webhook_resend_view, name="webhook_resend"),
+    path("service/", service.tickets_view, name="service_tickets"),
+    path("service/tickets/<int:number>/", service.ticket_view, name="service_ticket"),
+    path(
+        "service/tickets/<int:number>/reply/",
+        service.ticket_reply_view,
+        name="service_reply",
+    ),
+    path("service/tickets/<int:number>/note/", service.ticket_note_view, name="service_note"),
+    path(
+        "service/tickets/<int:number>/status/",
+        service.ticket_status_view,
+        name="service_status",
+    ),
     path("api/", api.urls),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patron.portal.views import account, loyalty, messages
+from patron.portal.views import account, loyalty, messages, service
 
 app_name = "portal"
 
@@ -32,4 +32,6 @@ urlpatterns = [
     path("coupons/", loyalty.coupons_view, name="coupons"),
     path("coupons/claim/", loyalty.claim_centre_view, name="claim_centre"),
     path("check-in/", loyalty.check_in_view, name="check_in"),
+    path("service/chat/", service.chat_view, name="chat"),
+    path("service/chat/poll.json", service.chat_poll_view, name="chat_poll"),
 ]

@@ -29,6 +29,7 @@ from patron.core.pii import mask_email, mask_phone
 from patron.core.roles import ROLE_CHOICES, SUPERUSER_ONLY_APPS
 from patron.core.services import roles_sync
 from patron.demo.data import demo_seed
+from patron.tests.service_walk import service_desks
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,16 @@ ROLES = [role for role, _label in ROLE_CHOICES]
 PUBLIC_CONSOLE_VIEWS = {"login", "logout", "language", "shop"}
 
 # Console pages that only take a POST (a form's target).
-POST_ONLY = {"adjust_points", "override_tier", "decide", "webhook_resend", "messaging_switch"}
+POST_ONLY = {
+    "adjust_points",
+    "override_tier",
+    "decide",
+    "webhook_resend",
+    "messaging_switch",
+    "service_reply",
+    "service_note",
+    "service_status",
+}
 
 # Console API calls: url name -> (method, the permission(s) the role needs, body).
 CONSOLE_API: dict[str, tuple[str, tuple[str, ...], dict[str, Any] | None]] = {
@@ -144,7 +154,7 @@ def world(settings: Any) -> dict[str, Any]:
             if overrides.override_request_problem(member=other, tier=top, reason="VIP") is None:
                 overrides.override_request(member=other, tier=top, reason="VIP", actor=marketer)
                 break
-    markers = set()
+    markers = service_desks(shop_a, shop_b, operators)
     for member in Member.objects.filter(shop=shop_b):
         markers |= {member.external_id, member.name}
         if member.phone:
@@ -184,13 +194,16 @@ def _client(user: User) -> Client:
 def _console_ids(shop: Shop) -> dict[str, int | str]:
     from patron.members.models import Member
     from patron.points.models import AdjustmentState, PointsAdjustment
+    from patron.service.models import Ticket
 
     member = Member.objects.filter(shop=shop).order_by("pk").first()
+    ticket = Ticket.objects.filter(shop=shop).order_by("-number").first()
     adjustment = PointsAdjustment.objects.filter(
         member__shop=shop, state=AdjustmentState.AWAITING_APPROVAL
     ).first()
-    assert member is not None and adjustment is not None
+    assert member is not None and adjustment is not None and ticket is not None
     return {
+        "number": ticket.number,
         "member_id": member.pk,
         "kind": "adjustment",
         "pk": adjustment.pk,
@@ -204,6 +217,9 @@ def _body(route_name: str | None) -> dict[str, Any]:
         "override_tier": {"tier": "gold", "reason": "walk"},
         "decide": {"decision": "reject", "note": "walk"},
         "coupon_template_new": {"code": "walk-page", "name": "walk", "type": "fixed"},
+        "service_reply": {"body": "walk"},
+        "service_note": {"body": "walk"},
+        "service_status": {"status": "open"},
     }
     return bodies.get(route_name, {})
 

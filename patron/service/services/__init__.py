@@ -29,3 +29,7 @@ __all__ = [
     "ticket_route",
     "ticket_status_set",
 ]
+
+from patron.service.services.chat import chat_member_writes, chat_ticket_current
+
+__all__ += ["chat_member_writes", "chat_ticket_current"]
