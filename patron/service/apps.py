@@ -6,3 +6,10 @@ class ServiceConfig(AppConfig):
     name = "patron.service"
     label = "service"
     verbose_name = _("service desk")
+
+    def ready(self) -> None:
+        # Tiers announces tier changes; service listens (tiers never imports it).
+        from patron.service.services.sla import sla_tier_changed
+        from patron.tiers.listeners import tier_change_listen
+
+        tier_change_listen(sla_tier_changed)

@@ -18,12 +18,29 @@ from patron.service.models.desk import (
     TicketStatus,
     TicketTopic,
 )
+from patron.service.models.sla import (
+    BusinessCalendar,
+    CalendarDay,
+    DayKind,
+    SlaBreach,
+    SlaPolicy,
+    SlaTarget,
+    SlaWarning,
+    TicketSla,
+)
 
 __all__ = [
     "AgentProfile",
     "Attachment",
+    "BusinessCalendar",
+    "CalendarDay",
     "Contact",
+    "DayKind",
     "EntryKind",
+    "SlaBreach",
+    "SlaPolicy",
+    "SlaTarget",
+    "SlaWarning",
     "Team",
     "TeamMembership",
     "TeamRole",
@@ -32,6 +49,7 @@ __all__ = [
     "TicketEntry",
     "TicketPriority",
     "TicketSequence",
+    "TicketSla",
     "TicketStatus",
     "TicketTopic",
 ]

@@ -25,3 +25,22 @@ __all__ = [
     "ticket_open",
     "ticket_status_set",
 ]
+from patron.service.services.sla import (
+    hours_of,
+    policy_match,
+    sla_policies_default,
+    sla_recalculate,
+    sla_scan,
+    sla_tier_changed,
+    sla_update,
+)
+
+__all__ += [
+    "hours_of",
+    "policy_match",
+    "sla_policies_default",
+    "sla_recalculate",
+    "sla_scan",
+    "sla_tier_changed",
+    "sla_update",
+]

@@ -26,6 +26,7 @@ from patron.service.models import (
     TicketStatus,
     TicketTopic,
 )
+from patron.service.services.sla import sla_update  # SLA
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
@@ -137,4 +138,5 @@ def ticket_open(
         created_at=now,
     )
     audit_record(actor=actor, action="service.ticket_open", obj=ticket, after={"channel": channel})
+    sla_update(ticket, at=now)  # SLA: due times from the first matching policy
     return ticket
