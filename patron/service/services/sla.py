@@ -232,6 +232,8 @@ def _compute(sla: TicketSla, ticket: Ticket, hours: Hours | None, now: dt.dateti
     if ticket.first_response_at is None:
         _set_target(sla, SlaTarget.FIRST_RESPONSE, due, warn)
     else:
+        # Met (or missed) once: the due time it was held to stays.
+        due = sla.first_response_due_at or due
         _set_target(sla, SlaTarget.FIRST_RESPONSE, due, None)
         if ticket.first_response_at > due and sla.first_response_breached_at is None:
             _breach(sla, SlaTarget.FIRST_RESPONSE, due, now)
