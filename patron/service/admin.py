@@ -1,7 +1,18 @@
+from typing import Any
+
 from django.contrib import admin
 
+from patron.core import clock
 from patron.core.admin import AuditedModelAdmin
-from patron.service.models import AgentProfile, Team
+from patron.service.models import (
+    AgentProfile,
+    BusinessCalendar,
+    CalendarDay,
+    SlaBreach,
+    SlaPolicy,
+    Team,
+)
+from patron.service.services.sla_bulk import sla_bulk
 
 
 @admin.register(Team)
@@ -14,3 +25,60 @@ class TeamAdmin(AuditedModelAdmin):
 class AgentProfileAdmin(AuditedModelAdmin):
     list_display = ["display_name", "capacity", "online", "away_until"]
     list_filter = ["shop", "online"]
+
+
+# --- SLAs (docs/service.md, "SLAs") -------------------------------------------
+# Saving a calendar (with its days) or a policy recalculates the due times of
+# the shop's open tickets, set-based.
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 1
+    fields = ["date", "kind", "works_as", "note"]
+
+
+class _RecalculatesSla(AuditedModelAdmin):
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        sla_bulk(shop=form.instance.shop)
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(_RecalculatesSla):
+    list_display = ["name", "team", "time_zone", "updated_at"]
+    list_filter = ["shop"]
+    exclude = ["updated_at"]
+    inlines = [CalendarDayInline]
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        obj.updated_at = clock.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(_RecalculatesSla):
+    list_display = [
+        "position",
+        "name",
+        "tier",
+        "priority",
+        "channel",
+        "first_response_minutes",
+        "next_response_minutes",
+        "resolution_minutes",
+        "active",
+    ]
+    list_display_links = ["name"]
+    list_filter = ["shop", "active"]
+    ordering = ["shop", "position", "id"]
+
+
+@admin.register(SlaBreach)
+class SlaBreachAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "target", "due_at", "breached_at", "recorded_at"]
+    list_filter = ["shop", "target"]
+    readonly_fields = ["shop", "ticket", "target", "due_at", "breached_at", "recorded_at"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False

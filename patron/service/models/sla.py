@@ -3,6 +3,9 @@ warnings (docs/service.md, "SLAs")."""
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -38,6 +41,22 @@ class BusinessCalendar(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from patron.service.calendar import parse_windows
+
+        errors: dict[str, str] = {}
+        if self.time_zone not in available_timezones():
+            errors["time_zone"] = _("unknown time zone, e.g. Asia/Shanghai")
+        if not isinstance(self.windows, dict):
+            errors["windows"] = _('windows per weekday, e.g. {"0": [["09:00", "12:00"]]}')
+        else:
+            try:
+                parse_windows(self.windows)
+            except ValueError as e:
+                errors["windows"] = str(e)
+        if errors:
+            raise ValidationError(errors)
+
 
 class DayKind(models.TextChoices):
     HOLIDAY = "holiday", _("holiday (off)")
@@ -66,6 +85,14 @@ class CalendarDay(models.Model):
                 name="service_workday_weekday",
             ),
         ]
+
+    def clean(self) -> None:
+        if self.kind == DayKind.WORKDAY and self.works_as is None:
+            raise ValidationError(
+                {"works_as": _("an adjusted working day works as one weekday (0 = Monday)")}
+            )
+        if self.kind == DayKind.HOLIDAY:
+            self.works_as = None
 
 
 class SlaPolicy(models.Model):
