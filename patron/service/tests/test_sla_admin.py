@@ -108,3 +108,10 @@ def test_saving_a_calendar_moves_open_tickets(shop: Shop, member: Member) -> Non
     assert TicketSla.objects.get(ticket=ticket).first_response_due_at == dt.datetime(
         2026, 12, 7, 10, 0, tzinfo=SH
     )
+
+
+def test_calendar_admin_speaks_chinese(shop: Shop) -> None:
+    client = _admin()
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(ADD).content.decode()
+    assert "工作日历" in page and "调休上班日" in page
