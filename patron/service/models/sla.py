@@ -3,6 +3,7 @@ warnings (docs/service.md, "SLAs")."""
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
@@ -44,7 +45,7 @@ class BusinessCalendar(models.Model):
     def clean(self) -> None:
         from patron.service.calendar import parse_windows
 
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.time_zone not in available_timezones():
             errors["time_zone"] = _("unknown time zone, e.g. Asia/Shanghai")
         if not isinstance(self.windows, dict):
