@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -115,3 +116,27 @@ def test_calendar_admin_speaks_chinese(shop: Shop) -> None:
     client.cookies["django_language"] = "zh-hans"
     page = client.get(ADD).content.decode()
     assert "工作日历" in page and "调休上班日" in page
+
+
+@pytest.mark.parametrize("role", ["service_agent", "service_lead", "analyst"])
+def test_desk_roles_read_but_do_not_edit_sla_settings(shop: Shop, staff_as: Any, role: str) -> None:
+    client = staff_as(role)
+    calendar = BusinessCalendar.objects.create(
+        shop=shop, name="office", windows=OFFICE_WINDOWS, updated_at=clock.now()
+    )
+    assert client.get("/admin/service/slapolicy/").status_code == 200
+    assert client.get(f"/admin/service/businesscalendar/{calendar.pk}/change/").status_code == 200
+    assert client.get(ADD).status_code == 403
+    response = client.post(
+        f"/admin/service/businesscalendar/{calendar.pk}/change/",
+        _form(shop, name="changed"),
+    )
+    assert response.status_code == 403
+    calendar.refresh_from_db()
+    assert calendar.name == "office"
+
+
+def test_admin_role_edits_sla_settings(shop: Shop, staff_as: Any) -> None:
+    client = staff_as("admin")
+    assert client.get(ADD).status_code == 200
+    assert client.get("/admin/service/slapolicy/add/").status_code == 200
