@@ -302,11 +302,14 @@ def sla_recalculate(tickets: Iterable[Ticket], *, at: dt.datetime | None = None)
 def sla_tier_changed(shop_id: int, member_ids: list[int]) -> None:
     """Tiers' listener: the open tickets of these members get the targets
     of their new tier."""
-    sla_recalculate(
+    # One query when they have none (the common case on the event path).
+    tickets = list(
         Ticket.objects.filter(
             shop_id=shop_id, member_id__in=member_ids, status__in=OPEN_STATUSES
         ).order_by("pk")
     )
+    if tickets:
+        sla_recalculate(tickets)
 
 
 def _recipients(rows: list[tuple[int, int | None, int | None]]) -> dict[int, set[int]]:
