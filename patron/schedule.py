@@ -16,6 +16,7 @@ from patron.messaging import tasks as messaging_tasks
 from patron.messaging.webhooks import tasks as webhooks_tasks
 from patron.points import tasks as points_tasks
 from patron.promotions import tasks as promotions_tasks
+from patron.service import tasks as service_tasks
 from patron.tiers import tasks as tiers_tasks
 
 
@@ -61,4 +62,7 @@ SCHEDULE: list[Job] = [
     # Each commit that queues messages enqueues a dispatch; this catches the
     # retries coming due and the marketing held back by quiet hours.
     Job("messaging.dispatch", dt.timedelta(minutes=1), messaging_tasks.messages_dispatch),
+    # SLA warnings and breaches: a breach is recorded at its due time, so a
+    # late run still records the moment it happened.
+    Job("service.sla_scan", dt.timedelta(minutes=1), service_tasks.service_sla_scan),
 ]

@@ -258,3 +258,18 @@ for _role, _extra in _SERVICE_PERMISSIONS.items():
     _granted = ROLE_PERMISSIONS[_role]
     if isinstance(_granted, list):
         _granted.extend(_extra)
+
+# Service SLAs: everyone at the desk reads calendars, policies, due times,
+# breaches and warnings; only admins edit calendars and policies.
+_SLA_READ = [
+    "service.view_businesscalendar",
+    "service.view_calendarday",
+    "service.view_slapolicy",
+    "service.view_ticketsla",
+    "service.view_slabreach",
+    "service.view_slawarning",
+]
+for _role in (SERVICE_AGENT, SERVICE_LEAD, ANALYST):
+    _granted = ROLE_PERMISSIONS[_role]
+    if isinstance(_granted, list):
+        _granted.extend(_SLA_READ)

@@ -255,3 +255,9 @@ STEPS.append(("promotions", step_promotions))
 from patron.demo.messaging import step_messaging  # noqa: E402
 
 STEPS.append(("messaging", step_messaging))
+
+# Service SLAs: the office calendar and the default policies (after tiers:
+# the Diamond and Gold policies name those tiers).
+from patron.demo.service_sla import step_service_sla  # noqa: E402
+
+STEPS.append(("service_sla", step_service_sla))

@@ -1,7 +1,18 @@
+from typing import Any
+
 from django.contrib import admin
 
+from patron.core import clock
 from patron.core.admin import AuditedModelAdmin
-from patron.service.models import AgentProfile, Team
+from patron.service.models import (
+    AgentProfile,
+    BusinessCalendar,
+    CalendarDay,
+    SlaBreach,
+    SlaPolicy,
+    Team,
+)
+from patron.service.services.sla_bulk import sla_bulk
 
 
 @admin.register(Team)
@@ -19,11 +30,9 @@ class AgentProfileAdmin(AuditedModelAdmin):
 # Routing and the mail inboxes (services/routing.py, services/mail.py). An
 # inbox's webhook token is made by ``mail_inbox_create`` and shown once.
 import secrets  # noqa: E402
-from typing import Any  # noqa: E402
 
 from django.contrib import messages  # noqa: E402
 
-from patron.core import clock  # noqa: E402
 from patron.service.models import DedicatedAgent, MailInbox, RoutingRule, RoutingSettings  # noqa: E402
 from patron.service.services.mail import mail_token_hash  # noqa: E402
 
@@ -59,3 +68,60 @@ class MailInboxAdmin(AuditedModelAdmin):
             obj.created_at = clock.now()
             messages.warning(request, f"Authorization: Bearer {token}")
         super().save_model(request, obj, form, change)
+
+
+# --- SLAs (docs/service.md, "SLAs") -------------------------------------------
+# Saving a calendar (with its days) or a policy recalculates the due times of
+# the shop's open tickets, set-based.
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 1
+    fields = ["date", "kind", "works_as", "note"]
+
+
+class _RecalculatesSla(AuditedModelAdmin):
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        sla_bulk(shop=form.instance.shop)
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(_RecalculatesSla):
+    list_display = ["name", "team", "time_zone", "updated_at"]
+    list_filter = ["shop"]
+    exclude = ["updated_at"]
+    inlines = [CalendarDayInline]
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        obj.updated_at = clock.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(_RecalculatesSla):
+    list_display = [
+        "position",
+        "name",
+        "tier",
+        "priority",
+        "channel",
+        "first_response_minutes",
+        "next_response_minutes",
+        "resolution_minutes",
+        "active",
+    ]
+    list_display_links = ["name"]
+    list_filter = ["shop", "active"]
+    ordering = ["shop", "position", "id"]
+
+
+@admin.register(SlaBreach)
+class SlaBreachAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "target", "due_at", "breached_at", "recorded_at"]
+    list_filter = ["shop", "target"]
+    readonly_fields = ["shop", "ticket", "target", "due_at", "breached_at", "recorded_at"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False

@@ -13,3 +13,8 @@ class ServiceConfig(AppConfig):
 
         mail_kind_register()
         reply_sender_register(mail_reply_send)
+        # Tiers announces tier changes; service listens (tiers never imports it).
+        from patron.service.services.sla import sla_tier_changed
+        from patron.tiers.listeners import tier_change_listen
+
+        tier_change_listen(sla_tier_changed)

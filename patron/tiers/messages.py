@@ -23,6 +23,7 @@ from patron.messaging.kinds import (
 )
 from patron.messaging.models import Category, Channel
 from patron.messaging.webhooks.bulk import webhooks_emit_bulk
+from patron.tiers.listeners import tier_changes_announce
 from patron.tiers.models import Tier
 
 UPGRADED = "tier.upgraded"
@@ -152,6 +153,7 @@ def tier_changes_notify(
     same event sends nothing twice."""
     if not changes:
         return
+    tier_changes_announce(changes[0][0].shop_id, (c[0].pk for c in changes))
     kind = UPGRADED if direction > 0 else DOWNGRADED
     by_event: dict[str, list[tuple[Member, Tier | None, Tier]]] = {}
     for member, from_tier, to_tier, event_id in changes:
@@ -183,6 +185,7 @@ def period_run_notify(
     """The period evaluation's changes (member id, from tier id, to tier id,
     action ``up``/``down``/``grace``), in batches: one query for the members
     of a batch, one bulk send per kind, one webhook insert per kind."""
+    tier_changes_announce(shop_id, (d[0] for d in decisions if d[3] in ("up", "down")))
     tiers = {t.pk: t for t in Tier.objects.filter(shop_id=shop_id)}
     cause = f"tier_run:{run_id}"
     for start in range(0, len(decisions), BATCH):

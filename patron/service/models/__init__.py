@@ -19,16 +19,33 @@ from patron.service.models.desk import (
     TicketTopic,
 )
 from patron.service.models.routing import DedicatedAgent, MailInbox, RoutingRule, RoutingSettings
+from patron.service.models.sla import (
+    BusinessCalendar,
+    CalendarDay,
+    DayKind,
+    SlaBreach,
+    SlaPolicy,
+    SlaTarget,
+    SlaWarning,
+    TicketSla,
+)
 
 __all__ = [
     "AgentProfile",
     "Attachment",
+    "BusinessCalendar",
+    "CalendarDay",
     "Contact",
+    "DayKind",
     "DedicatedAgent",
     "EntryKind",
     "MailInbox",
     "RoutingRule",
     "RoutingSettings",
+    "SlaBreach",
+    "SlaPolicy",
+    "SlaTarget",
+    "SlaWarning",
     "Team",
     "TeamMembership",
     "TeamRole",
@@ -37,6 +54,7 @@ __all__ = [
     "TicketEntry",
     "TicketPriority",
     "TicketSequence",
+    "TicketSla",
     "TicketStatus",
     "TicketTopic",
 ]

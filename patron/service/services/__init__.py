@@ -30,6 +30,25 @@ __all__ = [
     "ticket_status_set",
 ]
 
-from patron.service.services.chat import chat_member_writes, chat_ticket_current
-
 __all__ += ["chat_member_writes", "chat_ticket_current"]
+
+from patron.service.services.chat import chat_member_writes, chat_ticket_current  # noqa: E402
+from patron.service.services.sla import (  # noqa: E402
+    hours_of,
+    policy_match,
+    sla_policies_default,
+    sla_recalculate,
+    sla_scan,
+    sla_tier_changed,
+    sla_update,
+)
+
+__all__ += [
+    "hours_of",
+    "policy_match",
+    "sla_policies_default",
+    "sla_recalculate",
+    "sla_scan",
+    "sla_tier_changed",
+    "sla_update",
+]

@@ -25,6 +25,7 @@ from patron.service.models import (
     TicketEntry,
     TicketStatus,
 )
+from patron.service.services.sla import sla_update  # SLA
 from patron.service.services.tickets import BODY_MAX, _choice, _text, ticket_open
 
 #: A solved ticket reopens when the member writes within this time; later,
@@ -133,6 +134,7 @@ def member_writes(
     ticket.last_member_message_at = now
     ticket.updated_at = now
     ticket.save()
+    sla_update(ticket, at=now)  # SLA: resume the clock, next response due
     return ticket
 
 
@@ -180,6 +182,7 @@ def agent_reply(
     if wanted is not None and wanted != ticket.status:
         _status_entry(ticket, to=wanted, author=agent, why="reply", at=now)
     ticket.save()
+    sla_update(ticket, at=now)  # SLA: response met (or breached), pause on pending
     audit_record(actor=actor, action="service.reply", obj=ticket, after={"entry": entry.pk})
     for send in reply_senders:
         send(entry)
@@ -235,6 +238,7 @@ def ticket_status_set(
     _status_entry(ticket, to=status, author=agent, why="agent", at=now)
     ticket.updated_at = now
     ticket.save()
+    sla_update(ticket, at=now)  # SLA: pause or resume the clock
     audit_record(
         actor=actor,
         action="service.status",

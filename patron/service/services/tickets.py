@@ -27,6 +27,7 @@ from patron.service.models import (
     TicketTopic,
 )
 from patron.service.services.routing import ticket_route
+from patron.service.services.sla import sla_update  # SLA
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
@@ -141,4 +142,5 @@ def ticket_open(
     if author is None:
         # A member's ticket goes to a team and an agent; an agent's own stays theirs to route.
         ticket = ticket_route(ticket)
+    sla_update(ticket, at=now)  # SLA: due times from the first matching policy
     return ticket

@@ -14,6 +14,7 @@ from patron.core.services import audit_record
 from patron.members.models import Member
 from patron.members.services import member_lock
 from patron.tiers import periods, selectors
+from patron.tiers.listeners import tier_changes_announce
 from patron.tiers.models import (
     MemberTier,
     OverrideStatus,
@@ -176,6 +177,7 @@ def override_approve(*, override: TierOverride, actor: User, note: str = "") -> 
             actor=actor,
             note=o.reason[:200],
         )
+        tier_changes_announce(member.shop_id, [member.pk])
         o.status = OverrideStatus.APPROVED
         o.decided_by = actor
         o.decided_at = now
@@ -292,6 +294,7 @@ def override_remove(*, override: TierOverride, actor: User, reason: str) -> Tier
                 actor=actor,
                 note=reason[:200],
             )
+            tier_changes_announce(member.shop_id, [member.pk])
         state.save()
         o.status = OverrideStatus.REMOVED
         o.removed_by = actor
