@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -21,10 +22,17 @@ WAITING_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN)
 def reply_target() -> dt.timedelta:
     """How soon a chat is promised an answer.
 
-    SLA SLOT: the ticket's own due time (first or next response) replaces
-    this once tickets carry SLA fields; until then it is the desk's typical
-    first-response target, ``PATRON_SERVICE_CHAT_REPLY_MINUTES`` (5)."""
+    The ticket's own SLA due time (first or next response) comes first;
+    without an SLA it is the desk's typical first-response target,
+    ``PATRON_SERVICE_CHAT_REPLY_MINUTES`` (5)."""
     return dt.timedelta(minutes=int(getattr(settings, "PATRON_SERVICE_CHAT_REPLY_MINUTES", 5)))
+
+
+def _sla_reply_due(ticket: Ticket) -> dt.datetime | None:
+    try:
+        return ticket.sla.reply_due
+    except ObjectDoesNotExist:
+        return None
 
 
 def _ahead() -> Subquery:
@@ -60,6 +68,7 @@ def chat_state(*, member: Member, since: int = 0) -> dict[str, Any]:
     ticket = (
         Ticket.objects.filter(member=member, channel=TicketChannel.CHAT, merged_into__isnull=True)
         .exclude(status=TicketStatus.CLOSED)
+        .select_related("sla")
         .annotate(ahead=Coalesce(_ahead(), Value(0)))
         .order_by("-created_at", "-pk")
         .first()
@@ -81,8 +90,10 @@ def chat_state(*, member: Member, since: int = 0) -> dict[str, Any]:
     unanswered = waiting and ticket.first_response_at is None
     promised = None
     if waiting:
-        asked = ticket.last_member_message_at or ticket.created_at
-        promised = asked + reply_target()
+        promised = _sla_reply_due(ticket)
+        if promised is None:
+            asked = ticket.last_member_message_at or ticket.created_at
+            promised = asked + reply_target()
     return {
         "ticket": ticket,
         "entries": entries,

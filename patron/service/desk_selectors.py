@@ -65,7 +65,7 @@ def desk_tickets(
     if filters.topic:
         tickets = tickets.filter(topic=filters.topic)
     return (
-        tickets.select_related("member", "contact", "team", "assignee")
+        tickets.select_related("member", "contact", "team", "assignee", "sla")
         .annotate(
             tier_name=F("member__tier_state__tier__name"),
             tier_name_en=F("member__tier_state__tier__name_en"),

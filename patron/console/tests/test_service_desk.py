@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from patron.core import clock
 from patron.core.models import Shop
@@ -20,6 +22,7 @@ from patron.orders.models import Order, OrderLine
 from patron.promotions.tests.conftest import give_points, issue, make_template
 from patron.service import services
 from patron.service.models import AgentProfile, Team, TeamMembership, Ticket, TicketEntry
+from patron.service.services.sla import sla_policies_default, sla_update
 from patron.tiers.models import MemberTier, Tier
 from patron.tiers.services.definitions import tiers_seed_defaults
 
@@ -98,7 +101,7 @@ def test_the_list_filters(as_role: Any, desk: dict[str, Any], shop: Shop) -> Non
     assert len(_subjects(client, "?status=nope&team=x&channel=%00&page=abc")) == 3
 
 
-def test_the_list_shows_tier_assignee_and_the_due_slot(
+def test_the_list_shows_tier_assignee_and_the_due_time(
     as_role: Any, desk: dict[str, Any], member: Member
 ) -> None:
     tiers_seed_defaults(shop=member.shop)
@@ -110,11 +113,23 @@ def test_the_list_shows_tier_assignee_and_the_due_slot(
         updated_at=clock.now(),
     )
     Ticket.objects.filter(pk=desk["tickets"]["pre"].pk).update(assignee=desk["agent"])
-    page = as_role("service_agent").get("/console/service/").content.decode()
+    # the Gold policy (no calendar: round the clock) holds the ticket from now on
+    sla_policies_default(shop=member.shop)
+    ticket = Ticket.objects.get(pk=desk["tickets"]["pre"].pk)
+    sla = sla_update(ticket, at=clock.now(), rematch=True)
+    assert sla is not None and sla.next_due is not None
+    client = as_role("service_agent")
+    page = client.get("/console/service/").content.decode()
     row = re.search(r'<tr data-testid="ticket-\d+">.*?</tr>', page, re.S)
     assert row is not None
     assert "金牌会员" in row.group(0) and "小王" in row.group(0)
-    assert 'data-testid="due-slot"' in row.group(0)
+    due = re.search(r'data-testid="due">(.*?)</td>', row.group(0), re.S)
+    assert due is not None
+    assert date_format(timezone.localtime(sla.next_due), "SHORT_DATETIME_FORMAT") in due.group(1)
+    view = client.get(f"/console/service/tickets/{ticket.number}/").content.decode()
+    shown = re.search(r'data-testid="due">(.*?)</span>', view, re.S)
+    assert shown is not None
+    assert "首次响应" in shown.group(1) and "解决" in shown.group(1)
 
 
 def test_the_list_is_paginated(as_role: Any, desk: dict[str, Any], member: Member) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from patron.console import once
 from patron.console.auth import forbidden, operator_required, shop_id
+from patron.core import clock
 from patron.core.errors import ErrorCode, PatronError, validation_error
 from patron.core.models import Shop
 from patron.service import selectors as service_selectors
@@ -71,6 +73,7 @@ def tickets_view(request: HttpRequest) -> HttpResponse:
             "channels": TicketChannel.choices,
             "topics": TicketTopic.choices,
             "english": (get_language() or "").startswith("en"),
+            "now": clock.now(),
         },
     )
 
@@ -80,13 +83,20 @@ def _visible_ticket(request: HttpRequest, number: int) -> Ticket:
     team's looks the same as none)."""
     ticket = (
         service_selectors.tickets_visible(request.user, shop_id(request))
-        .select_related("member", "contact", "team", "assignee")
+        .select_related("member", "contact", "team", "assignee", "sla")
         .filter(number=number)
         .first()
     )
     if ticket is None:
         raise Http404
     return ticket
+
+
+def _dues(ticket: Ticket) -> list[tuple[str, Any]]:
+    try:
+        return ticket.sla.upcoming()
+    except ObjectDoesNotExist:
+        return []
 
 
 def _status_label(value: str) -> str:
@@ -124,9 +134,9 @@ def _ticket_page(
         "note_body": "",
         "note_error": "",
         "status_error": "",
-        # SLA SLOT: first response, next response and resolution due times,
-        # shown here once tickets carry them.
-        "due": None,
+        # The targets still running (first response, next response,
+        # resolution) with their due times; none without an SLA.
+        "due": _dues(ticket),
     }
     context.update(forms)
     return render(request, "console/service_ticket.html", context, status=status)

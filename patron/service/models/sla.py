@@ -3,6 +3,7 @@ warnings (docs/service.md, "SLAs")."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -13,7 +14,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from patron.core.models import Shop
-from patron.service.models.desk import AgentProfile, Team, Ticket, TicketChannel, TicketPriority
+from patron.service.models.desk import (
+    DONE_STATUSES,
+    AgentProfile,
+    Team,
+    Ticket,
+    TicketChannel,
+    TicketPriority,
+)
 
 
 class BusinessCalendar(models.Model):
@@ -181,6 +189,39 @@ class TicketSla(models.Model):
             models.Index(fields=["resolution_warn_at"], name="service_sla_rw"),
             models.Index(fields=["resolution_due_at"], name="service_sla_rd"),
         ]
+
+    def upcoming(self) -> list[tuple[str, dt.datetime]]:
+        """The targets the ticket is still held to, with their due times
+        (what the desk shows): the first response until it is given, the
+        next response while the member waits, the resolution until solved.
+        Empty while the clock is paused: the due times move when it runs."""
+        if self.paused_since is not None:
+            return []
+        ticket = self.ticket
+        found: list[tuple[str, dt.datetime]] = []
+        if ticket.first_response_at is None and self.first_response_due_at is not None:
+            found.append((str(SlaTarget.FIRST_RESPONSE.label), self.first_response_due_at))
+        if self.next_response_due_at is not None:
+            found.append((str(SlaTarget.NEXT_RESPONSE.label), self.next_response_due_at))
+        if ticket.status not in DONE_STATUSES and self.resolution_due_at is not None:
+            found.append((str(SlaTarget.RESOLUTION.label), self.resolution_due_at))
+        return sorted(found, key=lambda pair: pair[1])
+
+    @property
+    def next_due(self) -> dt.datetime | None:
+        """The earliest due time the ticket is still held to, if any."""
+        upcoming = self.upcoming()
+        return upcoming[0][1] if upcoming else None
+
+    @property
+    def reply_due(self) -> dt.datetime | None:
+        """When the member's waiting message is due an answer (first or next
+        response), if the clock runs."""
+        if self.paused_since is not None:
+            return None
+        if self.ticket.first_response_at is None:
+            return self.first_response_due_at
+        return self.next_response_due_at
 
 
 class SlaBreach(models.Model):

@@ -13,7 +13,14 @@ from patron.core.models import Shop
 from patron.members.models import Member
 from patron.service import services
 from patron.service.chat_selectors import chat_state
-from patron.service.models import AgentProfile, Team, Ticket, TicketEntry, TicketStatus
+from patron.service.models import (
+    AgentProfile,
+    SlaPolicy,
+    Team,
+    Ticket,
+    TicketEntry,
+    TicketStatus,
+)
 from patron.service.tests.conftest import NOON
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +147,20 @@ def test_after_a_reply_no_place_and_no_promise_until_the_member_writes_again(
 def test_a_member_without_a_chat_sees_nothing(shop: Shop, member: Member) -> None:
     services.ticket_open(shop=shop, channel="email", subject="s", body="b", member=member)
     assert chat_state(member=member)["ticket"] is None
+
+
+def test_the_promise_is_the_tickets_sla_due_time_when_it_has_one(
+    shop: Shop, member: Member
+) -> None:
+    SlaPolicy.objects.create(
+        shop=shop,
+        name="Standard",
+        position=10,
+        first_response_minutes=7,
+        next_response_minutes=11,
+        resolution_minutes=600,
+    )
+    services.chat_member_writes(member=member, body="在吗")
+    state = chat_state(member=member)
+    # no calendar: round the clock, so due 7 minutes after the message
+    assert state["promised"] == NOON + dt.timedelta(minutes=7)
