@@ -35,3 +35,27 @@ __all__ = [
     "TicketStatus",
     "TicketTopic",
 ]
+
+from patron.service.models.returns import (
+    DEFAULT_RETURN_WINDOW_DAYS,
+    ReturnKind,
+    ReturnLine,
+    ReturnPhoto,
+    ReturnReason,
+    ReturnRequest,
+    ReturnSettings,
+    ReturnState,
+    ReturnStep,
+)
+
+__all__ += [
+    "DEFAULT_RETURN_WINDOW_DAYS",
+    "ReturnKind",
+    "ReturnLine",
+    "ReturnPhoto",
+    "ReturnReason",
+    "ReturnRequest",
+    "ReturnSettings",
+    "ReturnState",
+    "ReturnStep",
+]

@@ -25,3 +25,35 @@ __all__ = [
     "ticket_open",
     "ticket_status_set",
 ]
+
+from patron.service.services.returns import (
+    ReturnLineInput,
+    return_approve,
+    return_close,
+    return_goods_sent,
+    return_receive,
+    return_refund_recorded,
+    return_refund_request,
+    return_refuse,
+    return_replacement_ship,
+    return_request,
+    return_settings,
+    return_settings_save,
+    returnable_quantities,
+)
+
+__all__ += [
+    "ReturnLineInput",
+    "return_approve",
+    "return_close",
+    "return_goods_sent",
+    "return_receive",
+    "return_refund_recorded",
+    "return_refund_request",
+    "return_refuse",
+    "return_replacement_ship",
+    "return_request",
+    "return_settings",
+    "return_settings_save",
+    "returnable_quantities",
+]
