@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patron.portal.views import account, loyalty, messages
+from patron.portal.views import account, loyalty, messages, returns
 
 app_name = "portal"
 
@@ -30,6 +30,9 @@ urlpatterns = [
     path("rewards/<int:reward_id>/", loyalty.reward_view, name="reward"),
     path("redemptions/", loyalty.redemptions_view, name="redemptions"),
     path("coupons/", loyalty.coupons_view, name="coupons"),
+    path("returns/", returns.returns_view, name="returns"),
+    path("returns/new/<str:order_id>/", returns.return_new_view, name="return_new"),
+    path("returns/<int:return_id>/sent/", returns.return_sent_view, name="return_sent"),
     path("coupons/claim/", loyalty.claim_centre_view, name="claim_centre"),
     path("check-in/", loyalty.check_in_view, name="check_in"),
 ]

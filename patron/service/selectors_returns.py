@@ -106,3 +106,22 @@ def return_out(request: ReturnRequest) -> dict[str, Any]:
             for s in request.steps.all()
         ],
     }
+
+
+def returnable_orders(member: Member) -> list[Any]:
+    """The member's delivered orders still inside the shop's return window,
+    newest first, with their lines (what the portal offers to return)."""
+    import datetime as dt
+
+    from patron.core import clock
+    from patron.orders.models import Order, OrderLine
+    from patron.service.services.returns import DELIVERED, return_settings
+
+    window = dt.timedelta(days=return_settings(member.shop_id).window_days)
+    return list(
+        Order.objects.filter(
+            member=member, status__in=DELIVERED, completed_at__gte=clock.now() - window
+        )
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
+        .order_by("-completed_at")[:20]
+    )
