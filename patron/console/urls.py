@@ -9,6 +9,7 @@ from patron.console.views import (
     dashboard,
     members,
     messaging,
+    returns,
     sso,
     webhooks,
 )
@@ -45,6 +46,9 @@ urlpatterns = [
     path("approvals/", approvals.approvals_view, name="approvals"),
     path("approvals/<str:kind>/<int:pk>/", approvals.decide_view, name="decide"),
     path("audit/", audit.audit_view, name="audit"),
+    path("returns/", returns.returns_view, name="returns"),
+    path("returns/<int:return_id>/", returns.return_view, name="return"),
+    path("returns/<int:return_id>/act/", returns.return_act_view, name="return_act"),
     path("coupon-templates/", config.coupon_templates_view, name="coupon_templates"),
     path("coupon-templates/new/", config.coupon_template_new_view, name="coupon_template_new"),
     path("rules/", config.rules_view, name="rules"),

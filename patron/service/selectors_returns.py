@@ -125,3 +125,20 @@ def returnable_orders(member: Member) -> list[Any]:
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
         .order_by("-completed_at")[:20]
     )
+
+
+def returns_visible(user: Any, shop_id: int) -> QuerySet[ReturnRequest]:
+    """The requests an operator may read: with a ticket, those whose ticket
+    they may read (an agent: their teams'); without one, every service
+    operator's (the shop's returns queue)."""
+    from django.db.models import Q
+
+    from patron.core.models import Shop
+    from patron.service.selectors import tickets_visible
+
+    if not user.has_perm("service.view_ticket", Shop(pk=shop_id)):
+        return ReturnRequest.objects.none()
+    tickets = tickets_visible(user, shop_id).values("pk")
+    return ReturnRequest.objects.filter(shop_id=shop_id).filter(
+        Q(ticket__isnull=True) | Q(ticket__in=tickets)
+    )
