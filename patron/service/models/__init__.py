@@ -59,3 +59,21 @@ __all__ += [
     "ReturnState",
     "ReturnStep",
 ]
+
+from patron.service.models.compensation import (  # noqa: E402
+    AgentCompensation,
+    Compensation,
+    CompensationKind,
+    CompensationSettings,
+    CompensationState,
+    TeamCompensation,
+)
+
+__all__ += [
+    "AgentCompensation",
+    "Compensation",
+    "CompensationKind",
+    "CompensationSettings",
+    "CompensationState",
+    "TeamCompensation",
+]

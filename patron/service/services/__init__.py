@@ -57,3 +57,21 @@ __all__ += [
     "return_settings_save",
     "returnable_quantities",
 ]
+
+from patron.service.services.compensation import (  # noqa: E402
+    agent_budget,
+    compensation_approve,
+    compensation_grant,
+    compensation_reject,
+    grant_limit,
+    team_budget,
+)
+
+__all__ += [
+    "agent_budget",
+    "compensation_approve",
+    "compensation_grant",
+    "compensation_reject",
+    "grant_limit",
+    "team_budget",
+]
