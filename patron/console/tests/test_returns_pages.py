@@ -130,7 +130,8 @@ def test_an_agent_works_a_return_from_request_to_refund(as_role, teams, shop, me
         assert answer.status_code == 302, answer.content.decode()[:500]
     request.refresh_from_db()
     assert request.state == ReturnState.REFUND_REQUESTED
-    assert request.steps.get(to_state="approved").agent.user.username == "service_agent"
+    approved_by = request.steps.get(to_state="approved").agent
+    assert approved_by is not None and approved_by.user.username == "service_agent"
     refunded(shop, member, request.refund_id, {"L1": 1})
     request.refresh_from_db()
     assert request.state == ReturnState.CLOSED

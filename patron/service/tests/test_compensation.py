@@ -108,7 +108,8 @@ def test_within_the_agents_limit_points_land_at_once_in_the_members_history(desk
     comp = grant(desk, points=200)  # the agent's default limit is 200
     assert comp.state == "applied"
     assert adjusted(member) == [200]
-    entry = LedgerEntry.objects.get(pk=comp.ledger_entry_id)
+    assert comp.ledger_entry is not None
+    entry = comp.ledger_entry
     assert (entry.reason_code, entry.reason_params["note"]) == ("adjust", "物流延误补偿")
     assert actions(desk["ticket"]) == ["compensation.granted"]
     assert AuditLog.objects.filter(action="service.compensation_grant").count() == 1
@@ -179,7 +180,8 @@ def test_a_coupon_within_the_limit_is_issued_and_a_bigger_one_waits(desk, member
     big = make_template(shop, amount=5000)
     comp = grant(desk, kind="coupon", coupon_template=small)
     assert comp.state == "applied" and comp.value == 1000
-    coupon = Coupon.objects.get(pk=comp.coupon_id)
+    assert comp.coupon is not None
+    coupon = comp.coupon
     assert (coupon.member, coupon.template, coupon.source) == (member, small, "operator")
     waiting = grant(desk, kind="coupon", coupon_template=big)
     assert waiting.state == "awaiting" and waiting.coupon_id is None
