@@ -31,6 +31,8 @@ PIPELINE: dict[str, list[Handler]] = {
         points_handlers.order_paid,
     ],
     "order.shipped": [handlers.resolve_member, handlers.order_shipped],
+    "shipment.updated": [handlers.resolve_member, handlers.shipment_updated],
+    "order.change_answered": [handlers.resolve_member, service_handlers.order_change_answered],
     "order.completed": [
         handlers.resolve_member,
         handlers.order_completed,

@@ -77,3 +77,11 @@ __all__ += [
     "CompensationState",
     "TeamCompensation",
 ]
+
+from patron.service.models.order_changes import (  # noqa: E402
+    OrderChangeKind,
+    OrderChangeRequest,
+    OrderChangeState,
+)
+
+__all__ += ["OrderChangeKind", "OrderChangeRequest", "OrderChangeState"]

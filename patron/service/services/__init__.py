@@ -75,3 +75,10 @@ __all__ += [
     "grant_limit",
     "team_budget",
 ]
+
+from patron.service.services.order_changes import (  # noqa: E402
+    order_change_answer,
+    order_change_request,
+)
+
+__all__ += ["order_change_answer", "order_change_request"]
