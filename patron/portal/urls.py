@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patron.portal.views import account, loyalty, messages, returns
+from patron.portal.views import account, loyalty, messages, orders, returns
 
 app_name = "portal"
 
@@ -30,6 +30,8 @@ urlpatterns = [
     path("rewards/<int:reward_id>/", loyalty.reward_view, name="reward"),
     path("redemptions/", loyalty.redemptions_view, name="redemptions"),
     path("coupons/", loyalty.coupons_view, name="coupons"),
+    path("orders/", orders.orders_view, name="orders"),
+    path("orders/<str:order_id>/change/", orders.order_change_view, name="order_change"),
     path("returns/", returns.returns_view, name="returns"),
     path("returns/new/<str:order_id>/", returns.return_new_view, name="return_new"),
     path("returns/<int:return_id>/sent/", returns.return_sent_view, name="return_sent"),
