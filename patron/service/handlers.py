@@ -33,7 +33,9 @@ def order_change_answered(ctx: EventContext) -> None:
     ).first()
     if change is None:
         raise PatronError(
-            ErrorCode.NOT_FOUND, "no such change request of this order", field="data.change_id"
+            ErrorCode.VALIDATION_ERROR,
+            "no such change request of this order",
+            field="data.change_id",
         )
     done = order_change_answer(change=change, accepted=data.accepted, reason=data.reason)
     ctx.effects.append({"type": "order.change_answered", "change_id": done.pk, "state": done.state})

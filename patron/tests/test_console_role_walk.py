@@ -38,7 +38,15 @@ ROLES = [role for role, _label in ROLE_CHOICES]
 PUBLIC_CONSOLE_VIEWS = {"login", "logout", "language", "shop"}
 
 # Console pages that only take a POST (a form's target).
-POST_ONLY = {"adjust_points", "override_tier", "decide", "webhook_resend", "messaging_switch"}
+POST_ONLY = {
+    "adjust_points",
+    "override_tier",
+    "decide",
+    "webhook_resend",
+    "messaging_switch",
+    "return_act",
+    "compensation_grant",
+}
 
 # Console API calls: url name -> (method, the permission(s) the role needs, body).
 CONSOLE_API: dict[str, tuple[str, tuple[str, ...], dict[str, Any] | None]] = {
@@ -181,6 +189,25 @@ def _client(user: User) -> Client:
 # --- the console -------------------------------------------------------------
 
 
+def _return_request(shop: Shop) -> Any:
+    """A return request of one of the shop's orders (the returns desk's pages)."""
+    from patron.orders.models import Order
+    from patron.service.models import ReturnRequest
+
+    order = Order.objects.filter(shop=shop).order_by("pk").first()
+    assert order is not None
+    found = ReturnRequest.objects.filter(shop=shop).first()
+    return found or ReturnRequest.objects.create(
+        shop=shop,
+        order=order,
+        member_id=order.member_id,
+        kind="return",
+        reason="size",
+        created_at=order.placed_at,
+        updated_at=order.placed_at,
+    )
+
+
 def _console_ids(shop: Shop) -> dict[str, int | str]:
     from patron.members.models import Member
     from patron.points.models import AdjustmentState, PointsAdjustment
@@ -191,6 +218,7 @@ def _console_ids(shop: Shop) -> dict[str, int | str]:
     ).first()
     assert member is not None and adjustment is not None
     return {
+        "return_id": _return_request(shop).pk,
         "member_id": member.pk,
         "kind": "adjustment",
         "pk": adjustment.pk,

@@ -78,7 +78,10 @@ def compensation_grant_view(request: HttpRequest) -> HttpResponse:
     post = request.POST
     try:
         if agent is None:
-            raise PatronError(ErrorCode.FORBIDDEN, _("you are not an agent of this shop"))
+            # The role allows it, but only an agent answering tickets here grants.
+            raise PatronError(
+                ErrorCode.VALIDATION_ERROR, _("you are not an agent of this shop"), field="agent"
+            )
         number = _int(post.get("ticket", ""))
         ticket = tickets_visible(request.user, shop).filter(number=number or -1).first()
         if ticket is None:

@@ -10,9 +10,9 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0003_operator_shops_and_action_permissions'),
         ('members', '0003_alter_member_consent_in_app'),
-        ('orders', '0002_shipments'),
-        ('points', '0004_points_cash_settings_move'),
-        ('promotions', '0003_action_permissions'),
+        ('orders', '0001_initial'),
+        ('points', '0001_initial'),
+        ('promotions', '0001_initial'),
         ('service', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
