@@ -13,6 +13,7 @@ from patron.events.services import EventContext
 from patron.orders import handlers
 from patron.points import handlers as points_handlers
 from patron.promotions import event_handlers as promotion_handlers
+from patron.service import handlers as service_handlers
 from patron.tiers import handlers as tier_handlers
 
 Handler = Callable[[EventContext], None]
@@ -30,6 +31,8 @@ PIPELINE: dict[str, list[Handler]] = {
         points_handlers.order_paid,
     ],
     "order.shipped": [handlers.resolve_member, handlers.order_shipped],
+    "shipment.updated": [handlers.resolve_member, handlers.shipment_updated],
+    "order.change_answered": [handlers.resolve_member, service_handlers.order_change_answered],
     "order.completed": [
         handlers.resolve_member,
         handlers.order_completed,
@@ -49,6 +52,7 @@ PIPELINE: dict[str, list[Handler]] = {
         handlers.order_refunded,
         promotion_handlers.refund_hold,
         points_handlers.order_refunded,
+        service_handlers.order_refunded,
     ],
     "review.posted": [
         handlers.resolve_member,

@@ -198,8 +198,8 @@ def member_loyalty(*, member: Member, user: object) -> dict[str, object]:
 
 def approval_queue(*, shop_id: int) -> dict[str, list[object]]:
     """The shop's requests waiting for a second operator: points adjustments and
-    tier overrides."""
-    queue: dict[str, list[object]] = {"adjustments": [], "overrides": []}
+    tier overrides, and the service desk's compensation above an agent's limit."""
+    queue: dict[str, list[object]] = {"adjustments": [], "overrides": [], "compensations": []}
     if installed("points"):
         from patron.points.models import AdjustmentState, PointsAdjustment
 
@@ -216,6 +216,14 @@ def approval_queue(*, shop_id: int) -> dict[str, list[object]]:
         queue["overrides"] = list(
             TierOverride.objects.filter(status=OverrideStatus.PENDING, shop_id=shop_id)
             .select_related("member", "tier", "requested_by")
+            .order_by("requested_at")
+        )
+    if installed("service"):
+        from patron.service.models import Compensation, CompensationState
+
+        queue["compensations"] = list(
+            Compensation.objects.filter(state=CompensationState.AWAITING, shop_id=shop_id)
+            .select_related("member", "agent", "ticket", "team", "coupon_template")
             .order_by("requested_at")
         )
     return queue

@@ -32,6 +32,8 @@ KNOWN_TYPES = (
     "order.refunded",
     "review.posted",
     "link.shared",
+    "shipment.updated",
+    "order.change_answered",
 )
 
 
@@ -135,9 +137,43 @@ class OrderRef(Strict):
     note: Annotated[MultilineText, Field(max_length=200)] = ""
 
 
+class CheckpointData(Strict):
+    """One scan of a parcel: when, where, what (the carrier's words)."""
+
+    at: AwareDateTime
+    location: Annotated[Text, Field(max_length=100)] = ""
+    description: Annotated[Text, Field(min_length=1, max_length=200)]
+
+
+Checkpoints = Annotated[list[CheckpointData], Field(max_length=200)]
+
+
 class OrderShippedData(OrderRef):
     carrier: Annotated[Text, Field(max_length=50)] = ""
     tracking_number: Annotated[Text, Field(max_length=64)] = ""
+    checkpoints: Checkpoints = Field(
+        default_factory=list, description="the parcel's scans so far, if any"
+    )
+
+
+class ShipmentUpdatedData(Strict):
+    """New scans of a parcel already shipped (or a second parcel of the order)."""
+
+    order_id: ExternalId
+    carrier: Annotated[Text, Field(max_length=50)] = ""
+    tracking_number: Annotated[Text, Field(min_length=1, max_length=64)]
+    checkpoints: Annotated[list[CheckpointData], Field(min_length=1, max_length=200)]
+
+
+class OrderChangeAnsweredData(Strict):
+    """The shop's answer to a change Patron asked for (``order.change_requested``)."""
+
+    order_id: ExternalId
+    change_id: Annotated[int, Field(ge=1, strict=True)] = Field(
+        description="the change_id of the order.change_requested webhook"
+    )
+    accepted: StrictBool
+    reason: Annotated[MultilineText, Field(max_length=200)] = ""
 
 
 class RefundLineData(Strict):
@@ -177,6 +213,8 @@ DATA_SCHEMAS: dict[str, type[BaseModel]] = {
     "order.refunded": OrderRefundedData,
     "review.posted": ReviewPostedData,
     "link.shared": LinkSharedData,
+    "shipment.updated": ShipmentUpdatedData,
+    "order.change_answered": OrderChangeAnsweredData,
 }
 
 

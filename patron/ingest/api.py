@@ -62,6 +62,31 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "occurred_at": "2026-11-24T15:00:00+08:00",
         "data": {"order_id": "SO-20261123-0001", "carrier": "SF", "tracking_number": "SF123"},
     },
+    "shipment.updated": {
+        "id": "evt-1010",
+        "type": "shipment.updated",
+        "member": "M000123",
+        "occurred_at": "2026-11-25T09:00:00+08:00",
+        "data": {
+            "order_id": "SO-20261123-0001",
+            "carrier": "SF",
+            "tracking_number": "SF123",
+            "checkpoints": [
+                {
+                    "at": "2026-11-25T08:40:00+08:00",
+                    "location": "杭州转运中心",
+                    "description": "快件已到达杭州转运中心",
+                }
+            ],
+        },
+    },
+    "order.change_answered": {
+        "id": "evt-1011",
+        "type": "order.change_answered",
+        "member": "M000123",
+        "occurred_at": "2026-11-23T21:00:00+08:00",
+        "data": {"order_id": "SO-20261123-0001", "change_id": 42, "accepted": True},
+    },
     "order.completed": {
         "id": "evt-1004",
         "type": "order.completed",

@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from patron.events.schemas import (
+    CheckpointData,
     MemberRegisteredData,
     OrderPaidData,
     OrderRefundedData,
+    OrderShippedData,
+    ShipmentUpdatedData,
 )
 from patron.events.services import EventContext
 from patron.members import selectors as member_selectors
 from patron.members import services as member_services
 from patron.orders import services as order_services
+from patron.orders import shipments
 from patron.orders.models import Order, OrderStatus
 
 
@@ -106,8 +110,46 @@ def _transition(ctx: EventContext, to: str) -> None:
     ctx.effects.append(_order_effect(order, f"order.{to}"))
 
 
+def _checkpoints(items: list[CheckpointData]) -> list[shipments.CheckpointInput]:
+    return [
+        shipments.CheckpointInput(at=c.at, description=c.description, location=c.location)
+        for c in items
+    ]
+
+
 def order_shipped(ctx: EventContext) -> None:
     _transition(ctx, OrderStatus.SHIPPED)
+    data: OrderShippedData = ctx.data
+    if data.tracking_number and ctx.order is not None:
+        shipments.shipment_record(
+            order=ctx.order,
+            carrier=data.carrier,
+            tracking_number=data.tracking_number,
+            checkpoints=_checkpoints(data.checkpoints),
+            at=ctx.occurred_at,
+        )
+
+
+def shipment_updated(ctx: EventContext) -> None:
+    """New scans of a parcel (its order's status does not change)."""
+    data: ShipmentUpdatedData = ctx.data
+    order = order_services.order_lock(shop=ctx.shop, order_id=data.order_id, member=ctx.member)
+    ctx.order = order
+    shipment = shipments.shipment_record(
+        order=order,
+        carrier=data.carrier,
+        tracking_number=data.tracking_number,
+        checkpoints=_checkpoints(data.checkpoints),
+        at=ctx.occurred_at,
+    )
+    ctx.effects.append(
+        {
+            "type": "shipment.updated",
+            "order_id": order.external_id,
+            "tracking_number": shipment.tracking_number,
+            "checkpoints": shipment.checkpoints.count(),
+        }
+    )
 
 
 def order_completed(ctx: EventContext) -> None:

@@ -131,3 +131,41 @@ class RefundLine(models.Model):
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="refund_lines")
     quantity = models.PositiveIntegerField()
     amount = models.BigIntegerField()
+
+
+class Shipment(models.Model):
+    """One parcel of an order: its carrier and tracking number (物流)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(_("carrier"), max_length=50, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=64)
+    shipped_at = models.DateTimeField(_("shipped at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "tracking_number"], name="shipment_unique_per_order"
+            )
+        ]
+
+
+class ShipmentCheckpoint(models.Model):
+    """One scan of a parcel; the same scan sent again is kept once."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="checkpoints")
+    at = models.DateTimeField(_("time"))
+    location = models.CharField(_("location"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=200)
+
+    class Meta:
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "at", "description"], name="checkpoint_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["shipment", "at"], name="checkpoint_timeline")]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patron.portal.views import account, loyalty, messages, service
+from patron.portal.views import account, loyalty, messages, orders, returns, service
 
 app_name = "portal"
 
@@ -30,6 +30,11 @@ urlpatterns = [
     path("rewards/<int:reward_id>/", loyalty.reward_view, name="reward"),
     path("redemptions/", loyalty.redemptions_view, name="redemptions"),
     path("coupons/", loyalty.coupons_view, name="coupons"),
+    path("orders/", orders.orders_view, name="orders"),
+    path("orders/<str:order_id>/change/", orders.order_change_view, name="order_change"),
+    path("returns/", returns.returns_view, name="returns"),
+    path("returns/new/<str:order_id>/", returns.return_new_view, name="return_new"),
+    path("returns/<int:return_id>/sent/", returns.return_sent_view, name="return_sent"),
     path("coupons/claim/", loyalty.claim_centre_view, name="claim_centre"),
     path("check-in/", loyalty.check_in_view, name="check_in"),
     path("service/chat/", service.chat_view, name="chat"),

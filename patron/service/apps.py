@@ -18,3 +18,6 @@ class ServiceConfig(AppConfig):
         from patron.tiers.listeners import tier_change_listen
 
         tier_change_listen(sla_tier_changed)
+        from patron.service import messages
+
+        messages.register_kinds()

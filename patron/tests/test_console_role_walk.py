@@ -48,6 +48,8 @@ POST_ONLY = {
     "service_reply",
     "service_note",
     "service_status",
+    "return_act",
+    "compensation_grant",
 }
 
 # Console API calls: url name -> (method, the permission(s) the role needs, body).
@@ -191,6 +193,25 @@ def _client(user: User) -> Client:
 # --- the console -------------------------------------------------------------
 
 
+def _return_request(shop: Shop) -> Any:
+    """A return request of one of the shop's orders (the returns desk's pages)."""
+    from patron.orders.models import Order
+    from patron.service.models import ReturnRequest
+
+    order = Order.objects.filter(shop=shop).order_by("pk").first()
+    assert order is not None
+    found = ReturnRequest.objects.filter(shop=shop).first()
+    return found or ReturnRequest.objects.create(
+        shop=shop,
+        order=order,
+        member_id=order.member_id,
+        kind="return",
+        reason="size",
+        created_at=order.placed_at,
+        updated_at=order.placed_at,
+    )
+
+
 def _console_ids(shop: Shop) -> dict[str, int | str]:
     from patron.members.models import Member
     from patron.points.models import AdjustmentState, PointsAdjustment
@@ -204,6 +225,7 @@ def _console_ids(shop: Shop) -> dict[str, int | str]:
     assert member is not None and adjustment is not None and ticket is not None
     return {
         "number": ticket.number,
+        "return_id": _return_request(shop).pk,
         "member_id": member.pk,
         "kind": "adjustment",
         "pk": adjustment.pk,

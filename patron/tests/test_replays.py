@@ -103,6 +103,44 @@ def _reserved(api: Any, world: dict[str, Any]) -> None:
     assert response.status_code == 201, response.content
 
 
+def _m1() -> Any:
+    from patron.members.models import Member
+
+    return Member.objects.get(external_id="M1")
+
+
+def _delivered(api: Any, world: dict[str, Any]) -> None:
+    from patron.service.tests.returns_helpers import delivered_order
+
+    delivered_order(Shop.objects.get(), _m1())
+
+
+def _return_request(api: Any, world: dict[str, Any]) -> int:
+    from patron.service import services
+
+    _delivered(api, world)
+    return services.return_request(
+        member=_m1(),
+        order_id="O1",
+        lines=[services.ReturnLineInput("L1", 1)],
+        kind="return",
+        reason="size",
+    ).pk
+
+
+def _paid(api: Any, world: dict[str, Any]) -> None:
+    from patron.service.tests.returns_helpers import paid_order
+
+    paid_order(Shop.objects.get(), _m1())
+
+
+def _change(api: Any, world: dict[str, Any]) -> int:
+    from patron.service import services
+
+    _paid(api, world)
+    return services.order_change_request(member=_m1(), order_id="O1", kind="cancel").pk
+
+
 # Every state-changing POST of the shop API: (path, body, setup), keyed by the
 # operation's path in the OpenAPI document.
 Case = tuple[str, dict[str, Any], Callable[[Any, dict[str, Any]], Any] | None]
@@ -146,6 +184,32 @@ CASES: dict[str, Callable[[dict[str, Any]], Case]] = {
         _redeemed,
     ),
     "/api/v1/webhooks": lambda w: ("/api/v1/webhooks", HOOK, None),
+    "/api/v1/service/returns": lambda w: (
+        "/api/v1/service/returns",
+        {
+            "member": "M1",
+            "order_id": "O1",
+            "lines": [{"line_id": "L1", "quantity": 1}],
+            "kind": "return",
+            "reason": "defective",
+        },
+        _delivered,
+    ),
+    "/api/v1/service/returns/{return_id}/transitions": lambda w: (
+        "/api/v1/service/returns/{id}/transitions",
+        {"action": "approve"},
+        _return_request,
+    ),
+    "/api/v1/service/order-changes": lambda w: (
+        "/api/v1/service/order-changes",
+        {"member": "M1", "order_id": "O1", "kind": "address", "value": "上海"},
+        _paid,
+    ),
+    "/api/v1/service/order-changes/{change_id}/answer": lambda w: (
+        "/api/v1/service/order-changes/{id}/answer",
+        {"accepted": True},
+        _change,
+    ),
     "/api/v1/webhooks/{subscription_id}/rotate-secret": lambda w: (
         "/api/v1/webhooks/{id}/rotate-secret",
         {"keep_previous_hours": 1},

@@ -23,7 +23,11 @@ from patron.core.errors import ErrorCode, PatronError
 from patron.core.validation import TextForm, text_problem
 from patron.members.models import Member
 
-APPROVE_PERMS = ("points.approve_adjustment", "tiers.approve_tieroverride")
+APPROVE_PERMS = (
+    "points.approve_adjustment",
+    "tiers.approve_tieroverride",
+    "service.lead_team",
+)
 
 
 class AdjustPointsForm(TextForm):
@@ -169,6 +173,8 @@ def decide_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             return forbidden(request)
         if kind == "override" and not request.user.has_perm("tiers.approve_tieroverride"):
             return forbidden(request)
+        if kind == "compensation" and not request.user.has_perm("service.lead_team"):
+            return forbidden(request)
         if kind == "adjustment":
             from patron.points import services as points_services
             from patron.points.models import PointsAdjustment
@@ -211,6 +217,29 @@ def decide_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             def handler() -> tuple[int, dict[str, Any]]:
                 done = decide(override=override, actor=request.user, note=note)  # type: ignore[arg-type]
                 return 200, {"id": done.pk, "status": done.status}
+
+        elif kind == "compensation":
+            from patron.service import services as service_services
+            from patron.service.models import Compensation
+
+            compensation = get_object_or_404(
+                Compensation.objects.select_related("shop"), pk=pk, shop_id=shop_id(request)
+            )
+            shop = compensation.shop
+
+            def handler() -> tuple[int, dict[str, Any]]:
+                if decision == "approve":
+                    done = service_services.compensation_approve(
+                        compensation=compensation,
+                        actor=request.user,  # type: ignore[arg-type]
+                    )
+                else:
+                    done = service_services.compensation_reject(
+                        compensation=compensation,
+                        actor=request.user,  # type: ignore[arg-type]
+                        note=note,
+                    )
+                return 200, {"id": done.pk, "state": done.state}
 
         else:
             raise Http404

@@ -58,3 +58,53 @@ __all__ = [
     "TicketStatus",
     "TicketTopic",
 ]
+
+from patron.service.models.returns import (
+    DEFAULT_RETURN_WINDOW_DAYS,
+    ReturnKind,
+    ReturnLine,
+    ReturnPhoto,
+    ReturnReason,
+    ReturnRequest,
+    ReturnSettings,
+    ReturnState,
+    ReturnStep,
+)
+
+__all__ += [
+    "DEFAULT_RETURN_WINDOW_DAYS",
+    "ReturnKind",
+    "ReturnLine",
+    "ReturnPhoto",
+    "ReturnReason",
+    "ReturnRequest",
+    "ReturnSettings",
+    "ReturnState",
+    "ReturnStep",
+]
+
+from patron.service.models.compensation import (  # noqa: E402
+    AgentCompensation,
+    Compensation,
+    CompensationKind,
+    CompensationSettings,
+    CompensationState,
+    TeamCompensation,
+)
+
+__all__ += [
+    "AgentCompensation",
+    "Compensation",
+    "CompensationKind",
+    "CompensationSettings",
+    "CompensationState",
+    "TeamCompensation",
+]
+
+from patron.service.models.order_changes import (  # noqa: E402
+    OrderChangeKind,
+    OrderChangeRequest,
+    OrderChangeState,
+)
+
+__all__ += ["OrderChangeKind", "OrderChangeRequest", "OrderChangeState"]

@@ -52,3 +52,59 @@ __all__ += [
     "sla_tier_changed",
     "sla_update",
 ]
+from patron.service.services.returns import (  # noqa: E402
+    ReturnLineInput,
+    return_approve,
+    return_close,
+    return_goods_sent,
+    return_receive,
+    return_refund_recorded,
+    return_refund_request,
+    return_refuse,
+    return_replacement_ship,
+    return_request,
+    return_settings,
+    return_settings_save,
+    returnable_quantities,
+)
+
+__all__ += [
+    "ReturnLineInput",
+    "return_approve",
+    "return_close",
+    "return_goods_sent",
+    "return_receive",
+    "return_refund_recorded",
+    "return_refund_request",
+    "return_refuse",
+    "return_replacement_ship",
+    "return_request",
+    "return_settings",
+    "return_settings_save",
+    "returnable_quantities",
+]
+
+from patron.service.services.compensation import (  # noqa: E402
+    agent_budget,
+    compensation_approve,
+    compensation_grant,
+    compensation_reject,
+    grant_limit,
+    team_budget,
+)
+
+__all__ += [
+    "agent_budget",
+    "compensation_approve",
+    "compensation_grant",
+    "compensation_reject",
+    "grant_limit",
+    "team_budget",
+]
+
+from patron.service.services.order_changes import (  # noqa: E402
+    order_change_answer,
+    order_change_request,
+)
+
+__all__ += ["order_change_answer", "order_change_request"]
