@@ -28,6 +28,7 @@ from patron.promotions.api import checkout_router, flash_sales_router
 from patron.promotions.api import members_router as coupons_router
 from patron.rewards.api import members_router as redemptions_router
 from patron.rewards.api import rewards_router
+from patron.service.api import router as service_router
 from patron.tiers.api import router as tiers_router
 
 logger = logging.getLogger("patron.api")
@@ -68,6 +69,7 @@ api.add_router("/v1/rewards", rewards_router)
 api.add_router("/v1/webhooks", webhooks_router)
 api.add_router("/v1/members", preferences_router)
 api.add_router("/v1/messages", messages_router)
+api.add_router("/v1/service", service_router)
 
 
 problem_handlers_add(api)

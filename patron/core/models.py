@@ -39,6 +39,7 @@ class ApiScope(models.TextChoices):
     CHECKOUT = "checkout", _("checkout evaluation and reservation")
     REWARDS = "rewards", _("rewards and redemptions")
     WEBHOOKS = "webhooks", _("webhook subscriptions and their delivery log")
+    SERVICE = "service", _("service desk tickets and messages")
 
 
 class ApiKey(models.Model):

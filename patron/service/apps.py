@@ -6,3 +6,8 @@ class ServiceConfig(AppConfig):
     name = "patron.service"
     label = "service"
     verbose_name = _("service desk")
+
+    def ready(self) -> None:
+        from patron.service import replies
+
+        replies.register()

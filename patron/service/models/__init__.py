@@ -35,3 +35,7 @@ __all__ = [
     "TicketStatus",
     "TicketTopic",
 ]
+
+from patron.service.models.macros import Macro
+
+__all__ += ["Macro"]
