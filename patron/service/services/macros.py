@@ -33,7 +33,7 @@ from patron.service.services.conversation import agent_note, agent_reply, ticket
 from patron.service.services.tickets import BODY_MAX, _text
 from patron.service.services.work import (
     _open_check,
-    tags_clean,
+    tag_clean,
     ticket_fields_set,
     work_check,
 )
@@ -94,7 +94,7 @@ def actions_clean(value: Any) -> list[dict[str, str]]:
             "set_status": [s for s in TicketStatus.values if s != TicketStatus.NEW],
         }.get(name)
         if name == "add_tag":
-            (value_clean,) = tags_clean([raw], field=f"{where}.value")
+            value_clean = tag_clean(raw, f"{where}.value")
         elif raw not in (known or []):
             raise validation_error(
                 f"{where}.value",

@@ -36,20 +36,25 @@ TAG_MAX = 40
 Actor = User | AnonymousUser | None
 
 
+def tag_clean(raw: Any, field: str) -> str:
+    tag = raw.strip().lower() if isinstance(raw, str) else ""
+    if not tag or len(tag) > TAG_MAX or "," in tag or any(c.isspace() for c in tag):
+        raise validation_error(
+            field,
+            lazy_format(
+                _("a tag is 1 to %(limit)d characters without spaces or commas"), limit=TAG_MAX
+            ),
+        )
+    return tag
+
+
 def tags_clean(value: Any, field: str = "tags") -> list[str]:
     """Tags as stored: trimmed, lower case, each once, in the order given."""
     if not isinstance(value, list | tuple):
         raise validation_error(field, _("must be a list of tags"))
     tags: list[str] = []
     for i, raw in enumerate(value):
-        tag = raw.strip().lower() if isinstance(raw, str) else ""
-        if not tag or len(tag) > TAG_MAX or "," in tag or any(c.isspace() for c in tag):
-            raise validation_error(
-                f"{field}[{i}]",
-                lazy_format(
-                    _("a tag is 1 to %(limit)d characters without spaces or commas"), limit=TAG_MAX
-                ),
-            )
+        tag = tag_clean(raw, f"{field}[{i}]")
         if tag not in tags:
             tags.append(tag)
     if len(tags) > TAGS_MAX:
