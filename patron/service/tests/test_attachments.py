@@ -55,8 +55,8 @@ def test_a_reply_with_files_stores_them_through_the_default_storage(
         ("label.PNG", "image/png", len(PNG)),
         ("invoice.pdf", "application/pdf", len(PDF)),
     ]
-    assert default_storage.open(stored[0].file.name).read() == PNG
-    assert Path(settings.MEDIA_ROOT, stored[1].file.name).read_bytes() == PDF
+    assert default_storage.open(str(stored[0].file.name)).read() == PNG
+    assert Path(settings.MEDIA_ROOT, str(stored[1].file.name)).read_bytes() == PDF
 
 
 def test_member_messages_and_notes_carry_files_too(shop: Shop, member: Member) -> None:

@@ -38,7 +38,11 @@ def test_a_call_on_a_ticket_is_an_entry_with_its_details(shop: Shop, member: Mem
 def test_a_call_without_a_ticket_opens_a_phone_ticket(shop: Shop, member: Member) -> None:
     wang = agent(shop, "wang")
     entry = services.call_log(
-        agent=wang, member=member, subject="改地址", topic="order_change", **CALL  # type: ignore[arg-type]
+        agent=wang,
+        member=member,
+        subject="改地址",
+        topic="order_change",
+        **CALL,  # type: ignore[arg-type]
     )
     t = entry.ticket
     assert (t.channel, t.subject, t.topic, t.member_id, t.assignee_id) == (

@@ -78,7 +78,9 @@ def test_a_note_macro_writes_an_internal_note(shop: Shop, member: Member) -> Non
     pre = team(shop, "pre")
     wang = agent(shop, "wang", pre)
     t = ticket(shop, member, pre)
-    macro = services.macro_save(shop=shop, name="vip", body="check {{ member.external_id }}", public=False)
+    macro = services.macro_save(
+        shop=shop, name="vip", body="check {{ member.external_id }}", public=False
+    )
     entry = services.macro_apply(macro=macro, ticket=t, agent=wang)
     assert entry is not None
     assert (entry.kind, entry.body) == ("note", "check m1")

@@ -55,7 +55,10 @@ def test_a_reply_to_a_social_ticket_is_a_signed_webhook(
             )
             services.agent_note(ticket=t, agent=wang, body="not for the member")
         (delivery,) = WebhookDelivery.objects.all()
-        assert (delivery.event_type, delivery.event_id) == ("service.reply", f"service.reply:{entry.pk}")
+        assert (delivery.event_type, delivery.event_id) == (
+            "service.reply",
+            f"service.reply:{entry.pk}",
+        )
         assert tasks.webhook_deliver.call(delivery_id=delivery.pk) == "delivered"
 
     (received,) = srv.received

@@ -33,7 +33,7 @@ def service_api(make_api: Any) -> Any:
     return make_api(ApiScope.SERVICE)
 
 
-ENDPOINTS = [
+ENDPOINTS: list[tuple[str, str, Any]] = [
     ("get", "/api/v1/service/tickets", None),
     ("get", "/api/v1/service/tickets/1", None),
     ("post", "/api/v1/service/tickets", {}),
@@ -58,7 +58,11 @@ def test_a_social_message_opens_a_ticket_and_the_same_id_is_one_entry(service_ap
     assert first.status_code == 201, first.json()
     body = first.json()
     assert body["ticket"]["channel"] == "social"
-    assert body["ticket"]["contact"] == {"channel": "social", "handle": "wechat:oAbC123", "name": "小李"}
+    assert body["ticket"]["contact"] == {
+        "channel": "social",
+        "handle": "wechat:oAbC123",
+        "name": "小李",
+    }
     assert body["ticket"]["subject"] == "我的快递到哪了？"
     assert body["entry"]["message_id"] == "wechat:wx-1"
 
@@ -80,9 +84,7 @@ def test_a_social_message_opens_a_ticket_and_the_same_id_is_one_entry(service_ap
     assert weibo.json()["ticket"]["number"] != body["ticket"]["number"]
 
 
-def test_a_message_with_a_base64_image_and_a_known_member(
-    service_api: Any, member: Member
-) -> None:
+def test_a_message_with_a_base64_image_and_a_known_member(service_api: Any, member: Member) -> None:
     payload = {
         **MESSAGE,
         "member": "m1",
@@ -107,9 +109,16 @@ def test_a_message_with_a_base64_image_and_a_known_member(
         ({"message_id": ""}, "message_id"),
         ({"sender_id": ""}, "sender_id"),
         ({"member": "nobody"}, "member"),
-        ({"attachments": [{"name": "a.png", "content_base64": "%%%"}]}, "attachments[0].content_base64"),
         (
-            {"attachments": [{"name": "a.png", "content_base64": base64.b64encode(b"MZ").decode()}]},
+            {"attachments": [{"name": "a.png", "content_base64": "%%%"}]},
+            "attachments[0].content_base64",
+        ),
+        (
+            {
+                "attachments": [
+                    {"name": "a.png", "content_base64": base64.b64encode(b"MZ").decode()}
+                ]
+            },
             "attachments[0]",
         ),
         ({"surprise": 1}, "surprise"),
@@ -130,7 +139,12 @@ def test_tickets_list_filters_and_pages(service_api: Any, shop: Shop, member: Me
     pre = team(shop, "pre")
     wang = agent(shop, "wang", pre)
     other = Member.objects.create(
-        shop=shop, external_id="m2", name="韩梅梅", registered_at=NOON, created_at=NOON, updated_at=NOON
+        shop=shop,
+        external_id="m2",
+        name="韩梅梅",
+        registered_at=NOON,
+        created_at=NOON,
+        updated_at=NOON,
     )
     tickets = [ticket(shop, member, pre, f"t{i}") for i in range(3)]
     ticket(shop, other, pre, "other")
@@ -146,9 +160,7 @@ def test_tickets_list_filters_and_pages(service_api: Any, shop: Shop, member: Me
 
     pending = service_api.get("/api/v1/service/tickets", status="pending").json()
     assert [t["subject"] for t in pending["items"]] == ["t0"]
-    since = service_api.get(
-        "/api/v1/service/tickets", updated_since="2026-12-03T12:30:00Z"
-    ).json()
+    since = service_api.get("/api/v1/service/tickets", updated_since="2026-12-03T12:30:00Z").json()
     assert [t["subject"] for t in since["items"]] == ["t0"]
 
     bad = service_api.get("/api/v1/service/tickets", status="lost")
@@ -181,7 +193,12 @@ def test_a_ticket_reads_with_its_timeline_and_notes_flagged_internal(
 def test_another_shops_ticket_is_not_found(service_api: Any, member: Member) -> None:
     elsewhere = Shop.objects.create(name="别家")
     stranger = Member.objects.create(
-        shop=elsewhere, external_id="x", name="x", registered_at=NOON, created_at=NOON, updated_at=NOON
+        shop=elsewhere,
+        external_id="x",
+        name="x",
+        registered_at=NOON,
+        created_at=NOON,
+        updated_at=NOON,
     )
     t = services.ticket_open(shop=elsewhere, channel="chat", subject="s", body="b", member=stranger)
     assert service_api.get(f"/api/v1/service/tickets/{t.number}").status_code == 404
@@ -269,5 +286,7 @@ def test_the_shop_replies_and_notes_as_an_agent(
         refused = service_api.post(path, body)
         assert (refused.status_code, refused.json()["field"]) == (422, field), body
     assert t.entries.filter(kind__in=["reply", "note"]).count() == 2
-    missing = service_api.post("/api/v1/service/tickets/999/replies", {"agent_id": wang.pk, "text": "x"})
+    missing = service_api.post(
+        "/api/v1/service/tickets/999/replies", {"agent_id": wang.pk, "text": "x"}
+    )
     assert missing.status_code == 404

@@ -195,8 +195,12 @@ def test_merge_refusals_name_the_field_and_change_nothing(
         field = "source"
     elif case == "other_member":
         other = Member.objects.create(
-            shop=shop, external_id="m2", name="韩梅梅", registered_at=NOON,
-            created_at=NOON, updated_at=NOON,
+            shop=shop,
+            external_id="m2",
+            name="韩梅梅",
+            registered_at=NOON,
+            created_at=NOON,
+            updated_at=NOON,
         )
         target = ticket(shop, other, pre)
     elif case == "other_team":
