@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -96,6 +96,68 @@ class TicketsQuery(Schema):
     before: int | None = Field(None, description="next_before of the previous page")
 
 
+class ContactOut(Schema):
+    channel: str
+    handle: str
+    name: str
+
+
+class AttachmentOut(Schema):
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+class EntryOut(Schema):
+    id: int
+    kind: Literal["member", "reply", "note", "status", "action", "call"]
+    internal: bool = Field(description="a note or a call: the member never sees it")
+    channel: str
+    author: str | None
+    text: str
+    data: dict[str, Any]
+    message_id: str | None
+    attachments: list[AttachmentOut]
+    created_at: str
+
+
+class TicketOut(Schema):
+    number: int
+    reference: str
+    member: str | None
+    contact: ContactOut | None
+    channel: str
+    subject: str
+    topic: Topic
+    priority: Priority
+    status: Status
+    team: str | None
+    assignee: str | None
+    tags: list[str]
+    merged_into: int | None
+    follows: int | None
+    created_at: str
+    updated_at: str
+    first_response_at: str | None
+    solved_at: str | None
+    closed_at: str | None
+
+
+class TicketWithTimelineOut(TicketOut):
+    timeline: list[EntryOut]
+
+
+class TicketsOut(Schema):
+    items: list[TicketOut]
+    next_before: int | None
+
+
+class ReceivedOut(Schema):
+    ticket: TicketOut
+    entry: EntryOut
+
+
 def _uploads(attachments: list[AttachmentIn]) -> list[Upload]:
     uploads = []
     for i, item in enumerate(attachments):
@@ -109,7 +171,12 @@ def _uploads(attachments: list[AttachmentIn]) -> list[Upload]:
     return uploads
 
 
-@router.get("/tickets", summary="The shop's tickets, newest first", auth=ApiKeyAuth(SCOPE))
+@router.get(
+    "/tickets",
+    response=TicketsOut,
+    summary="The shop's tickets, newest first",
+    auth=ApiKeyAuth(SCOPE),
+)
 def tickets_list(request: HttpRequest, query: Query[TicketsQuery]) -> HttpResponse:
     shop = shop_for(request, SCOPE)
     page = shop_selectors.tickets_page(
@@ -125,6 +192,7 @@ def tickets_list(request: HttpRequest, query: Query[TicketsQuery]) -> HttpRespon
 
 @router.get(
     "/tickets/{number}",
+    response=TicketWithTimelineOut,
     summary="A ticket with its timeline (internal notes flagged)",
     auth=ApiKeyAuth(SCOPE),
 )
@@ -134,7 +202,12 @@ def ticket_read(request: HttpRequest, number: int) -> HttpResponse:
     return json_response(200, shop_selectors.ticket_with_timeline(ticket))
 
 
-@router.post("/tickets", summary="Open a ticket for a member", auth=ApiKeyAuth(SCOPE))
+@router.post(
+    "/tickets",
+    response={201: TicketWithTimelineOut},
+    summary="Open a ticket for a member",
+    auth=ApiKeyAuth(SCOPE),
+)
 def ticket_create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
     """201 with the ticket. With ``message_id``, the same id again answers
     the ticket it opened (``Idempotent-Replayed: true``)."""
@@ -169,6 +242,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
 
 @router.post(
     "/tickets/{number}/replies",
+    response={201: EntryOut},
     summary="Reply to a ticket (or note it) as an agent",
     auth=ApiKeyAuth(SCOPE),
 )
@@ -204,6 +278,7 @@ def ticket_reply(request: HttpRequest, number: int, payload: ReplyIn) -> HttpRes
 
 @router.post(
     "/messages",
+    response={201: ReceivedOut},
     summary="A message from a social or IM channel",
     auth=ApiKeyAuth(SCOPE),
 )
