@@ -39,6 +39,7 @@ from patron.service.services.work import (
     ticket_assign,
     ticket_fields_set,
     ticket_merge,
+    working_agent,
 )
 
 __all__ += [
@@ -56,4 +57,5 @@ __all__ += [
     "ticket_fields_set",
     "ticket_merge",
     "uploads_check",
+    "working_agent",
 ]

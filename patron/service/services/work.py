@@ -69,6 +69,25 @@ def _team_ids(agent: AgentProfile, *, lead: bool = False) -> set[int]:
     return set(memberships.values_list("team_id", flat=True))
 
 
+def working_agent(user: Any, shop_id: int) -> AgentProfile:
+    """The operator's agent profile, if their role lets them work tickets
+    (agents and leads); an analyst reads tickets but is refused here, with or
+    without a profile. The pages call this before any ticket write."""
+    from patron.core.models import Shop
+    from patron.service.selectors import agent_of
+
+    agent = None
+    if getattr(user, "is_authenticated", False) and user.has_perm(
+        "service.work_ticket", Shop(pk=shop_id)
+    ):
+        agent = agent_of(user, shop_id)
+    if agent is None:
+        raise PatronError(
+            ErrorCode.FORBIDDEN, _("you do not work tickets in this shop"), field="agent"
+        )
+    return agent
+
+
 def work_check(ticket: Ticket, agent: AgentProfile) -> None:
     """Refuse ``agent`` unless the ticket is their team's or theirs."""
     if agent.shop_id != ticket.shop_id or not (
