@@ -178,7 +178,7 @@ def macro_apply(
     if macro.shop_id != ticket.shop_id or not macro.active:
         raise validation_error("macro", _("no such macro"))
     ticket = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("member", "contact", "shop")
         .get(pk=ticket.pk)
     )

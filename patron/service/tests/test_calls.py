@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from patron.core.errors import PatronError
 from patron.core.models import Shop
@@ -57,17 +58,18 @@ def test_a_call_without_a_ticket_opens_a_phone_ticket(shop: Shop, member: Member
 
 def test_an_unknown_caller_becomes_a_phone_contact(shop: Shop) -> None:
     wang = agent(shop, "wang")
-    entry = services.call_log(
-        agent=wang,
-        direction="out",
-        number="010-6552 9988",  # a Beijing landline
-        duration_seconds=0,
-        outcome="no_answer",
-    )
+    call = {"direction": "out", "duration_seconds": 0, "outcome": "no_answer"}
+    with translation.override("en"):
+        # a Beijing landline
+        entry = services.call_log(agent=wang, number="010-6552 9988", **call)  # type: ignore[arg-type]
     contact = Contact.objects.get()
     assert (contact.channel, contact.handle) == ("phone", "+861065529988")
     assert entry.ticket.contact_id == contact.pk
     assert entry.ticket.subject == "Phone call with +861065529988"
+    # the subject is written in the agent's language
+    with translation.override("zh-hans"):
+        again = services.call_log(agent=wang, number="+44 20 7946 0958", **call)  # type: ignore[arg-type]
+    assert again.ticket.subject == "与 +442079460958 的通话"
 
 
 @pytest.mark.parametrize(
