@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from patron.core.errors import validation_error
+from patron.core.locks import insert_or_first
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.service.models import Contact, Ticket, TicketChannel, TicketEntry
@@ -81,36 +82,52 @@ def social_message_receive(
     seen = _seen(shop, external_id)
     if seen is not None:
         return Received(seen.ticket, seen, created=False)
-    contact = contact_get_or_create(
-        shop=shop,
-        channel=TicketChannel.SOCIAL,
-        handle=social_handle(channel_name, sender_id),
-        name=sender_name,
-        member=member,
-    )
-    latest = (
-        Ticket.objects.filter(shop=shop, contact=contact, merged_into__isnull=True)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if latest is not None:
-        member_writes(
-            ticket=latest,
-            body=text,
-            channel=TicketChannel.SOCIAL,
-            external_id=external_id,
-            attachments=attachments,
-        )
-    else:
-        opened = ticket_open(
+
+    def record() -> tuple[TicketEntry, bool]:
+        contact = contact_get_or_create(
             shop=shop,
             channel=TicketChannel.SOCIAL,
-            subject=text.splitlines()[0][:SUBJECT_FROM_TEXT],
-            body=text,
-            contact=contact,
-            external_id=external_id,
+            handle=social_handle(channel_name, sender_id),
+            name=sender_name,
+            member=member,
         )
-        attachments_add(entry=opened.entries.get(), uploads=attachments)
-    entry = _seen(shop, external_id)
-    assert entry is not None  # written just above, in this transaction
-    return Received(entry.ticket, entry, created=True)
+        # making the contact may have waited on a concurrent post of this message
+        again = _seen(shop, external_id)
+        if again is not None:
+            return again, False
+        latest = (
+            Ticket.objects.filter(shop=shop, contact=contact, merged_into__isnull=True)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if latest is not None:
+            member_writes(
+                ticket=latest,
+                body=text,
+                channel=TicketChannel.SOCIAL,
+                external_id=external_id,
+                attachments=attachments,
+            )
+        else:
+            opened = ticket_open(
+                shop=shop,
+                channel=TicketChannel.SOCIAL,
+                subject=text.splitlines()[0][:SUBJECT_FROM_TEXT],
+                body=text,
+                contact=contact,
+                external_id=external_id,
+            )
+            attachments_add(entry=opened.entries.get(), uploads=attachments)
+        written = _seen(shop, external_id)
+        assert written is not None  # written just above, in this transaction
+        return written, True
+
+    def first() -> tuple[TicketEntry, bool]:
+        winner = _seen(shop, external_id)
+        assert winner is not None  # the unique constraint said it exists
+        return winner, False
+
+    # The same message posted twice at once: the second insert meets the
+    # unique (shop, channel, message id) and answers the first one's entry.
+    (entry, created), _inserted = insert_or_first(record, first)
+    return Received(entry.ticket, entry, created=created)
