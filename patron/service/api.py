@@ -47,7 +47,9 @@ Priority = Literal["low", "normal", "high", "urgent"]
 class AttachmentIn(Schema):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[Text, Field(min_length=1, max_length=200)]
-    content_base64: str = Field(description="the file's bytes, base64 (images and PDF only)")
+    content_base64: Annotated[Text, Field(min_length=1)] = Field(
+        description="the file's bytes, base64 (images and PDF only)"
+    )
 
 
 class MessageIn(Schema):
