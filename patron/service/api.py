@@ -44,7 +44,7 @@ Topic = Literal[
 Priority = Literal["low", "normal", "high", "urgent"]
 
 
-class AttachmentIn(Schema):
+class TicketAttachmentIn(Schema):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[Text, Field(min_length=1, max_length=200)]
     content_base64: Annotated[Text, Field(min_length=1)] = Field(
@@ -52,7 +52,7 @@ class AttachmentIn(Schema):
     )
 
 
-class MessageIn(Schema):
+class ServiceMessageIn(Schema):
     model_config = ConfigDict(extra="forbid")
     channel: Annotated[Text, Field(min_length=1, max_length=40)] = Field(
         description="the outside channel's name, e.g. wechat, weibo, douyin"
@@ -64,7 +64,7 @@ class MessageIn(Schema):
     sender_name: Annotated[Text, Field(max_length=100)] = ""
     member: ExternalId | None = Field(None, description="the member, when the shop knows them")
     text: Annotated[MultilineText, Field(min_length=1, max_length=20_000)]
-    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
+    attachments: list[TicketAttachmentIn] = Field(default_factory=list, max_length=10)
 
 
 class TicketIn(Schema):
@@ -78,16 +78,16 @@ class TicketIn(Schema):
     message_id: Annotated[Text, Field(max_length=150)] = Field(
         "", description="the shop's id of the request; the same id again answers the first ticket"
     )
-    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
+    attachments: list[TicketAttachmentIn] = Field(default_factory=list, max_length=10)
 
 
-class ReplyIn(Schema):
+class TicketReplyIn(Schema):
     model_config = ConfigDict(extra="forbid")
     agent_id: int = Field(description="the agent who answers (their id in Patron)")
     text: Annotated[MultilineText, Field(min_length=1, max_length=20_000)]
     internal: bool = Field(False, description="an internal note the member never sees")
     status: Literal["open", "pending", "on_hold", "solved"] | None = None
-    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
+    attachments: list[TicketAttachmentIn] = Field(default_factory=list, max_length=10)
 
 
 class TicketsQuery(Schema):
@@ -98,20 +98,20 @@ class TicketsQuery(Schema):
     before: int | None = Field(None, description="next_before of the previous page")
 
 
-class ContactOut(Schema):
+class TicketContactOut(Schema):
     channel: str
     handle: str
     name: str
 
 
-class AttachmentOut(Schema):
+class TicketAttachmentOut(Schema):
     name: str
     content_type: str
     size: int
     url: str
 
 
-class EntryOut(Schema):
+class TicketEntryOut(Schema):
     id: int
     kind: Literal["member", "reply", "note", "status", "action", "call"]
     internal: bool = Field(description="a note or a call: the member never sees it")
@@ -120,7 +120,7 @@ class EntryOut(Schema):
     text: str
     data: dict[str, Any]
     message_id: str | None
-    attachments: list[AttachmentOut]
+    attachments: list[TicketAttachmentOut]
     created_at: str
 
 
@@ -128,7 +128,7 @@ class TicketOut(Schema):
     number: int
     reference: str
     member: str | None
-    contact: ContactOut | None
+    contact: TicketContactOut | None
     channel: str
     subject: str
     topic: Topic
@@ -147,20 +147,20 @@ class TicketOut(Schema):
 
 
 class TicketWithTimelineOut(TicketOut):
-    timeline: list[EntryOut]
+    timeline: list[TicketEntryOut]
 
 
-class TicketsOut(Schema):
+class TicketPageOut(Schema):
     items: list[TicketOut]
     next_before: int | None
 
 
-class ReceivedOut(Schema):
+class ServiceMessageOut(Schema):
     ticket: TicketOut
-    entry: EntryOut
+    entry: TicketEntryOut
 
 
-def _uploads(attachments: list[AttachmentIn]) -> list[Upload]:
+def _uploads(attachments: list[TicketAttachmentIn]) -> list[Upload]:
     uploads = []
     for i, item in enumerate(attachments):
         try:
@@ -175,7 +175,7 @@ def _uploads(attachments: list[AttachmentIn]) -> list[Upload]:
 
 @router.get(
     "/tickets",
-    response=TicketsOut,
+    response=TicketPageOut,
     summary="The shop's tickets, newest first",
     auth=ApiKeyAuth(SCOPE),
 )
@@ -244,11 +244,11 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
 
 @router.post(
     "/tickets/{number}/replies",
-    response={201: EntryOut},
+    response={201: TicketEntryOut},
     summary="Reply to a ticket (or note it) as an agent",
     auth=ApiKeyAuth(SCOPE),
 )
-def ticket_reply(request: HttpRequest, number: int, payload: ReplyIn) -> HttpResponse:
+def ticket_reply(request: HttpRequest, number: int, payload: TicketReplyIn) -> HttpResponse:
     """201 with the entry written. A public reply goes out on the ticket's
     channel (in-app message, signed ``service.reply`` webhook)."""
     shop = shop_for(request, SCOPE)
@@ -280,11 +280,11 @@ def ticket_reply(request: HttpRequest, number: int, payload: ReplyIn) -> HttpRes
 
 @router.post(
     "/messages",
-    response={201: ReceivedOut},
+    response={201: ServiceMessageOut},
     summary="A message from a social or IM channel",
     auth=ApiKeyAuth(SCOPE),
 )
-def message_receive(request: HttpRequest, payload: MessageIn) -> HttpResponse:
+def message_receive(request: HttpRequest, payload: ServiceMessageIn) -> HttpResponse:
     """201 with the ticket the message landed on and its entry; the same
     ``channel`` and ``message_id`` again answers the same, with
     ``Idempotent-Replayed: true``, and records nothing."""
