@@ -290,13 +290,3 @@ def test_the_shop_replies_and_notes_as_an_agent(
         "/api/v1/service/tickets/999/replies", {"agent_id": wang.pk, "text": "x"}
     )
     assert missing.status_code == 404
-
-
-def test_the_service_schemas_have_names_of_their_own_in_the_openapi_document() -> None:
-    # ninja names components by class name: a second EntryOut would replace
-    # the points ledger's in the document
-    from patron.api import api
-
-    components = api.get_openapi_schema()["components"]["schemas"]
-    assert "internal" in components["TicketEntryOut"]["properties"]
-    assert "internal" not in components["EntryOut"]["properties"]
