@@ -28,6 +28,7 @@ from patron.promotions.api import checkout_router, flash_sales_router
 from patron.promotions.api import members_router as coupons_router
 from patron.rewards.api import members_router as redemptions_router
 from patron.rewards.api import rewards_router
+from patron.service.api import router as service_router
 from patron.service.api_order_changes import router as service_changes_router
 from patron.service.api_returns import router as service_returns_router
 from patron.tiers.api import router as tiers_router
@@ -72,6 +73,7 @@ api.add_router("/v1/members", preferences_router)
 api.add_router("/v1/messages", messages_router)
 api.add_router("/v1/service/returns", service_returns_router)
 api.add_router("/v1/service/order-changes", service_changes_router)
+api.add_router("/v1/service", service_router)
 
 
 problem_handlers_add(api)

@@ -297,3 +297,11 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Uploaded files (ticket attachments) go through the default storage, here.
+MEDIA_ROOT = Path(os.environ.get("PATRON_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+# The service desk: the largest attachment accepted on a ticket, in bytes.
+PATRON_SERVICE_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("PATRON_SERVICE_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)

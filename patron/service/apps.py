@@ -21,3 +21,6 @@ class ServiceConfig(AppConfig):
         from patron.service import messages
 
         messages.register_kinds()
+        from patron.service import replies
+
+        replies.register()

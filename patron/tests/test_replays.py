@@ -144,6 +144,33 @@ def _change(api: Any, world: dict[str, Any]) -> int:
 # Every state-changing POST of the shop API: (path, body, setup), keyed by the
 # operation's path in the OpenAPI document.
 Case = tuple[str, dict[str, Any], Callable[[Any, dict[str, Any]], Any] | None]
+
+
+def _service_reply(world: dict[str, Any]) -> Case:
+    """A ticket of M1 and an agent to answer it."""
+    from django.contrib.auth.models import User
+
+    from patron.members.models import Member
+    from patron.service import services as service_services
+    from patron.service.models import AgentProfile
+
+    member = Member.objects.get(external_id="M1")
+    agent = AgentProfile.objects.create(
+        shop=member.shop,
+        user=User.objects.create_user("replay-agent"),
+        display_name="小王",
+        created_at=clock.now(),
+    )
+    ticket = service_services.ticket_open(
+        shop=member.shop, channel="chat", subject="尺码", body="M码有货吗", member=member
+    )
+    return (
+        f"/api/v1/service/tickets/{ticket.number}/replies",
+        {"agent_id": agent.pk, "text": "有货"},
+        None,
+    )
+
+
 CASES: dict[str, Callable[[dict[str, Any]], Case]] = {
     "/api/v1/members": lambda w: ("/api/v1/members", {"external_id": "M2"}, None),
     "/api/v1/events": lambda w: ("/api/v1/events", event("custom.x", member="M1"), None),
@@ -219,6 +246,17 @@ CASES: dict[str, Callable[[dict[str, Any]], Case]] = {
         "/api/v1/webhooks/deliveries/{id}/resend",
         {},
         _delivery,
+    ),
+    "/api/v1/service/tickets": lambda w: (
+        "/api/v1/service/tickets",
+        {"member": "M1", "subject": "发票", "text": "请开发票"},
+        None,
+    ),
+    "/api/v1/service/tickets/{number}/replies": _service_reply,
+    "/api/v1/service/messages": lambda w: (
+        "/api/v1/service/messages",
+        {"channel": "wechat", "message_id": "wx-1", "sender_id": "o1", "text": "在吗"},
+        None,
     ),
 }
 # POSTs that write nothing, so have nothing to replay.

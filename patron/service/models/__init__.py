@@ -2,6 +2,14 @@
 tickets and their timelines) here; SLAs, routing and returns in their own
 modules as they come."""
 
+from patron.service.models.compensation import (
+    AgentCompensation,
+    Compensation,
+    CompensationKind,
+    CompensationSettings,
+    CompensationState,
+    TeamCompensation,
+)
 from patron.service.models.desk import (
     AgentProfile,
     Attachment,
@@ -18,7 +26,31 @@ from patron.service.models.desk import (
     TicketStatus,
     TicketTopic,
 )
-from patron.service.models.routing import DedicatedAgent, MailInbox, RoutingRule, RoutingSettings
+from patron.service.models.macros import (
+    Macro,
+)
+from patron.service.models.order_changes import (
+    OrderChangeKind,
+    OrderChangeRequest,
+    OrderChangeState,
+)
+from patron.service.models.returns import (
+    DEFAULT_RETURN_WINDOW_DAYS,
+    ReturnKind,
+    ReturnLine,
+    ReturnPhoto,
+    ReturnReason,
+    ReturnRequest,
+    ReturnSettings,
+    ReturnState,
+    ReturnStep,
+)
+from patron.service.models.routing import (
+    DedicatedAgent,
+    MailInbox,
+    RoutingRule,
+    RoutingSettings,
+)
 from patron.service.models.sla import (
     BusinessCalendar,
     CalendarDay,
@@ -31,15 +63,33 @@ from patron.service.models.sla import (
 )
 
 __all__ = [
+    "DEFAULT_RETURN_WINDOW_DAYS",
+    "AgentCompensation",
     "AgentProfile",
     "Attachment",
     "BusinessCalendar",
     "CalendarDay",
+    "Compensation",
+    "CompensationKind",
+    "CompensationSettings",
+    "CompensationState",
     "Contact",
     "DayKind",
     "DedicatedAgent",
     "EntryKind",
+    "Macro",
     "MailInbox",
+    "OrderChangeKind",
+    "OrderChangeRequest",
+    "OrderChangeState",
+    "ReturnKind",
+    "ReturnLine",
+    "ReturnPhoto",
+    "ReturnReason",
+    "ReturnRequest",
+    "ReturnSettings",
+    "ReturnState",
+    "ReturnStep",
     "RoutingRule",
     "RoutingSettings",
     "SlaBreach",
@@ -47,6 +97,7 @@ __all__ = [
     "SlaTarget",
     "SlaWarning",
     "Team",
+    "TeamCompensation",
     "TeamMembership",
     "TeamRole",
     "Ticket",
@@ -58,53 +109,3 @@ __all__ = [
     "TicketStatus",
     "TicketTopic",
 ]
-
-from patron.service.models.returns import (
-    DEFAULT_RETURN_WINDOW_DAYS,
-    ReturnKind,
-    ReturnLine,
-    ReturnPhoto,
-    ReturnReason,
-    ReturnRequest,
-    ReturnSettings,
-    ReturnState,
-    ReturnStep,
-)
-
-__all__ += [
-    "DEFAULT_RETURN_WINDOW_DAYS",
-    "ReturnKind",
-    "ReturnLine",
-    "ReturnPhoto",
-    "ReturnReason",
-    "ReturnRequest",
-    "ReturnSettings",
-    "ReturnState",
-    "ReturnStep",
-]
-
-from patron.service.models.compensation import (  # noqa: E402
-    AgentCompensation,
-    Compensation,
-    CompensationKind,
-    CompensationSettings,
-    CompensationState,
-    TeamCompensation,
-)
-
-__all__ += [
-    "AgentCompensation",
-    "Compensation",
-    "CompensationKind",
-    "CompensationSettings",
-    "CompensationState",
-    "TeamCompensation",
-]
-
-from patron.service.models.order_changes import (  # noqa: E402
-    OrderChangeKind,
-    OrderChangeRequest,
-    OrderChangeState,
-)
-
-__all__ += ["OrderChangeKind", "OrderChangeRequest", "OrderChangeState"]

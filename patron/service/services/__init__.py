@@ -1,5 +1,27 @@
 """Writes of the service desk, each one transaction, one module a room."""
 
+from patron.service.services.attachments import (
+    Upload,
+    attachments_add,
+    uploads_check,
+)
+from patron.service.services.calls import (
+    CallDirection,
+    CallOutcome,
+    call_log,
+)
+from patron.service.services.chat import (
+    chat_member_writes,
+    chat_ticket_current,
+)
+from patron.service.services.compensation import (
+    agent_budget,
+    compensation_approve,
+    compensation_grant,
+    compensation_reject,
+    grant_limit,
+    team_budget,
+)
 from patron.service.services.conversation import (
     REOPEN_WITHIN,
     agent_note,
@@ -8,51 +30,19 @@ from patron.service.services.conversation import (
     reply_sender_register,
     ticket_status_set,
 )
-from patron.service.services.routing import team_for, ticket_reassign, ticket_route
-from patron.service.services.tickets import (
-    contact_get_or_create,
-    ticket_number_next,
-    ticket_open,
+from patron.service.services.intake import (
+    Received,
+    social_message_receive,
 )
-
-__all__ = [
-    "REOPEN_WITHIN",
-    "agent_note",
-    "agent_reply",
-    "contact_get_or_create",
-    "member_writes",
-    "reply_sender_register",
-    "team_for",
-    "ticket_number_next",
-    "ticket_open",
-    "ticket_reassign",
-    "ticket_route",
-    "ticket_status_set",
-]
-
-__all__ += ["chat_member_writes", "chat_ticket_current"]
-
-from patron.service.services.chat import chat_member_writes, chat_ticket_current  # noqa: E402
-from patron.service.services.sla import (  # noqa: E402
-    hours_of,
-    policy_match,
-    sla_policies_default,
-    sla_recalculate,
-    sla_scan,
-    sla_tier_changed,
-    sla_update,
+from patron.service.services.macros import (
+    macro_apply,
+    macro_save,
 )
-
-__all__ += [
-    "hours_of",
-    "policy_match",
-    "sla_policies_default",
-    "sla_recalculate",
-    "sla_scan",
-    "sla_tier_changed",
-    "sla_update",
-]
-from patron.service.services.returns import (  # noqa: E402
+from patron.service.services.order_changes import (
+    order_change_answer,
+    order_change_request,
+)
+from patron.service.services.returns import (
     ReturnLineInput,
     return_approve,
     return_close,
@@ -67,9 +57,60 @@ from patron.service.services.returns import (  # noqa: E402
     return_settings_save,
     returnable_quantities,
 )
+from patron.service.services.routing import (
+    team_for,
+    ticket_reassign,
+    ticket_route,
+)
+from patron.service.services.sla import (
+    hours_of,
+    policy_match,
+    sla_policies_default,
+    sla_recalculate,
+    sla_scan,
+    sla_tier_changed,
+    sla_update,
+)
+from patron.service.services.tickets import (
+    contact_get_or_create,
+    ticket_number_next,
+    ticket_open,
+)
+from patron.service.services.work import (
+    tags_clean,
+    ticket_assign,
+    ticket_fields_set,
+    ticket_merge,
+    working_agent,
+)
 
-__all__ += [
+__all__ = [
+    "REOPEN_WITHIN",
+    "CallDirection",
+    "CallOutcome",
+    "Received",
     "ReturnLineInput",
+    "Upload",
+    "agent_budget",
+    "agent_note",
+    "agent_reply",
+    "attachments_add",
+    "call_log",
+    "chat_member_writes",
+    "chat_ticket_current",
+    "compensation_approve",
+    "compensation_grant",
+    "compensation_reject",
+    "contact_get_or_create",
+    "grant_limit",
+    "hours_of",
+    "macro_apply",
+    "macro_save",
+    "member_writes",
+    "order_change_answer",
+    "order_change_request",
+    "policy_match",
+    "reply_sender_register",
     "return_approve",
     "return_close",
     "return_goods_sent",
@@ -82,29 +123,23 @@ __all__ += [
     "return_settings",
     "return_settings_save",
     "returnable_quantities",
-]
-
-from patron.service.services.compensation import (  # noqa: E402
-    agent_budget,
-    compensation_approve,
-    compensation_grant,
-    compensation_reject,
-    grant_limit,
-    team_budget,
-)
-
-__all__ += [
-    "agent_budget",
-    "compensation_approve",
-    "compensation_grant",
-    "compensation_reject",
-    "grant_limit",
+    "sla_policies_default",
+    "sla_recalculate",
+    "sla_scan",
+    "sla_tier_changed",
+    "sla_update",
+    "social_message_receive",
+    "tags_clean",
     "team_budget",
+    "team_for",
+    "ticket_assign",
+    "ticket_fields_set",
+    "ticket_merge",
+    "ticket_number_next",
+    "ticket_open",
+    "ticket_reassign",
+    "ticket_route",
+    "ticket_status_set",
+    "uploads_check",
+    "working_agent",
 ]
-
-from patron.service.services.order_changes import (  # noqa: E402
-    order_change_answer,
-    order_change_request,
-)
-
-__all__ += ["order_change_answer", "order_change_request"]

@@ -8,7 +8,7 @@ channel's business and hooks on ``reply_senders``; this module records."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
@@ -25,6 +25,7 @@ from patron.service.models import (
     TicketEntry,
     TicketStatus,
 )
+from patron.service.services.attachments import Upload, attachments_add, uploads_check
 from patron.service.services.sla import sla_update  # SLA
 from patron.service.services.tickets import BODY_MAX, _choice, _text, ticket_open
 
@@ -71,7 +72,12 @@ def _status_entry(
 
 @transaction.atomic
 def member_writes(
-    *, ticket: Ticket, body: str, channel: str | None = None, external_id: str = ""
+    *,
+    ticket: Ticket,
+    body: str,
+    channel: str | None = None,
+    external_id: str = "",
+    attachments: Sequence[Upload] = (),
 ) -> Ticket:
     """The member's message on ``ticket``; answers the ticket it landed on.
 
@@ -81,6 +87,7 @@ def member_writes(
     ``external_id`` was seen before is not recorded twice."""
     channel = _choice("channel", channel or ticket.channel, TicketChannel)
     body = _text("body", body, limit=BODY_MAX)
+    uploads_check(attachments)
     if external_id:
         seen = (
             TicketEntry.objects.filter(
@@ -99,6 +106,7 @@ def member_writes(
             body=body,
             channel=channel,
             external_id=external_id,
+            attachments=attachments,
         )
     if ticket.status == TicketStatus.CLOSED or (
         ticket.status == TicketStatus.SOLVED
@@ -119,10 +127,13 @@ def member_writes(
         )
         follow.follows = ticket
         follow.save(update_fields=["follows"])
+        first = follow.entries.order_by("pk").first()
+        if attachments and first is not None:
+            attachments_add(entry=first, uploads=attachments)
         return follow
     if ticket.status in (TicketStatus.PENDING, TicketStatus.SOLVED):
         _status_entry(ticket, to=TicketStatus.OPEN, author=None, why="member_wrote", at=now)
-    TicketEntry.objects.create(
+    message = TicketEntry.objects.create(
         shop_id=ticket.shop_id,
         ticket=ticket,
         kind=EntryKind.MEMBER_MESSAGE,
@@ -131,6 +142,7 @@ def member_writes(
         external_id=external_id,
         created_at=now,
     )
+    attachments_add(entry=message, uploads=attachments)
     ticket.last_member_message_at = now
     ticket.updated_at = now
     ticket.save()
@@ -152,6 +164,7 @@ def agent_reply(
     body: str,
     status: str | None = None,
     actor: User | AnonymousUser | None = None,
+    attachments: Sequence[Upload] = (),
 ) -> TicketEntry:
     """A public reply the member sees (and the ticket's channel carries out);
     the first one answers the ticket. ``status`` moves the ticket as the
@@ -160,6 +173,7 @@ def agent_reply(
     body = _text("body", body, limit=BODY_MAX)
     if status is not None:
         _choice("status", status, TicketStatus)
+    uploads_check(attachments)
     ticket = _locked(ticket)
     _agent_of(ticket, agent)
     if ticket.status == TicketStatus.CLOSED or ticket.merged_into_id is not None:
@@ -174,6 +188,7 @@ def agent_reply(
         body=body,
         created_at=now,
     )
+    attachments_add(entry=entry, uploads=attachments)
     if ticket.first_response_at is None:
         ticket.first_response_at = now
     ticket.last_reply_at = now
@@ -190,9 +205,12 @@ def agent_reply(
 
 
 @transaction.atomic
-def agent_note(*, ticket: Ticket, agent: AgentProfile, body: str) -> TicketEntry:
+def agent_note(
+    *, ticket: Ticket, agent: AgentProfile, body: str, attachments: Sequence[Upload] = ()
+) -> TicketEntry:
     """An internal note: agents see it, the member never does."""
     body = _text("body", body, limit=BODY_MAX)
+    uploads_check(attachments)
     ticket = _locked(ticket)
     _agent_of(ticket, agent)
     now = clock.now()
@@ -205,6 +223,7 @@ def agent_note(*, ticket: Ticket, agent: AgentProfile, body: str) -> TicketEntry
         body=body,
         created_at=now,
     )
+    attachments_add(entry=entry, uploads=attachments)
     ticket.updated_at = now
     ticket.save(update_fields=["updated_at"])
     return entry

@@ -38,3 +38,9 @@ def agent(shop: Shop, db: Any) -> AgentProfile:
 @pytest.fixture(autouse=True)
 def _noon() -> None:
     clock.freeze(NOON)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    # attachments are written through the default storage: into a fresh folder
+    settings.MEDIA_ROOT = tmp_path / "media"
