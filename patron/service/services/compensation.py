@@ -310,7 +310,7 @@ def compensation_grant(
 
 def _decide(comp: Compensation, actor: User) -> tuple[Compensation, AgentProfile | None]:
     locked = (
-        Compensation.objects.select_for_update()
+        Compensation.objects.select_for_update(of=("self",))
         .select_related("member__shop", "agent__user", "ticket", "coupon_template")
         .get(pk=comp.pk)
     )
