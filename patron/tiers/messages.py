@@ -8,7 +8,7 @@ programme, like an order notice): on by default, and in the inbox always.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from patron.members.models import Member
@@ -155,16 +155,28 @@ def tier_changes_notify(
         return
     tier_changes_announce(changes[0][0].shop_id, (c[0].pk for c in changes))
     kind = UPGRADED if direction > 0 else DOWNGRADED
-    by_event: dict[str, list[tuple[Member, Tier | None, Tier]]] = {}
+    # One bulk send per round, each member once a round with their own
+    # event as the cause (a batch of events is one round, whatever its size).
+    rounds: list[dict[int, tuple[Member, Tier | None, Tier, str]]] = []
     for member, from_tier, to_tier, event_id in changes:
-        by_event.setdefault(event_id, []).append((member, from_tier, to_tier))
-    for event_id, group in by_event.items():
-        tiers_of = {m.pk: (f, t) for m, f, t in group}
+        free = next((r for r in rounds if member.pk not in r), None)
+        if free is None:
+            free = {}
+            rounds.append(free)
+        free[member.pk] = (member, from_tier, to_tier, event_id)
+    for found in rounds:
+
+        def cause_of(member: Member, found: Mapping[int, Any] = found) -> str:
+            return cause_key(cause, found[member.pk][3])
+
+        def context_of(member: Member, found: Mapping[int, Any] = found) -> dict[str, Any]:
+            return _context(member, found[member.pk][1], found[member.pk][2])
+
         messaging.messages_send_bulk(
             kind=kind,
-            cause=cause_key(cause, event_id),
-            members=[m for m, _, _ in group],
-            context=lambda m, tiers_of=tiers_of: _context(m, *tiers_of[m.pk]),
+            cause=cause_of,
+            members=[row[0] for row in found.values()],
+            context=context_of,
         )
     webhooks_emit_bulk(
         shop_id=changes[0][0].shop_id,

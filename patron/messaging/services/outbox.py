@@ -38,6 +38,9 @@ from patron.messaging.models import (
 from patron.messaging.services.templates import render_context, render_for, wordings
 
 Context = Mapping[str, Any] | Callable[[Member], Mapping[str, Any]]
+#: One cause for every member, or each member's own (a batch of events, one
+#: event per member: the idempotency key stays per event).
+Cause = str | Callable[[Member], str]
 
 CHUNK = 2000
 
@@ -117,19 +120,24 @@ def _kind(code: str) -> MessageKind:
 def messages_send_bulk(
     *,
     kind: str,
-    cause: str,
+    cause: Cause,
     members: Sequence[Member],
     context: Context | None = None,
     channels: Sequence[str] | None = None,
 ) -> int:
     """Create the messages of ``kind`` for ``members`` (all of one shop) in
     the caller's transaction; returns how many rows it created (an earlier
-    call with the same ``cause`` created the rest). ``context`` is the kind's
-    variables, the same for everyone or a function of the member."""
+    call with the same cause created the rest). ``context`` is the kind's
+    variables, the same for everyone or a function of the member; ``cause``
+    likewise (a batch of events tells each member about their own event in
+    one call). A member listed twice counts once (the first)."""
     if not members:
         return 0
     message_kind = _kind(kind)
-    if not cause or len(cause) > 128:
+    if len({m.pk for m in members}) != len(members):
+        members = list({m.pk: m for m in reversed(members)}.values())[::-1]  # first of each
+    causes = {m.pk: cause(m) if callable(cause) else cause for m in members}
+    if any(not c or len(c) > 128 for c in causes.values()):
         raise validation_error("cause", _("1 to 128 characters"))
     wanted = [Channel(c) for c in (channels or message_kind.channels)]
     for channel in wanted:
@@ -158,7 +166,7 @@ def messages_send_bulk(
                 created += _create_chunk(
                     chunk=chunk,
                     kind=message_kind,
-                    cause=cause,
+                    causes=causes,
                     channel=channel,
                     words=words,
                     suffix=suffix,
@@ -185,7 +193,7 @@ def _create_chunk(
     *,
     chunk: Sequence[Member],
     kind: MessageKind,
-    cause: str,
+    causes: Mapping[int, str],
     channel: Channel,
     words: Mapping[str, Any],
     suffix: str,
@@ -198,12 +206,13 @@ def _create_chunk(
     windows: tuple[dt.datetime, dt.datetime],
 ) -> int:
     ids = [m.pk for m in chunk]
+    chunk_causes = sorted({causes[i] for i in ids})
     done = set(
         Message.objects.filter(
-            cause=cause, kind=kind.code, channel=channel, member_id__in=ids
-        ).values_list("member_id", flat=True)
+            cause__in=chunk_causes, kind=kind.code, channel=channel, member_id__in=ids
+        ).values_list("member_id", "cause")
     )
-    todo = [m for m in chunk if m.pk not in done]
+    todo = [m for m in chunk if (m.pk, causes[m.pk]) not in done]
     if not todo:
         return 0
     todo_ids = [m.pk for m in todo]
@@ -254,7 +263,7 @@ def _create_chunk(
                 kind=kind.code,
                 category=kind.category,
                 channel=channel,
-                cause=cause,
+                cause=causes[member.pk],
                 language=rendered.language,
                 address=address,
                 subject=rendered.subject,
@@ -269,10 +278,12 @@ def _create_chunk(
             )
         )
     # A concurrent call with the same cause may have inserted some first.
-    before = Message.objects.filter(cause=cause, kind=kind.code, channel=channel).count()
+    mine = Message.objects.filter(
+        cause__in=chunk_causes, kind=kind.code, channel=channel, member_id__in=todo_ids
+    )
+    before = mine.count()
     Message.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-    after = Message.objects.filter(cause=cause, kind=kind.code, channel=channel).count()
-    return after - before
+    return mine.count() - before
 
 
 def message_send(
