@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
@@ -102,34 +103,42 @@ class Budget:
         return max(0, self.budget - self.used)
 
 
-def agent_budget(agent: AgentProfile, kind: str, at: dt.datetime | None = None) -> Budget:
-    own = AgentCompensation.objects.filter(agent=agent).first()
-    shop = compensation_settings(agent.shop_id)
-    if kind == CompensationKind.POINTS:
-        mine = own.monthly_points if own else None
-        budget = shop.agent_monthly_points if mine is None else mine
-    else:
-        mine = own.monthly_coupon if own else None
-        budget = shop.agent_monthly_coupon if mine is None else mine
-    used = Compensation.objects.filter(
-        agent=agent, kind=kind, state__in=COUNTED, requested_at__gte=month_start(at)
-    ).aggregate(s=Sum("value"))["s"]
+def _budget(
+    *, own: Any, default_points: int, default_coupon: int, kind: str, spent: Any, at: Any
+) -> Budget:
+    """The month's budget of ``kind`` (the agent's or team's own figure, else
+    the shop's default) and what ``spent`` (their compensations) used of it."""
+    points = kind == CompensationKind.POINTS
+    mine = (own.monthly_points if points else own.monthly_coupon) if own else None
+    budget = (default_points if points else default_coupon) if mine is None else mine
+    used = spent.filter(kind=kind, state__in=COUNTED, requested_at__gte=month_start(at)).aggregate(
+        s=Sum("value")
+    )["s"]
     return Budget(budget=budget, used=used or 0)
+
+
+def agent_budget(agent: AgentProfile, kind: str, at: dt.datetime | None = None) -> Budget:
+    shop = compensation_settings(agent.shop_id)
+    return _budget(
+        own=AgentCompensation.objects.filter(agent=agent).first(),
+        default_points=shop.agent_monthly_points,
+        default_coupon=shop.agent_monthly_coupon,
+        kind=kind,
+        spent=Compensation.objects.filter(agent=agent),
+        at=at,
+    )
 
 
 def team_budget(team: Team, kind: str, at: dt.datetime | None = None) -> Budget:
-    own = TeamCompensation.objects.filter(team=team).first()
     shop = compensation_settings(team.shop_id)
-    if kind == CompensationKind.POINTS:
-        mine = own.monthly_points if own else None
-        budget = shop.team_monthly_points if mine is None else mine
-    else:
-        mine = own.monthly_coupon if own else None
-        budget = shop.team_monthly_coupon if mine is None else mine
-    used = Compensation.objects.filter(
-        team=team, kind=kind, state__in=COUNTED, requested_at__gte=month_start(at)
-    ).aggregate(s=Sum("value"))["s"]
-    return Budget(budget=budget, used=used or 0)
+    return _budget(
+        own=TeamCompensation.objects.filter(team=team).first(),
+        default_points=shop.team_monthly_points,
+        default_coupon=shop.team_monthly_coupon,
+        kind=kind,
+        spent=Compensation.objects.filter(team=team),
+        at=at,
+    )
 
 
 def coupon_value(template: CouponTemplate) -> int:
