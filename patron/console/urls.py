@@ -12,6 +12,7 @@ from patron.console.views import (
     messaging,
     returns,
     service,
+    service_work,
     sso,
     webhooks,
 )
@@ -73,5 +74,25 @@ urlpatterns = [
         service.ticket_status_view,
         name="service_status",
     ),
+    path("service/at-risk/", service_work.at_risk_view, name="service_at_risk"),
+    path("service/calls/new/", service_work.call_new_view, name="service_call_new"),
+    path(
+        "service/attachments/<int:attachment_id>/",
+        service_work.attachment_view,
+        name="service_attachment",
+    ),
+    path(
+        "service/tickets/<int:number>/reassign/",
+        service_work.ticket_reassign_view,
+        name="service_reassign",
+    ),
+    path(
+        "service/tickets/<int:number>/merge/", service_work.ticket_merge_view, name="service_merge"
+    ),
+    path("service/tickets/<int:number>/tags/", service_work.ticket_tags_view, name="service_tags"),
+    path(
+        "service/tickets/<int:number>/macro/", service_work.ticket_macro_view, name="service_macro"
+    ),
+    path("service/tickets/<int:number>/call/", service_work.ticket_call_view, name="service_call"),
     path("api/", api.urls),
 ]

@@ -1,15 +1,24 @@
-"""Reads for the agents' desk in the console: the filtered ticket list and
-the member panel beside a conversation."""
+"""Reads for the agents' desk in the console: the filtered ticket list, the
+member panel beside a conversation and the tickets whose SLA is at risk."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from patron.members.models import Member
-from patron.service.models import AgentProfile, Ticket, TicketChannel, TicketStatus, TicketTopic
+from patron.service.models import (
+    AgentProfile,
+    SlaTarget,
+    Ticket,
+    TicketChannel,
+    TicketStatus,
+    TicketTopic,
+)
+from patron.service.models.desk import DONE_STATUSES
 from patron.service.selectors import tickets_visible
 
 RECENT_ORDERS = 5
@@ -101,3 +110,73 @@ def member_panel(*, member: Member, language: str, exclude_ticket: Ticket | None
         # SATISFACTION SLOT: the rating of past tickets, when the desk records one.
         "satisfaction": None,
     }
+
+
+#: The most rows the "SLA at risk" page lists (soonest first).
+AT_RISK_MAX = 500
+#: target -> when the ticket is still held to it (see ``TicketSla.upcoming``)
+_HELD: dict[str, Q] = {
+    SlaTarget.FIRST_RESPONSE: Q(first_response_at__isnull=True),
+    SlaTarget.NEXT_RESPONSE: Q(sla__next_from__isnull=False),
+    SlaTarget.RESOLUTION: Q(),
+}
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """A ticket with the target that is closest to (or past) its due time."""
+
+    ticket: Ticket
+    target: str
+    due_at: dt.datetime
+    breached: bool
+
+    @property
+    def target_label(self) -> str:
+        return str(SlaTarget(self.target).label)
+
+
+def _risky(target: str, now: dt.datetime) -> Q:
+    # The warning time is cleared once the scan has warned (or found the
+    # breach), so a due time without one is past its warning already.
+    due, warn = f"sla__{target}_due_at", f"sla__{target}_warn_at"
+    return (
+        _HELD[target]
+        & Q(**{f"{due}__isnull": False})
+        & (Q(**{f"{warn}__isnull": True}) | Q(**{f"{warn}__lte": now}) | Q(**{f"{due}__lte": now}))
+    )
+
+
+def tickets_at_risk(*, user: Any, shop_id: int, now: dt.datetime) -> list[AtRisk]:
+    """The open tickets ``user`` may see whose SLA clock runs and one of
+    whose targets is inside its warning window or already past due,
+    soonest due first (a breach's time is its due time)."""
+    risky = Q()
+    for target in SlaTarget.values:
+        risky |= _risky(target, now)
+    tickets = (
+        tickets_visible(user, shop_id)
+        .exclude(status__in=DONE_STATUSES)
+        .filter(sla__paused_since__isnull=True)
+        .filter(risky)
+        .select_related("member", "contact", "team", "assignee", "sla")
+        .order_by("pk")[:AT_RISK_MAX]
+    )
+    found = []
+    for ticket in tickets:
+        sla = ticket.sla
+        held: dict[str, bool] = {
+            SlaTarget.FIRST_RESPONSE: ticket.first_response_at is None,
+            SlaTarget.NEXT_RESPONSE: sla.next_from is not None,
+            SlaTarget.RESOLUTION: True,
+        }
+        candidates = []
+        for target in SlaTarget.values:
+            due = getattr(sla, f"{target}_due_at")
+            warn = getattr(sla, f"{target}_warn_at")
+            if held[target] and due is not None and (warn is None or warn <= now or due <= now):
+                candidates.append((due, target))
+        if candidates:
+            due, target = min(candidates)
+            found.append(AtRisk(ticket=ticket, target=target, due_at=due, breached=due <= now))
+    return sorted(found, key=lambda row: (row.due_at, row.ticket.pk))

@@ -28,8 +28,9 @@ from patron.tiers.services.definitions import tiers_seed_defaults
 
 pytestmark = pytest.mark.django_db
 
-# The list, and a ticket page (with the member panel), each on SQLite and PostgreSQL.
-DESK_QUERIES = [12, 20]
+# The list, and a ticket page (with the member panel, and the lead check and
+# the macros of the work forms), each on SQLite and PostgreSQL.
+DESK_QUERIES = [12, 22]
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The agents' desk: the ticket list, a ticket's conversation with the member
-panel beside it, and the reply, note and status forms.
+panel beside it, and the reply, note and status forms (the other forms of a
+ticket, reassign, merge, tags, macros and calls, are ``service_work``; this
+module draws the page they all share).
 
 Who sees which ticket is ``service.selectors.tickets_visible``: an agent
 their teams' (and those assigned to them), analysts every team's; any other
@@ -8,6 +10,7 @@ profile in the shop; analysts read and get no forms."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -30,15 +33,21 @@ from patron.service.desk_selectors import DeskFilters, desk_tickets, member_pane
 from patron.service.models import (
     AgentProfile,
     EntryKind,
+    Macro,
     Team,
+    TeamMembership,
     Ticket,
     TicketChannel,
     TicketStatus,
     TicketTopic,
 )
+from patron.service.services.attachments import EXTENSIONS, Upload, max_bytes
 
 READ = "service.view_ticket"
 WORK = "service.work_ticket"
+#: Only admins hold the ticket model's change permission: they may reassign
+#: any ticket of the shop, as a lead does their team's.
+REASSIGN_ANY = "service.change_ticket"
 PAGE_SIZE = 50
 #: The statuses an agent may move a ticket to from its page (never back to new).
 STATUS_CHOICES = [s for s in TicketStatus.choices if s[0] != TicketStatus.NEW]
@@ -103,6 +112,42 @@ def _status_label(value: str) -> str:
     return str(TicketStatus(value).label) if value in TicketStatus.values else value
 
 
+def may_reassign(request: HttpRequest, ticket: Ticket, agent: AgentProfile | None) -> bool:
+    """A lead of the ticket's team, or an admin, may move it."""
+    if request.user.has_perm(REASSIGN_ANY):
+        return True
+    if agent is None or ticket.team_id is None or not request.user.has_perm(WORK):
+        return False
+    return service_selectors.teams_led(agent).filter(pk=ticket.team_id).exists()
+
+
+def _work_context(
+    request: HttpRequest, ticket: Ticket, agent: AgentProfile | None
+) -> dict[str, Any]:
+    """What the work forms offer: teams and their agents to reassign to,
+    the shop's active macros, the call's choices."""
+    from patron.service.services import CallDirection, CallOutcome
+
+    reassign = may_reassign(request, ticket, agent)
+    teams = []
+    if reassign:
+        members = TeamMembership.objects.filter(
+            team__shop_id=ticket.shop_id, team__active=True
+        ).select_related("team", "agent")
+        by_team: dict[int, tuple[Team, list[AgentProfile]]] = {}
+        for m in members.order_by("team__name", "agent__display_name", "pk"):
+            by_team.setdefault(m.team_id, (m.team, []))[1].append(m.agent)
+        teams = list(by_team.values())
+    return {
+        "can_reassign": reassign,
+        "reassign_teams": teams,
+        "macros": Macro.objects.filter(shop_id=ticket.shop_id, active=True).order_by("name"),
+        "call_directions": CallDirection.choices,
+        "call_outcomes": CallOutcome.choices,
+        "attachment_types": ",".join(EXTENSIONS),
+    }
+
+
 def _ticket_page(
     request: HttpRequest, ticket: Ticket, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
@@ -134,10 +179,20 @@ def _ticket_page(
         "note_body": "",
         "note_error": "",
         "status_error": "",
+        "reassign_error": "",
+        "merge_error": "",
+        "merge_number": "",
+        "merge_confirm": None,
+        "tags_error": "",
+        "tags_add": "",
+        "macro_error": "",
+        "call_error": "",
+        "call": {},
         # The targets still running (first response, next response,
         # resolution) with their due times; none without an SLA.
         "due": _dues(ticket),
     }
+    context.update(_work_context(request, ticket, agent))
     context.update(forms)
     return render(request, "console/service_ticket.html", context, status=status)
 
@@ -147,31 +202,58 @@ def ticket_view(request: HttpRequest, number: int) -> HttpResponse:
     return _ticket_page(request, _visible_ticket(request, number))
 
 
-def _write(request: HttpRequest, number: int, field: str, act: Any, done: str) -> HttpResponse:
+@dataclass(frozen=True)
+class Done:
+    """What a form's action may say back: a message other than the form's
+    usual one, and the ticket to go to (a merge goes to the target)."""
+
+    said: str = ""
+    number: int | None = None
+
+
+def _write(
+    request: HttpRequest,
+    number: int,
+    field: str,
+    act: Any,
+    done: str,
+    *,
+    echo: dict[str, Any] | None = None,
+    agent_needed: bool = True,
+) -> HttpResponse:
     """Run one of the ticket's forms once per form key: back to the ticket
-    with ``done`` said, or the page again with the error beside the form."""
+    with ``done`` (or what ``act`` returned in a ``Done``) said, or the page
+    again with the error beside the form and ``echo`` refilling it."""
     ticket = _visible_ticket(request, number)
     agent = service_selectors.agent_of(request.user, shop_id(request))
-    if agent is None:
+    if agent is None and agent_needed:
         messages.error(request, _("You need an agent profile in this shop to work tickets."))
         return redirect("console:service_ticket", number=ticket.number)
     shop = Shop.objects.get(pk=ticket.shop_id)
 
     def handler() -> tuple[int, dict[str, Any]]:
-        act(ticket, agent)
-        return 200, {"ticket": ticket.number}
+        outcome = act(ticket, agent) or Done()
+        return 200, {"ticket": outcome.number or ticket.number, "said": str(outcome.said)}
 
     try:
-        once.form_once(request, shop=shop, handler=handler)
+        _status, body, _replayed = once.form_once(request, shop=shop, handler=handler)
     except PatronError as exc:
         if exc.code == ErrorCode.FORBIDDEN:
             return forbidden(request)
-        forms = {f"{field}_error": str(exc.detail)}
+        forms: dict[str, Any] = {f"{field}_error": str(exc.detail)}
         if field in ("reply", "note"):
             forms[f"{field}_body"] = request.POST.get("body", "")
+        forms.update(echo or {})
         return _ticket_page(request, ticket, status=422, **forms)
-    messages.success(request, done)
-    return redirect("console:service_ticket", number=ticket.number)
+    messages.success(request, body.get("said") or done)
+    return redirect("console:service_ticket", number=body.get("ticket") or ticket.number)
+
+
+def uploads_of(request: HttpRequest, field: str = "attachments") -> list[Upload]:
+    """The files posted in ``field``, read at most one byte past the limit
+    (the attachments service refuses a larger one, naming it)."""
+    limit = max_bytes() + 1
+    return [Upload(name=f.name or "", content=f.read(limit)) for f in request.FILES.getlist(field)]
 
 
 @operator_required(WORK)
@@ -190,6 +272,7 @@ def ticket_reply_view(request: HttpRequest, number: int) -> HttpResponse:
             body=request.POST.get("body", ""),
             status=then or None,
             actor=request.user,  # type: ignore[arg-type]
+            attachments=uploads_of(request),
         )
 
     return _write(request, number, "reply", act, _("Your reply has been sent."))
@@ -199,7 +282,12 @@ def ticket_reply_view(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def ticket_note_view(request: HttpRequest, number: int) -> HttpResponse:
     def act(ticket: Ticket, agent: AgentProfile) -> None:
-        service_services.agent_note(ticket=ticket, agent=agent, body=request.POST.get("body", ""))
+        service_services.agent_note(
+            ticket=ticket,
+            agent=agent,
+            body=request.POST.get("body", ""),
+            attachments=uploads_of(request),
+        )
 
     return _write(request, number, "note", act, _("Your note has been added."))
 

@@ -194,20 +194,26 @@ def ticket_route(ticket: Ticket) -> Ticket:
 def ticket_reassign(
     *,
     ticket: Ticket,
-    lead: AgentProfile,
+    lead: AgentProfile | None,
     team: Team | None = None,
     assignee: AgentProfile | None = None,
+    admin: bool = False,
     actor: User | AnonymousUser | None = None,
 ) -> Ticket:
     """A lead moves a ticket of a team they lead to another team and/or
-    agent (an agent of the target team). Nothing else changes."""
+    agent (an agent of the target team). Nothing else changes. ``admin``
+    (the caller checked the operator is the shop's admin) may move any
+    ticket of the shop, with or without an agent profile (``lead``)."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     led = set(
         TeamMembership.objects.filter(agent=lead, role=TeamRole.LEAD).values_list(
             "team_id", flat=True
         )
+        if lead is not None
+        else ()
     )
-    if lead.shop_id != ticket.shop_id or ticket.team_id not in led:
+    allowed = admin or (lead is not None and ticket.team_id in led)
+    if (lead is not None and lead.shop_id != ticket.shop_id) or not allowed:
         raise PatronError(
             ErrorCode.FORBIDDEN, _("only a lead of the ticket's team may reassign it"), field="lead"
         )
