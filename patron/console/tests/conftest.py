@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from patron.core import clock
 from patron.core.models import OperatorMembership, Shop
 from patron.core.services import roles_sync
 from patron.members.models import Member
+from patron.service import services as service_services
+from patron.service.models import AgentProfile, Team, TeamMembership, Ticket
 
 ROLES = ["admin", "marketing", "finance", "service_agent", "service_lead", "analyst"]
 
@@ -53,3 +56,39 @@ def member(shop: Shop) -> Member:
         created_at=clock.now(),
         updated_at=clock.now(),
     )
+
+
+@pytest.fixture
+def desk(shop: Shop, operators: dict[str, User], member: Member) -> dict[str, Any]:
+    """Two teams; the agent in pre-sale, the lead leading VIP; a ticket in each
+    team and one not routed yet."""
+    clock.freeze(dt.datetime(2026, 12, 3, 4, 0, tzinfo=dt.UTC))
+    now = clock.now()
+    presale = Team.objects.create(shop=shop, code="pre", name="售前", created_at=now)
+    vip = Team.objects.create(shop=shop, code="vip", name="VIP", created_at=now)
+    agent = AgentProfile.objects.create(
+        shop=shop, user=operators["service_agent"], display_name="小王", created_at=now
+    )
+    TeamMembership.objects.create(team=presale, agent=agent, role="agent")
+    lead = AgentProfile.objects.create(
+        shop=shop, user=operators["service_lead"], display_name="张组长", created_at=now
+    )
+    TeamMembership.objects.create(team=vip, agent=lead, role="lead")
+    tickets = {}
+    for name, team, channel, topic in (
+        ("pre", presale, "chat", "pre_sale"),
+        ("vip", vip, "email", "complaint"),
+        ("none", None, "chat", "logistics"),
+    ):
+        clock.advance(dt.timedelta(minutes=1))
+        ticket = service_services.ticket_open(
+            shop=shop,
+            channel=channel,
+            subject=f"subject-{name}",
+            body=f"body-{name}",
+            member=member,
+            topic=topic,
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(team=team)
+        tickets[name] = ticket
+    return {"agent": agent, "lead": lead, "teams": (presale, vip), "tickets": tickets}

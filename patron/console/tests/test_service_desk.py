@@ -5,12 +5,10 @@ analyst: reads, never writes)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,7 +19,7 @@ from patron.members.models import Member
 from patron.orders.models import Order, OrderLine
 from patron.promotions.tests.conftest import give_points, issue, make_template
 from patron.service import services
-from patron.service.models import AgentProfile, Team, TeamMembership, Ticket, TicketEntry
+from patron.service.models import Ticket, TicketEntry
 from patron.service.services.sla import sla_policies_default, sla_update
 from patron.tiers.models import MemberTier, Tier
 from patron.tiers.services.definitions import tiers_seed_defaults
@@ -31,42 +29,6 @@ pytestmark = pytest.mark.django_db
 # The list, and a ticket page (with the member panel, and the lead check and
 # the macros of the work forms), each on SQLite and PostgreSQL.
 DESK_QUERIES = [12, 22]
-
-
-@pytest.fixture
-def desk(shop: Shop, operators: dict[str, User], member: Member) -> dict[str, Any]:
-    """Two teams; the agent in pre-sale, the lead leading VIP; a ticket in each
-    team and one not routed yet."""
-    clock.freeze(dt.datetime(2026, 12, 3, 4, 0, tzinfo=dt.UTC))
-    now = clock.now()
-    presale = Team.objects.create(shop=shop, code="pre", name="售前", created_at=now)
-    vip = Team.objects.create(shop=shop, code="vip", name="VIP", created_at=now)
-    agent = AgentProfile.objects.create(
-        shop=shop, user=operators["service_agent"], display_name="小王", created_at=now
-    )
-    TeamMembership.objects.create(team=presale, agent=agent, role="agent")
-    lead = AgentProfile.objects.create(
-        shop=shop, user=operators["service_lead"], display_name="张组长", created_at=now
-    )
-    TeamMembership.objects.create(team=vip, agent=lead, role="lead")
-    tickets = {}
-    for name, team, channel, topic in (
-        ("pre", presale, "chat", "pre_sale"),
-        ("vip", vip, "email", "complaint"),
-        ("none", None, "chat", "logistics"),
-    ):
-        clock.advance(dt.timedelta(minutes=1))
-        ticket = services.ticket_open(
-            shop=shop,
-            channel=channel,
-            subject=f"subject-{name}",
-            body=f"body-{name}",
-            member=member,
-            topic=topic,
-        )
-        Ticket.objects.filter(pk=ticket.pk).update(team=team)
-        tickets[name] = ticket
-    return {"agent": agent, "lead": lead, "teams": (presale, vip), "tickets": tickets}
 
 
 def _subjects(client: Client, query: str = "") -> list[str]:

@@ -209,6 +209,8 @@ class Done:
 
     said: str = ""
     number: int | None = None
+    #: the operator no longer sees the ticket (moved out of their teams)
+    gone: bool = False
 
 
 def _write(
@@ -233,7 +235,8 @@ def _write(
 
     def handler() -> tuple[int, dict[str, Any]]:
         outcome = act(ticket, agent) or Done()
-        return 200, {"ticket": outcome.number or ticket.number, "said": str(outcome.said)}
+        number = outcome.number or ticket.number
+        return 200, {"ticket": number, "said": str(outcome.said), "gone": outcome.gone}
 
     try:
         _status, body, _replayed = once.form_once(request, shop=shop, handler=handler)
@@ -246,6 +249,8 @@ def _write(
         forms.update(echo or {})
         return _ticket_page(request, ticket, status=422, **forms)
     messages.success(request, body.get("said") or done)
+    if body.get("gone"):
+        return redirect("console:service_tickets")
     return redirect("console:service_ticket", number=body.get("ticket") or ticket.number)
 
 

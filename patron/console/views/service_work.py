@@ -80,7 +80,7 @@ def ticket_reassign_view(request: HttpRequest, number: int) -> HttpResponse:
     """A lead of the ticket's team (or an admin) moves it to a team and/or an
     agent; anyone else gets the forbidden page."""
 
-    def act(ticket: Ticket, agent: AgentProfile | None) -> None:
+    def act(ticket: Ticket, agent: AgentProfile | None) -> Done:
         if not may_reassign(request, ticket, agent):
             raise _forbid("lead")
         team = _row_of(
@@ -101,6 +101,8 @@ def ticket_reassign_view(request: HttpRequest, number: int) -> HttpResponse:
             admin=request.user.has_perm(REASSIGN_ANY),
             actor=request.user,  # type: ignore[arg-type]
         )
+        visible = service_selectors.tickets_visible(request.user, ticket.shop_id)
+        return Done(gone=not visible.filter(pk=ticket.pk).exists())
 
     return _write(
         request,
@@ -181,9 +183,10 @@ def ticket_tags_view(request: HttpRequest, number: int) -> HttpResponse:
     def act(ticket: Ticket, agent: AgentProfile) -> None:
         remove = request.POST.get("remove", "")
         tags = [t for t in ticket.tags if t != remove]
-        tags += [t for t in _TAG_SEPARATORS.split(added) if t]
+        tags += [t.lower() for t in _TAG_SEPARATORS.split(added) if t]
+        tags = list(dict.fromkeys(tags))
         if tags == ticket.tags:
-            raise validation_error("tags", _("Type a tag to add, or remove one."))
+            raise validation_error("tags", _("No change: type a new tag, or remove one."))
         service_services.ticket_fields_set(
             ticket=ticket,
             agent=agent,
@@ -213,7 +216,14 @@ def _changes(before: Ticket, after: Ticket) -> list[str]:
     ):
         old, new = getattr(before, name), getattr(after, name)
         if old != new:
-            said.append(f"{label}: {_choice_label(choices, old)} → {_choice_label(choices, new)}")
+            said.append(
+                _("%(field)s: %(before)s → %(after)s")
+                % {
+                    "field": label,
+                    "before": _choice_label(choices, old),
+                    "after": _choice_label(choices, new),
+                }
+            )
     added = [t for t in after.tags if t not in before.tags]
     if added:
         said.append(_("Tags added: %(tags)s") % {"tags": ", ".join(added)})
