@@ -11,6 +11,7 @@ def service_desks(shop_a: Shop, shop_b: Shop, operators: dict[str, User]) -> set
     """A team in each shop with tickets; shop A's agent and lead work in its
     team (so their ticket is theirs to read and answer). Shop B's tickets
     start numbering where A's end, so B's number is no ticket of A's.
+    The first ticket of each shop carries a file (the download page).
     Returns what of shop B's tickets must never show."""
     from patron.core import clock
     from patron.members.models import Member
@@ -29,6 +30,11 @@ def service_desks(shop_a: Shop, shop_b: Shop, operators: dict[str, User]) -> set
                 shop=shop, channel="chat", subject=subject, body=f"{subject} body", member=member
             )
             Ticket.objects.filter(pk=ticket.pk).update(team=team)
+            if i == 0:  # a file on the ticket (the download page)
+                service_services.attachments_add(
+                    entry=ticket.entries.get(),
+                    uploads=[service_services.Upload(name="walk.pdf", content=b"%PDF-1.7\n0")],
+                )
             if shop == shop_b:
                 markers |= {subject, f"{subject} body"}
         if shop == shop_a:

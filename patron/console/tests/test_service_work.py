@@ -132,7 +132,6 @@ def test_another_teams_ticket_is_not_found_for_every_work_form(
     agent = as_role("service_agent")
     before = _state(ticket)
     for action, data in (
-        ("reassign", {"assignee": desk["lead"].pk}),
         ("merge", {"target": desk["tickets"]["pre"].number}),
         ("tags", {"add": "x"}),
         ("macro", {"macro": "1", "do": "apply"}),
@@ -140,6 +139,12 @@ def test_another_teams_ticket_is_not_found_for_every_work_form(
     ):
         assert agent.post(_url(ticket, action), data).status_code == 404, action
     assert _state(ticket) == before
+    # a lead, of another team: not found either
+    pre = desk["tickets"]["pre"]
+    before = _state(pre)
+    response = as_role("service_lead").post(_url(pre, "reassign"), {"team": desk["teams"][1].pk})
+    assert response.status_code == 404
+    assert _state(pre) == before
 
 
 def test_the_analyst_gets_no_work_forms_and_every_post_is_forbidden(

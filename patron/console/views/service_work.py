@@ -50,8 +50,15 @@ from patron.service.models import (
 from patron.service.services.calls import phone_clean
 from patron.service.services.macros import macro_render
 
+#: Leads hold it; which tickets they may move is ``service.may_reassign``.
+LEAD = "service.lead_team"
 _NUMBER = re.compile(r"^\s*[#Tt]?(\d{1,9})\s*$")
 _TAG_SEPARATORS = re.compile(r"[\s,，、]+")
+
+
+def _no_agent(ticket: Ticket, request: HttpRequest) -> HttpResponse:
+    messages.error(request, _("You need an agent profile in this shop to work tickets."))
+    return redirect("console:service_ticket", number=ticket.number)
 
 
 def _forbid(field: str) -> PatronError:
@@ -74,7 +81,7 @@ def _row_of(model: Any, shop: int, raw: str, field: str, problem: str) -> Any:
 # --- reassign ------------------------------------------------------------------
 
 
-@operator_required((WORK, REASSIGN_ANY))
+@operator_required((LEAD, REASSIGN_ANY))
 @require_POST
 def ticket_reassign_view(request: HttpRequest, number: int) -> HttpResponse:
     """A lead of the ticket's team (or an admin) moves it to a team and/or an
@@ -147,7 +154,7 @@ def ticket_merge_view(request: HttpRequest, number: int) -> HttpResponse:
     if request.POST.get("confirm") != "1":
         ticket = _visible_ticket(request, number)
         if service_selectors.agent_of(request.user, shop_id(request)) is None:
-            return forbidden(request)
+            return _no_agent(ticket, request)
         try:
             target = _merge_target(request, ticket)
         except PatronError as exc:
@@ -249,7 +256,7 @@ def ticket_macro_view(request: HttpRequest, number: int) -> HttpResponse:
         ticket = _visible_ticket(request, number)
         agent = service_selectors.agent_of(request.user, shop_id(request))
         if agent is None:
-            return forbidden(request)
+            return _no_agent(ticket, request)
         try:
             macro = macro_of(ticket)
         except PatronError as exc:
@@ -283,7 +290,7 @@ CALL_FIELDS = ("direction", "number", "duration", "outcome", "notes", "subject",
 
 
 def _call_fields(request: HttpRequest) -> dict[str, str]:
-    return {name: request.POST.get(name, "")[:2000] for name in CALL_FIELDS}
+    return {name: request.POST.get(name, "") for name in CALL_FIELDS}
 
 
 def _duration(raw: str) -> int:
