@@ -286,8 +286,9 @@ def test_every_console_page_and_api_call_as_every_role_of_shop_a(world: dict[str
                     continue
                 url = _fill(route, ids)
                 response = client.post(url, _body(p.name)) if posts else client.get(url)
+                # a file download streams its body
                 raw = (
-                    b"".join(response.streaming_content)  # a file download
+                    b"".join(response.streaming_content)  # type: ignore[attr-defined]
                     if response.streaming
                     else response.content
                 )

@@ -71,6 +71,7 @@ def test_the_lead_reassigns_their_teams_ticket_to_another_team_and_agent(
     assert (ticket.team_id, ticket.assignee_id) == (presale.pk, desk["agent"].pk)
     entry = TicketEntry.objects.filter(ticket=ticket, kind="action").latest("pk")
     assert entry.data["action"] == "reassigned" and entry.author_id == desk["lead"].pk
+    assert "<p>已重新分配</p>" in as_role("analyst").get(_url(ticket)).content.decode()
     # now it is the agent's: they see it; the lead (not of pre-sale) no longer does
     assert as_role("service_agent").get(_url(ticket)).status_code == 200
     assert lead.get(_url(ticket)).status_code == 404
@@ -194,6 +195,7 @@ def test_merge_asks_for_confirmation_then_merges_and_goes_to_the_target(
     source.refresh_from_db()
     assert source.merged_into_id == target.pk and source.status == "closed"
     assert TicketEntry.objects.filter(ticket=target, body="same question").exists()
+    assert f"由 T{source.number} 合并而来" in _page(agent, target)
     # the merged ticket is no longer on the desk
     assert agent.get(_url(source)).status_code == 404
 

@@ -148,6 +148,39 @@ def _work_context(
     }
 
 
+def _call_words(data: dict[str, Any]) -> dict[str, Any]:
+    from patron.service.services import CallDirection, CallOutcome
+
+    def label(choices: Any, value: Any) -> str:
+        return str(choices(value).label) if value in choices.values else str(value or "")
+
+    seconds = data.get("duration_seconds") or 0
+    return {
+        "direction": label(CallDirection, data.get("direction")),
+        "outcome": label(CallOutcome, data.get("outcome")),
+        "number": data.get("number", ""),
+        "duration": f"{seconds // 60}:{seconds % 60:02d}" if isinstance(seconds, int) else "",
+    }
+
+
+def _action_words(data: dict[str, Any]) -> str:
+    """An action entry in words (who did it is beside it)."""
+    name = data.get("action")
+    if name in ("merged", "merged_into"):
+        number = data.get("from") if name == "merged" else data.get("into")
+        template = (
+            _("Merged from T%(number)s") if name == "merged" else _("Merged into T%(number)s")
+        )
+        return template % {"number": number}
+    words = {
+        "routed": _("Routed"),
+        "reassigned": _("Reassigned"),
+        "assign": _("Assigned"),
+        "fields": _("Topic, priority or tags changed"),
+    }
+    return str(words.get(str(name), name or ""))
+
+
 def _ticket_page(
     request: HttpRequest, ticket: Ticket, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
@@ -164,6 +197,10 @@ def _ticket_page(
         if entry.kind == EntryKind.STATUS:
             entry.status_from = _status_label(entry.data.get("from", ""))  # type: ignore[attr-defined]
             entry.status_to = _status_label(entry.data.get("to", ""))  # type: ignore[attr-defined]
+        elif entry.kind == EntryKind.CALL:
+            entry.call = _call_words(entry.data)  # type: ignore[attr-defined]
+        elif entry.kind == EntryKind.ACTION:
+            entry.action = _action_words(entry.data)  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "ticket": ticket,
         "timeline": timeline,
