@@ -1,5 +1,5 @@
 """The desk every role walk runs on (the shop API's in
-``service/tests/test_api_role_walk.py``, the console's in
+``patron/tests/test_service_api_role_walk.py``, the console's in
 ``console/tests/test_service_role_walk.py``): the roles of the brief as
 signed-in operators, two teams, a ticket of team A, a delivered order with a
 return request on that ticket, a paid order with a change request."""

@@ -6,7 +6,8 @@ The shop API answers to API keys only (the shop's backend, Patron itself in
 ``require_perm``'s words): without a key 401, with a key lacking the
 ``service`` scope 403, and an operator signed in to the console (any role:
 agent of the team or of another, lead, analyst, none) is no caller at all,
-401. The roles of operators are the console's (``test_service_role_walk``).
+401. The roles of operators are the console's
+(``console/tests/test_service_role_walk.py``).
 
 To add a row: the key is (method, path as in the OpenAPI document); the row
 says how to fill the path (``path``, from the walk's ``Desk``), the body,
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from patron.core import clock
 from patron.core import services as core_services
 from patron.core.models import ApiScope, Shop
 from patron.core.tests.client import ApiClient
@@ -29,6 +31,15 @@ from patron.service.models import OrderChangeRequest, ReturnRequest, ReturnStep,
 from patron.service.tests.role_walk import ROLES, Desk, desk_build
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(shop: Shop) -> Member:
+    now = clock.now()
+    return Member.objects.create(
+        shop=shop, external_id="m1", name="李雷", registered_at=now, created_at=now, updated_at=now
+    )
+
 
 PREFIX = "/api/v1/service/"
 
