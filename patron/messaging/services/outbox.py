@@ -25,7 +25,7 @@ from patron.core.errors import lazy_format, validation_error
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.messaging import selectors
-from patron.messaging.kinds import MessageKind, kind_get
+from patron.messaging.kinds import BASE_LANGUAGE, MessageKind, kind_get
 from patron.messaging.models import (
     Category,
     Channel,
@@ -341,3 +341,87 @@ def message_send(
     cause and kind (the ones an earlier call created, on a retry)."""
     messages_send_bulk(kind=kind, cause=cause, members=[member], context=context, channels=channels)
     return list(Message.objects.filter(cause=cause, member=member, kind=kind).order_by("channel"))
+
+
+def message_send_to_address(
+    *,
+    shop_id: int,
+    address: str,
+    kind: str,
+    cause: str,
+    name: str = "",
+    context: Mapping[str, Any] | None = None,
+    language: str = BASE_LANGUAGE,
+    headers: Mapping[str, str] | None = None,
+) -> Message:
+    """One e-mail of ``kind`` to ``address``, which belongs to no member:
+    the answer to someone who wrote in (a service desk contact). They asked,
+    so no consent applies, which is why marketing kinds are refused here. The
+    trigger switch and unusable addresses still suppress it. Created in the
+    caller's transaction and sent after it commits; the same cause, kind and
+    address again returns the first row and creates nothing."""
+    message_kind = _kind(kind)
+    if message_kind.category == Category.MARKETING:
+        raise validation_error("kind", _("marketing goes to members who consented only"))
+    if Channel.EMAIL not in message_kind.channels:
+        raise validation_error(
+            "channels",
+            lazy_format(_("%(kind)s is not sent on %(channel)s"), kind=kind, channel=Channel.EMAIL),
+        )
+    address = (address or "").strip()
+    if "@" not in address or len(address) > 254:
+        raise validation_error("address", _("must be an e-mail address"))
+    if not cause or len(cause) > 128:
+        raise validation_error("cause", _("1 to 128 characters"))
+    mine = Message.objects.filter(
+        member__isnull=True, cause=cause, address=address, kind=kind, channel=Channel.EMAIL
+    )
+    found = mine.first()
+    if found is not None:
+        return found
+    reason = ""
+    if KindSwitch.objects.filter(shop_id=shop_id, kind=kind, enabled=False).exists():
+        reason = SuppressReason.TRIGGER_OFF
+    elif UnusableAddress.objects.filter(
+        shop_id=shop_id, channel=Channel.EMAIL, address=address
+    ).exists():
+        reason = SuppressReason.ADDRESS_UNUSABLE
+    words = wordings(shop_id=shop_id, kind=message_kind, channel=Channel.EMAIL)
+    shop_name = Shop.objects.values_list("name", flat=True).get(pk=shop_id)
+    rendered = render_for(
+        wording=words[language if language in words else BASE_LANGUAGE],
+        values={
+            **(context or {}),
+            "member": {"name": name, "external_id": "", "tier": ""},
+            "shop": {"name": shop_name},
+            "unsubscribe_url": "",
+        },
+    )
+    now = clock.now()
+    with transaction.atomic():
+        Message.objects.bulk_create(
+            [
+                Message(
+                    shop_id=shop_id,
+                    member=None,
+                    kind=kind,
+                    category=message_kind.category,
+                    channel=Channel.EMAIL,
+                    cause=cause,
+                    language=rendered.language,
+                    address=address,
+                    subject=rendered.subject,
+                    body_text=rendered.body_text,
+                    body_html=rendered.body_html,
+                    headers=dict(headers or {}),
+                    state=MessageState.SUPPRESSED if reason else MessageState.QUEUED,
+                    reason=reason,
+                    next_attempt_at=None if reason else now,
+                    created_at=now,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        if not reason:
+            transaction.on_commit(_enqueue_dispatch)
+    return mine.get()
