@@ -36,7 +36,12 @@ from patron.messaging.models import (
     SuppressReason,
     UnusableAddress,
 )
-from patron.messaging.services.templates import render_context, render_for, wordings_by_channel
+from patron.messaging.services.templates import (
+    render_context,
+    render_for,
+    wordings,
+    wordings_by_channel,
+)
 
 Context = Mapping[str, Any] | Callable[[Member], Mapping[str, Any]]
 #: One cause for every member, or each member's own (a batch of events, one
