@@ -76,7 +76,9 @@ def preferences_put(
 
 class MessageOut(Schema):
     id: int
-    member: str
+    member: str | None = Field(
+        description="null: an e-mail to an address that is no member (a service desk contact)"
+    )
     kind: str
     category: str
     channel: str
@@ -113,7 +115,7 @@ def _iso(value: dt.datetime | None) -> str | None:
 def _message_out(m: Message) -> dict[str, Any]:
     return {
         "id": m.pk,
-        "member": m.member.external_id,
+        "member": m.member.external_id if m.member else None,
         "kind": m.kind,
         "category": m.category,
         "channel": m.channel,

@@ -121,7 +121,7 @@ def _ahead(
 
         def submit(message: Message) -> None:
             unsubscribe = ""
-            if message.category == Category.MARKETING:
+            if message.category == Category.MARKETING and message.member_id is not None:
                 unsubscribe = unsubscribe_url(
                     member_id=message.member_id, channel=message.channel, category=message.category
                 )

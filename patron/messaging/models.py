@@ -202,12 +202,18 @@ class UnusableAddress(models.Model):
 
 class Message(models.Model):
     """One message to one member on one channel: the outbox row and its
-    delivery log. Created in the cause's transaction; the dispatcher sends it."""
+    delivery log. Created in the cause's transaction; the dispatcher sends it.
+
+    ``member`` is empty for an e-mail answering an address that is no member
+    (someone who wrote to the service desk): never marketing, so no consent
+    applies; ``address`` is then the only recipient (``message_send_to_address``)."""
 
     PII_FIELDS = ("address",)
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(_("kind"), max_length=64)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -247,7 +253,13 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["cause", "member", "kind", "channel"], name="message_once_per_cause"
-            )
+            ),
+            # without a member (NULLs are distinct), the address makes it once
+            models.UniqueConstraint(
+                fields=["cause", "address", "kind", "channel"],
+                condition=Q(member__isnull=True),
+                name="message_once_per_cause_address",
+            ),
         ]
         indexes = [
             # the dispatcher's due rows

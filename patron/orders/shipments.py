@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Prefetch
+
 from patron.core import clock
 from patron.orders.models import Order, Shipment, ShipmentCheckpoint
 
@@ -59,18 +61,36 @@ def shipment_record(
     return shipment
 
 
+def orders_tracking(orders: Sequence[Order]) -> dict[int, list[dict[str, Any]]]:
+    """Each order's parcels (by order id), first shipped first, each with its
+    scans newest first (how a tracking timeline reads). Two queries however
+    many orders: a page of orders reads its tracking without one per row."""
+    found: dict[int, list[dict[str, Any]]] = {o.pk: [] for o in orders}
+    if not found:
+        return found
+    shipments = (
+        Shipment.objects.filter(order_id__in=list(found))
+        .order_by("shipped_at", "pk")
+        .prefetch_related(
+            Prefetch("checkpoints", queryset=ShipmentCheckpoint.objects.order_by("-at", "-pk"))
+        )
+    )
+    for s in shipments:
+        found[s.order_id].append(
+            {
+                "carrier": s.carrier,
+                "tracking_number": s.tracking_number,
+                "shipped_at": s.shipped_at,
+                "checkpoints": [
+                    {"at": c.at, "location": c.location, "description": c.description}
+                    for c in s.checkpoints.all()
+                ],
+            }
+        )
+    return found
+
+
 def order_tracking(order: Order) -> list[dict[str, Any]]:
     """The order's parcels, first shipped first, each with its scans newest
-    first (how a tracking timeline reads)."""
-    shipments = Shipment.objects.filter(order=order).order_by("shipped_at", "pk")
-    return [
-        {
-            "carrier": s.carrier,
-            "tracking_number": s.tracking_number,
-            "shipped_at": s.shipped_at,
-            "checkpoints": list(
-                s.checkpoints.order_by("-at", "-pk").values("at", "location", "description")
-            ),
-        }
-        for s in shipments.prefetch_related("checkpoints")
-    ]
+    first."""
+    return orders_tracking([order])[order.pk]

@@ -12,6 +12,9 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from patron.members.models import Member
 from patron.service.models import (
     AgentProfile,
+    ReturnLine,
+    ReturnRequest,
+    ReturnState,
     SlaTarget,
     Ticket,
     TicketChannel,
@@ -23,6 +26,7 @@ from patron.service.selectors import tickets_visible
 
 RECENT_ORDERS = 5
 PAST_TICKETS = 10
+OPEN_RETURNS = 10
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,12 @@ def desk_tickets(
 
 def member_panel(*, member: Member, language: str, exclude_ticket: Ticket | None) -> dict[str, Any]:
     """What the agent sees of the member beside the conversation: tier,
-    points, coupons, recent orders with their lines, past tickets."""
+    points, coupons, recent orders with their lines and parcels (carrier,
+    tracking number, latest scan), open return and exchange requests with
+    their lines, past tickets. A fixed number of queries however many orders,
+    parcels, scans or requests there are."""
     from patron.orders.models import Order
+    from patron.orders.shipments import orders_tracking
     from patron.points import selectors as points_selectors
     from patron.promotions import selectors as promotion_selectors
     from patron.tiers import member_selectors
@@ -96,6 +104,12 @@ def member_panel(*, member: Member, language: str, exclude_ticket: Ticket | None
         .prefetch_related(Prefetch("lines"))
         .order_by("-placed_at", "-pk")[:RECENT_ORDERS]
     )
+    tracking = orders_tracking(orders)
+    for order in orders:
+        order.parcels = [  # type: ignore[attr-defined]
+            {**parcel, "latest": parcel["checkpoints"][0] if parcel["checkpoints"] else None}
+            for parcel in tracking[order.pk]
+        ]
     past = Ticket.objects.filter(member=member, merged_into__isnull=True).order_by(
         "-created_at", "-pk"
     )
@@ -106,10 +120,27 @@ def member_panel(*, member: Member, language: str, exclude_ticket: Ticket | None
         "points": points_selectors.member_points_summary(member),
         "coupons": promotion_selectors.coupon_wallet(member)["usable"],
         "orders": orders,
+        "returns": open_returns(member),
         "past_tickets": list(past[:PAST_TICKETS]),
-        # SATISFACTION SLOT: the rating of past tickets, when the desk records one.
+        # SATISFACTION SLOT: the rating of past tickets, when the desk records
+        # one. Tickets carry no rating yet (surveys are the feedback app's).
         "satisfaction": None,
     }
+
+
+def open_returns(member: Member) -> list[ReturnRequest]:
+    """The member's return and exchange requests not closed yet (a refused,
+    refunded or replaced one still waits to be closed), newest first, with
+    their order and lines: two queries."""
+    return list(
+        ReturnRequest.objects.filter(member=member)
+        .exclude(state=ReturnState.CLOSED)
+        .select_related("order")
+        .prefetch_related(
+            Prefetch("lines", queryset=ReturnLine.objects.select_related("line").order_by("pk"))
+        )
+        .order_by("-created_at", "-pk")[:OPEN_RETURNS]
+    )
 
 
 #: The most rows the "SLA at risk" page lists (soonest first).

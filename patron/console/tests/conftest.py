@@ -22,6 +22,12 @@ def _fast_hashes(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    # ticket attachments are written through the default storage: a fresh folder
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def operators(shop: Shop) -> dict[str, User]:
     """One operator of each role in ``shop``."""

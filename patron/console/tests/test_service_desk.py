@@ -5,6 +5,7 @@ analyst: reads, never writes)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 # The list, and a ticket page (with the member panel, and the lead check and
 # the macros of the work forms), each on SQLite and PostgreSQL.
-DESK_QUERIES = [12, 22]
+DESK_QUERIES = [12, 23]
 
 
 def _subjects(client: Client, query: str = "") -> list[str]:
@@ -247,6 +248,9 @@ def test_the_member_panel_shows_tier_points_coupons_orders_and_past_tickets(
     assert re.search(r'data-testid="panel-points">1,?234', panel)
     assert "满100减10" in panel
     assert "SO-7788" in panel and "保温杯 × 2" in panel
+    # no parcel yet, no open request
+    assert 'data-testid="panel-parcel"' not in panel
+    assert "没有进行中的退换货" in panel
     # the member's other tickets, not this one
     assert "subject-vip" in panel and "subject-none" in panel
     assert "subject-pre" not in panel
@@ -278,3 +282,61 @@ def test_the_list_and_a_ticket_cost_the_same_queries_however_many_rows(
         counts.append(len(captured.captured_queries))
     # measured; a query per row would add 30 here
     assert counts == DESK_QUERIES, counts
+
+
+def test_the_member_panel_shows_parcels_and_open_returns_linked_to_their_page(
+    as_role: Any, desk: dict[str, Any], member: Member
+) -> None:
+    from patron.orders.shipments import CheckpointInput, shipment_record
+    from patron.service.models import ReturnLine, ReturnRequest
+
+    now = clock.now()
+    order = Order.objects.create(
+        shop=member.shop,
+        member=member,
+        external_id="SO-7788",
+        status="completed",
+        paid_amount=19900,
+        placed_at=now,
+        updated_at=now,
+    )
+    line = OrderLine.objects.create(
+        order=order, line_id="1", sku="MUG", name="保温杯", quantity=2, unit_price=9950
+    )
+    shipment_record(
+        order=order,
+        carrier="顺丰",
+        tracking_number="SF123",
+        checkpoints=[
+            CheckpointInput(at=now, description="已揽收", location="杭州"),
+            CheckpointInput(at=now + dt.timedelta(hours=5), description="派送中", location="上海"),
+        ],
+        at=now,
+    )
+    request = ReturnRequest.objects.create(
+        shop=member.shop,
+        order=order,
+        member=member,
+        kind="exchange",
+        reason="size",
+        state="sent_back",
+        created_at=now,
+        updated_at=now,
+    )
+    ReturnLine.objects.create(request=request, line=line, quantity=1)
+    page = (
+        as_role("service_agent")
+        .get(f"/console/service/tickets/{desk['tickets']['pre'].number}/")
+        .content.decode()
+    )
+    panel = page[page.index('data-testid="member-panel"') :]
+    parcel = re.search(r'data-testid="panel-parcel">(.*?)</p>', panel, re.S)
+    assert parcel is not None
+    assert "顺丰" in parcel.group(1) and "SF123" in parcel.group(1)
+    # the latest scan only
+    assert "派送中" in parcel.group(1) and "已揽收" not in parcel.group(1)
+    returns = re.search(r'data-testid="panel-returns">(.*?)</ul>\s*<h3>', panel, re.S)
+    assert returns is not None
+    assert f'href="/console/returns/{request.pk}/">R{request.pk}</a>' in returns.group(1)
+    assert "换货" in returns.group(1) and "保温杯 × 1" in returns.group(1)
+    assert re.search(r'data-testid="panel-return-state">[^<]+<', returns.group(1))

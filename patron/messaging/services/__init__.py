@@ -10,7 +10,11 @@ from patron.messaging.services.consent import (
 from patron.messaging.services.dispatch import messages_dispatch
 from patron.messaging.services.inbox import inbox_delete, inbox_mark_read
 from patron.messaging.services.notify import member_notify, members_notify
-from patron.messaging.services.outbox import message_send, messages_send_bulk
+from patron.messaging.services.outbox import (
+    message_send,
+    message_send_to_address,
+    messages_send_bulk,
+)
 from patron.messaging.services.settings import kind_switch_set, messaging_settings_save
 from patron.messaging.services.templates import Rendered, template_preview, template_save
 
@@ -23,6 +27,7 @@ __all__ = [
     "member_notify",
     "members_notify",
     "message_send",
+    "message_send_to_address",
     "messages_dispatch",
     "messages_send_bulk",
     "messaging_settings_save",

@@ -81,7 +81,9 @@ def _still_allowed(batch: list[Message]) -> dict[int, str]:
         groups[(m.channel, m.category)].append(m)
     for (channel, category), rows in groups.items():
         granted = selectors.granted_member_ids(
-            {m.member_id for m in rows}, channel=channel, category=category
+            {m.member_id for m in rows if m.member_id is not None},
+            channel=channel,
+            category=category,
         )
         unusable: set[tuple[int, str]] = set()
         if channel != Channel.INAPP:
@@ -91,7 +93,9 @@ def _still_allowed(batch: list[Message]) -> dict[int, str]:
                 ).values_list("shop_id", "address")
             )
         for m in rows:
-            if m.member_id not in granted:
+            # No member: an answer to an address that wrote in (never
+            # marketing, see message_send_to_address): no consent to check.
+            if m.member_id is not None and m.member_id not in granted:
                 refused[m.pk] = SuppressReason.CONSENT_REFUSED
             elif (m.shop_id, m.address) in unusable:
                 refused[m.pk] = SuppressReason.ADDRESS_UNUSABLE

@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.utils.translation import gettext_lazy as _
 
 from patron.core import clock
@@ -24,7 +25,7 @@ from patron.core.errors import lazy_format, validation_error
 from patron.core.models import Shop
 from patron.members.models import Member
 from patron.messaging import selectors
-from patron.messaging.kinds import MessageKind, kind_get
+from patron.messaging.kinds import BASE_LANGUAGE, MessageKind, kind_get
 from patron.messaging.models import (
     Category,
     Channel,
@@ -35,7 +36,12 @@ from patron.messaging.models import (
     SuppressReason,
     UnusableAddress,
 )
-from patron.messaging.services.templates import render_context, render_for, wordings
+from patron.messaging.services.templates import (
+    render_context,
+    render_for,
+    wordings,
+    wordings_by_channel,
+)
 
 Context = Mapping[str, Any] | Callable[[Member], Mapping[str, Any]]
 #: One cause for every member, or each member's own (a batch of events, one
@@ -88,24 +94,25 @@ def _address(member: Member, channel: str) -> str:
 
 
 def _cap_counts(
-    member_ids: list[int], channel: str, day_start: dt.datetime, week_start: dt.datetime
-) -> dict[int, tuple[int, int]]:
-    """member -> (marketing messages today, this week) on ``channel``, not counting suppressed."""
+    member_ids: list[int], channels: Sequence[str], day_start: dt.datetime, week_start: dt.datetime
+) -> dict[tuple[int, str], tuple[int, int]]:
+    """(member, channel) -> marketing messages today and this week on that
+    channel, not counting suppressed: every channel in one query."""
     rows = (
         Message.objects.filter(
             member_id__in=member_ids,
-            channel=channel,
+            channel__in=channels,
             category=Category.MARKETING,
             created_at__gte=week_start,
         )
         .exclude(state=MessageState.SUPPRESSED)
-        .values("member_id")
+        .values("member_id", "channel")
         .annotate(
             week=Count("id"),
             day=Count("id", filter=Q(created_at__gte=day_start)),
         )
     )
-    return {r["member_id"]: (r["day"], r["week"]) for r in rows}
+    return {(r["member_id"], r["channel"]): (r["day"], r["week"]) for r in rows}
 
 
 def _kind(code: str) -> MessageKind:
@@ -150,34 +157,33 @@ def messages_send_bulk(
     if any(m.shop_id != shop_id for m in members):
         raise ValueError("messages_send_bulk: members of one shop only")
     shop_settings = selectors.settings_of(shop_id)
-    shop_name = Shop.objects.values_list("name", flat=True).get(pk=shop_id)
+    shop_name, trigger_off = (
+        Shop.objects.filter(pk=shop_id)
+        .annotate(
+            trigger_off=Exists(KindSwitch.objects.filter(shop_id=shop_id, kind=kind, enabled=False))
+        )
+        .values_list("name", "trigger_off")
+        .get()
+    )
     now = clock.now()
     marketing = message_kind.category == Category.MARKETING
-    wait_until = quiet_until(shop_settings, now) if marketing else None
-    day_start, week_start = cap_windows(shop_settings, now)
-    trigger_off = KindSwitch.objects.filter(shop_id=shop_id, kind=kind, enabled=False).exists()
     created = 0
     with transaction.atomic():
-        for channel in wanted:
-            words = wordings(shop_id=shop_id, kind=message_kind, channel=channel)
-            suffix = shop_settings.sms_opt_out_text if channel == Channel.SMS and marketing else ""
-            for start in range(0, len(members), CHUNK):
-                chunk = members[start : start + CHUNK]
-                created += _create_chunk(
-                    chunk=chunk,
-                    kind=message_kind,
-                    causes=causes,
-                    channel=channel,
-                    words=words,
-                    suffix=suffix,
-                    context=context,
-                    shop_name=shop_name,
-                    shop_settings=shop_settings,
-                    trigger_off=trigger_off,
-                    now=now,
-                    wait_until=wait_until,
-                    windows=(day_start, week_start),
-                )
+        plan = _Plan(
+            kind=message_kind,
+            causes=causes,
+            channels=wanted,
+            words=wordings_by_channel(shop_id=shop_id, kind=message_kind, channels=wanted),
+            context=context,
+            shop_name=shop_name,
+            shop_settings=shop_settings,
+            trigger_off=trigger_off,
+            now=now,
+            wait_until=quiet_until(shop_settings, now) if marketing else None,
+            windows=cap_windows(shop_settings, now),
+        )
+        for start in range(0, len(members), CHUNK):
+            created += _create_chunk(members[start : start + CHUNK], plan)
         if created:
             transaction.on_commit(_enqueue_dispatch)
     return created
@@ -189,101 +195,143 @@ def _enqueue_dispatch() -> None:
     tasks.messages_dispatch.enqueue()
 
 
-def _create_chunk(
-    *,
-    chunk: Sequence[Member],
-    kind: MessageKind,
-    causes: Mapping[int, str],
-    channel: Channel,
-    words: Mapping[str, Any],
-    suffix: str,
-    context: Context | None,
-    shop_name: str,
-    shop_settings: MessagingSettings,
-    trigger_off: bool,
-    now: dt.datetime,
-    wait_until: dt.datetime | None,
-    windows: tuple[dt.datetime, dt.datetime],
-) -> int:
+@dataclass(frozen=True)
+class _Plan:
+    """What every chunk of one send shares: read once per call."""
+
+    kind: MessageKind
+    causes: Mapping[int, str]
+    channels: Sequence[Channel]
+    words: Mapping[str, Mapping[str, Any]]
+    context: Context | None
+    shop_name: str
+    shop_settings: MessagingSettings
+    trigger_off: bool
+    now: dt.datetime
+    wait_until: dt.datetime | None
+    windows: tuple[dt.datetime, dt.datetime]
+
+
+def _create_chunk(chunk: Sequence[Member], plan: _Plan) -> int:
+    """The messages of up to ``CHUNK`` members on every channel of the plan:
+    each read (what exists, consent, unusable addresses, caps) is one query
+    for all channels, and so is the insert with its two counts."""
+    kind, causes, channels = plan.kind, plan.causes, plan.channels
     ids = [m.pk for m in chunk]
     chunk_causes = sorted({causes[i] for i in ids})
     done = set(
         Message.objects.filter(
-            cause__in=chunk_causes, kind=kind.code, channel=channel, member_id__in=ids
-        ).values_list("member_id", "cause")
+            cause__in=chunk_causes, kind=kind.code, channel__in=channels, member_id__in=ids
+        ).values_list("member_id", "cause", "channel")
     )
-    todo = [m for m in chunk if (m.pk, causes[m.pk]) not in done]
+    todo = [
+        (m, channel)
+        for channel in channels
+        for m in chunk
+        if (m.pk, causes[m.pk], channel) not in done
+    ]
     if not todo:
         return 0
-    todo_ids = [m.pk for m in todo]
-    granted = selectors.granted_member_ids(todo_ids, channel=channel, category=kind.category)
-    addresses = {m.pk: _address(m, channel) for m in todo}
-    unusable: set[str] = set()
-    if channel != Channel.INAPP:
+    todo_ids = sorted({m.pk for m, _channel in todo})
+    granted = selectors.granted_by_channel(todo_ids, channels=channels, category=kind.category)
+    addresses = {(m.pk, channel): _address(m, channel) for m, channel in todo}
+    unusable: set[tuple[str, str]] = set()
+    outside = {(channel, a) for (_id, channel), a in addresses.items() if a}
+    if outside:
         unusable = set(
             UnusableAddress.objects.filter(
-                shop_id=shop_settings.shop_id,
-                channel=channel,
-                address__in=[a for a in addresses.values() if a],
-            ).values_list("address", flat=True)
+                shop_id=plan.shop_settings.shop_id,
+                channel__in={channel for channel, _a in outside},
+                address__in={a for _channel, a in outside},
+            ).values_list("channel", "address")
         )
     marketing = kind.category == Category.MARKETING
-    counts = _cap_counts(todo_ids, channel, *windows) if marketing else {}
-    rows: list[Message] = []
-    for member in todo:
-        address = addresses[member.pk]
-        reason = ""
-        if trigger_off:
-            reason = SuppressReason.TRIGGER_OFF
-        elif member.pk not in granted:
-            reason = SuppressReason.CONSENT_REFUSED
-        elif channel != Channel.INAPP and not address:
-            reason = SuppressReason.NO_ADDRESS
-        elif address in unusable:
-            reason = SuppressReason.ADDRESS_UNUSABLE
-        elif marketing:
-            day, week = counts.get(member.pk, (0, 0))
-            if day >= shop_settings.marketing_daily_cap:
-                reason = SuppressReason.DAILY_CAP
-            elif week >= shop_settings.marketing_weekly_cap:
-                reason = SuppressReason.WEEKLY_CAP
-        values = context(member) if callable(context) else (context or {})
-        wording = words[member.language if member.language in words else "zh-hans"]
-        rendered = render_for(
-            wording=wording,
-            values=render_context(
-                member=member, shop_name=shop_name, kind=kind, channel=channel, context=values
+    counts = _cap_counts(todo_ids, channels, *plan.windows) if marketing else {}
+    rows = [
+        _message_row(
+            member,
+            channel,
+            plan,
+            reason=_suppressed(
+                member, channel, plan, granted, addresses, unusable, counts, marketing
             ),
-            sms_suffix=suffix,
+            address=addresses[(member.pk, channel)],
         )
-        rows.append(
-            Message(
-                shop_id=member.shop_id,
-                member_id=member.pk,
-                kind=kind.code,
-                category=kind.category,
-                channel=channel,
-                cause=causes[member.pk],
-                language=rendered.language,
-                address=address,
-                subject=rendered.subject,
-                body_text=rendered.body_text,
-                body_html=rendered.body_html if channel == Channel.EMAIL else "",
-                sms_template_code=rendered.sms_template_code if channel == Channel.SMS else "",
-                sms_params=rendered.sms_params if channel == Channel.SMS else {},
-                state=MessageState.SUPPRESSED if reason else MessageState.QUEUED,
-                reason=reason,
-                next_attempt_at=None if reason else (wait_until or now),
-                created_at=now,
-            )
-        )
+        for member, channel in todo
+    ]
     # A concurrent call with the same cause may have inserted some first.
     mine = Message.objects.filter(
-        cause__in=chunk_causes, kind=kind.code, channel=channel, member_id__in=todo_ids
+        cause__in=chunk_causes, kind=kind.code, channel__in=channels, member_id__in=todo_ids
     )
     before = mine.count()
     Message.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
     return mine.count() - before
+
+
+def _suppressed(
+    member: Member,
+    channel: Channel,
+    plan: _Plan,
+    granted: Mapping[str, set[int]],
+    addresses: Mapping[tuple[int, Channel], str],
+    unusable: set[tuple[str, str]],
+    counts: Mapping[tuple[int, str], tuple[int, int]],
+    marketing: bool,
+) -> str:
+    """Why ``member`` gets nothing on ``channel`` (the first reason that
+    holds), or "" when the message goes out."""
+    address = addresses[(member.pk, channel)]
+    if plan.trigger_off:
+        return SuppressReason.TRIGGER_OFF
+    if member.pk not in granted[channel]:
+        return SuppressReason.CONSENT_REFUSED
+    if channel != Channel.INAPP and not address:
+        return SuppressReason.NO_ADDRESS
+    if (channel, address) in unusable:
+        return SuppressReason.ADDRESS_UNUSABLE
+    if marketing:
+        day, week = counts.get((member.pk, channel), (0, 0))
+        if day >= plan.shop_settings.marketing_daily_cap:
+            return SuppressReason.DAILY_CAP
+        if week >= plan.shop_settings.marketing_weekly_cap:
+            return SuppressReason.WEEKLY_CAP
+    return ""
+
+
+def _message_row(
+    member: Member, channel: str, plan: _Plan, *, reason: str, address: str
+) -> Message:
+    kind = plan.kind
+    values = plan.context(member) if callable(plan.context) else (plan.context or {})
+    words = plan.words[channel]
+    wording = words[member.language if member.language in words else "zh-hans"]
+    marketing_sms = channel == Channel.SMS and kind.category == Category.MARKETING
+    rendered = render_for(
+        wording=wording,
+        values=render_context(
+            member=member, shop_name=plan.shop_name, kind=kind, channel=channel, context=values
+        ),
+        sms_suffix=plan.shop_settings.sms_opt_out_text if marketing_sms else "",
+    )
+    return Message(
+        shop_id=member.shop_id,
+        member_id=member.pk,
+        kind=kind.code,
+        category=kind.category,
+        channel=channel,
+        cause=plan.causes[member.pk],
+        language=rendered.language,
+        address=address,
+        subject=rendered.subject,
+        body_text=rendered.body_text,
+        body_html=rendered.body_html if channel == Channel.EMAIL else "",
+        sms_template_code=rendered.sms_template_code if channel == Channel.SMS else "",
+        sms_params=rendered.sms_params if channel == Channel.SMS else {},
+        state=MessageState.SUPPRESSED if reason else MessageState.QUEUED,
+        reason=reason,
+        next_attempt_at=None if reason else (plan.wait_until or plan.now),
+        created_at=plan.now,
+    )
 
 
 def message_send(
@@ -298,3 +346,87 @@ def message_send(
     cause and kind (the ones an earlier call created, on a retry)."""
     messages_send_bulk(kind=kind, cause=cause, members=[member], context=context, channels=channels)
     return list(Message.objects.filter(cause=cause, member=member, kind=kind).order_by("channel"))
+
+
+def message_send_to_address(
+    *,
+    shop_id: int,
+    address: str,
+    kind: str,
+    cause: str,
+    name: str = "",
+    context: Mapping[str, Any] | None = None,
+    language: str = BASE_LANGUAGE,
+    headers: Mapping[str, str] | None = None,
+) -> Message:
+    """One e-mail of ``kind`` to ``address``, which belongs to no member:
+    the answer to someone who wrote in (a service desk contact). They asked,
+    so no consent applies, which is why marketing kinds are refused here. The
+    trigger switch and unusable addresses still suppress it. Created in the
+    caller's transaction and sent after it commits; the same cause, kind and
+    address again returns the first row and creates nothing."""
+    message_kind = _kind(kind)
+    if message_kind.category == Category.MARKETING:
+        raise validation_error("kind", _("marketing goes to members who consented only"))
+    if Channel.EMAIL not in message_kind.channels:
+        raise validation_error(
+            "channels",
+            lazy_format(_("%(kind)s is not sent on %(channel)s"), kind=kind, channel=Channel.EMAIL),
+        )
+    address = (address or "").strip()
+    if "@" not in address or len(address) > 254:
+        raise validation_error("address", _("must be an e-mail address"))
+    if not cause or len(cause) > 128:
+        raise validation_error("cause", _("1 to 128 characters"))
+    mine = Message.objects.filter(
+        member__isnull=True, cause=cause, address=address, kind=kind, channel=Channel.EMAIL
+    )
+    found = mine.first()
+    if found is not None:
+        return found
+    reason = ""
+    if KindSwitch.objects.filter(shop_id=shop_id, kind=kind, enabled=False).exists():
+        reason = SuppressReason.TRIGGER_OFF
+    elif UnusableAddress.objects.filter(
+        shop_id=shop_id, channel=Channel.EMAIL, address=address
+    ).exists():
+        reason = SuppressReason.ADDRESS_UNUSABLE
+    words = wordings(shop_id=shop_id, kind=message_kind, channel=Channel.EMAIL)
+    shop_name = Shop.objects.values_list("name", flat=True).get(pk=shop_id)
+    rendered = render_for(
+        wording=words[language if language in words else BASE_LANGUAGE],
+        values={
+            **(context or {}),
+            "member": {"name": name, "external_id": "", "tier": ""},
+            "shop": {"name": shop_name},
+            "unsubscribe_url": "",
+        },
+    )
+    now = clock.now()
+    with transaction.atomic():
+        Message.objects.bulk_create(
+            [
+                Message(
+                    shop_id=shop_id,
+                    member=None,
+                    kind=kind,
+                    category=message_kind.category,
+                    channel=Channel.EMAIL,
+                    cause=cause,
+                    language=rendered.language,
+                    address=address,
+                    subject=rendered.subject,
+                    body_text=rendered.body_text,
+                    body_html=rendered.body_html,
+                    headers=dict(headers or {}),
+                    state=MessageState.SUPPRESSED if reason else MessageState.QUEUED,
+                    reason=reason,
+                    next_attempt_at=None if reason else now,
+                    created_at=now,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        if not reason:
+            transaction.on_commit(_enqueue_dispatch)
+    return mine.get()

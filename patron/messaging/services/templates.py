@@ -3,7 +3,7 @@ a message gets; rendering for one member."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,15 +119,28 @@ def template_save(
 def wordings(*, shop_id: int, kind: MessageKind, channel: str) -> dict[str, Wording]:
     """language -> the wording a member of that language gets: the shop's own,
     else the kind's default, else (flagged) the zh-Hans one."""
-    own = {
-        t.language: ChannelTemplate(
+    return wordings_by_channel(shop_id=shop_id, kind=kind, channels=[channel])[channel]
+
+
+def wordings_by_channel(
+    *, shop_id: int, kind: MessageKind, channels: Iterable[str]
+) -> dict[str, dict[str, Wording]]:
+    """channel -> ``wordings`` on it, the shop's templates read in one query."""
+    wanted = list(dict.fromkeys(channels))
+    own: dict[str, dict[str, ChannelTemplate]] = {channel: {} for channel in wanted}
+    for t in Template.objects.filter(shop_id=shop_id, kind=kind.code, channel__in=wanted):
+        own[t.channel][t.language] = ChannelTemplate(
             subject=t.subject,
             body_text=t.body_text,
             body_html=t.body_html,
             sms_template_code=t.sms_template_code,
         )
-        for t in Template.objects.filter(shop_id=shop_id, kind=kind.code, channel=channel)
-    }
+    return {channel: _wordings_of(kind, channel, own[channel]) for channel in wanted}
+
+
+def _wordings_of(
+    kind: MessageKind, channel: str, own: Mapping[str, ChannelTemplate]
+) -> dict[str, Wording]:
     defaults = kind.defaults.get(Channel(channel), {})
     found: dict[str, Wording] = {}
     for language in LANGUAGES:

@@ -14,7 +14,7 @@ from patron.core.errors import PatronError
 from patron.members.models import Member
 from patron.orders import selectors as order_selectors
 from patron.orders.models import Order
-from patron.orders.shipments import order_tracking
+from patron.orders.shipments import orders_tracking
 from patron.portal.auth import member_required
 from patron.service import services
 from patron.service.models import OrderChangeKind, OrderChangeRequest
@@ -30,10 +30,11 @@ def orders_view(request: HttpRequest) -> HttpResponse:
         "-pk"
     ):
         changes.setdefault(change.order_id, []).append(change)
+    tracking = orders_tracking(orders)
     rows = [
         {
             "order": o,
-            "tracking": order_tracking(o),
+            "tracking": tracking[o.pk],
             "changes": changes.get(o.pk, []),
             "changeable": o.status in CHANGEABLE and o.shipped_at is None,
         }

@@ -27,7 +27,7 @@ from patron.core.models import Shop
 from patron.members.models import Member
 from patron.messaging.kinds import ChannelTemplate, MessageKind, kind_register
 from patron.messaging.models import Category, Channel, Message, MessageState, SuppressReason
-from patron.messaging.services import message_send
+from patron.messaging.services import message_send, message_send_to_address
 from patron.service.mail.parse import MAIL_MAX_BYTES, InboundMail, parse
 from patron.service.models import (
     Attachment,
@@ -208,14 +208,21 @@ def mail_reply_send(entry: TicketEntry) -> None:
     """A reply sender (``reply_sender_register``): a public reply on an
     e-mail ticket becomes a ``service.email_reply`` message in the reply's
     transaction, with its own Message-ID (kept as the entry's external id),
-    In-Reply-To the member's last mail and References the thread."""
+    In-Reply-To the last mail that came in and References the thread. It
+    goes to the address that wrote: a member's message when the ticket has a
+    member, else an e-mail to the contact's address (someone not, or not yet,
+    a member)."""
     ticket = entry.ticket
     if ticket.channel != TicketChannel.EMAIL or entry.kind != EntryKind.REPLY:
         return
-    if ticket.member_id is None:
-        # messaging sends to members only; an unknown sender is answered
-        # once they are linked to a member (recorded so the agent sees it).
-        entry.data = {**entry.data, "email": "not_sent_no_member"}
+    contact = ticket.contact
+    address = (
+        contact.handle if contact is not None and contact.channel == TicketChannel.EMAIL else ""
+    )
+    if ticket.member_id is None and not address:
+        # nobody to write to (an e-mail ticket an agent opened without an
+        # address); recorded so the agent sees it
+        entry.data = {**entry.data, "email": "not_sent_no_address"}
         entry.save(update_fields=["data"])
         return
     message_id = f"<{ticket.reference}.{entry.pk}.{secrets.token_hex(4)}@{_domain()}>"
@@ -237,18 +244,27 @@ def mail_reply_send(entry: TicketEntry) -> None:
         headers["Reply-To"] = inbox.address
     entry.external_id = message_id
     entry.save(update_fields=["external_id"])
+    cause = f"service_reply:{entry.pk}"
+    context = {"subject": reply_subject(ticket), "body": entry.body}
+    if ticket.member_id is None:
+        assert contact is not None
+        message_send_to_address(
+            shop_id=ticket.shop_id,
+            address=address,
+            name=contact.name,
+            kind=REPLY_KIND,
+            cause=cause,
+            context=context,
+            headers=headers,
+        )
+        return
     member = Member.objects.get(pk=ticket.member_id)
     messages = message_send(
-        member=member,
-        kind=REPLY_KIND,
-        cause=f"service_reply:{entry.pk}",
-        context={"subject": reply_subject(ticket), "body": entry.body},
-        channels=[Channel.EMAIL],
+        member=member, kind=REPLY_KIND, cause=cause, context=context, channels=[Channel.EMAIL]
     )
-    address = ticket.contact.handle if ticket.contact_id and ticket.contact else ""
     for message in messages:
         update: dict[str, object] = {"headers": headers}
-        if address and ticket.contact and ticket.contact.channel == TicketChannel.EMAIL:
+        if address:
             # Answer the address that wrote, which may not be the member's own.
             update["address"] = address
             if message.reason == SuppressReason.NO_ADDRESS:

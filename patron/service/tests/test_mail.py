@@ -192,6 +192,62 @@ def test_the_reply_goes_out_threaded_and_the_answer_threads_back(
     assert second["References"] == f"<m1@example.com> {sent['Message-ID']} <m2@example.com>"
 
 
+def test_a_reply_to_an_unknown_sender_goes_out_to_their_address_threaded(
+    intake: int, shop: Shop, agent: AgentProfile, smtp: SmtpInbox
+) -> None:
+    # Given a mail from someone who is no member, and the agent's reply
+    send(
+        intake,
+        mail("有货吗", "黑色M码有货吗？", sender="王五 <x@other.example>", message_id="<u1@o>"),
+    )
+    ticket = Ticket.objects.get()
+    assert ticket.member is None
+    reply = agent_reply(ticket=ticket, agent=agent, body="有货，可以下单。")
+    messaging.messages_dispatch()
+
+    # Then it leaves through messaging's e-mail channel, to the address that
+    # wrote, threaded like a member's
+    out = Message.objects.get(kind="service.email_reply")
+    assert (out.member, out.category, out.state, out.address) == (
+        None,
+        "service",
+        "sent",
+        "x@other.example",
+    )
+    [sent] = sent_mails(smtp)
+    [(_, recipients, _)] = smtp.messages
+    assert recipients == ["x@other.example"]
+    reply.refresh_from_db()
+    assert "email" not in reply.data
+    assert sent["Subject"] == f"Re: 有货吗 [T{ticket.number}]"
+    assert sent["Message-ID"] == reply.external_id
+    assert (sent["In-Reply-To"], sent["References"]) == ("<u1@o>", "<u1@o>")
+    assert sent["Reply-To"] == DESK
+    text = sent.get_body(preferencelist=("plain",))
+    assert text is not None and text.get_content().strip() == "有货，可以下单。"
+
+    # and their answer threads back onto the ticket
+    send(
+        intake,
+        mail(
+            "Re: 有货吗",
+            "好的",
+            sender="x@other.example",
+            message_id="<u2@o>",
+            In_Reply_To=sent["Message-ID"],
+        ),
+    )
+    assert Ticket.objects.count() == 1
+    assert ticket.entries.filter(kind=EntryKind.MEMBER_MESSAGE).count() == 2
+
+    # a note never leaves, and a dispatch again sends nothing more
+    from patron.service.services import agent_note
+
+    agent_note(ticket=ticket, agent=agent, body="内部")
+    messaging.messages_dispatch()
+    assert len(smtp.messages) == 1
+
+
 def test_a_subject_reference_threads_only_for_the_ticket_s_correspondent(
     intake: int, member: Member
 ) -> None:
