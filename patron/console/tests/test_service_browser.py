@@ -21,6 +21,7 @@ from patron.portal import services as portal_services
 from patron.portal.tests.browser import DESKTOP, MEMBER_PASSWORD, PHONE, chromium, shoot
 from patron.promotions.tests.conftest import give_points
 from patron.service.models import AgentProfile, Team, TeamMembership, Ticket, TicketEntry
+from patron.service.services import sla_policies_default
 from patron.tiers.models import MemberTier, Tier
 from patron.tiers.services.definitions import tiers_seed_defaults
 
@@ -97,6 +98,7 @@ def _world(shop: Shop, language: str) -> tuple[Member, Team]:
         shop=shop, user=user, display_name="小王", online=True, created_at=now
     )
     TeamMembership.objects.create(team=team, agent=agent, role="agent")
+    sla_policies_default(shop=shop)  # Gold: a first response due within the hour
     return member, team
 
 
@@ -140,6 +142,14 @@ def test_the_member_sees_the_agents_reply_without_reloading(
         desk.wait_for_url(f"{url}/console/service/tickets/{ticket.number}/")
         panel = desk.inner_text("[data-testid=member-panel]")
         assert "SO-20261203" in panel and "2,680" in panel
+        # the first response's due time counts down live, the page not reloaded
+        left = desk.inner_text("[data-testid=due-left] >> nth=0")
+        desk.wait_for_function(
+            "(t) => document.querySelector('[data-testid=due-left]').textContent !== t",
+            arg=left,
+            timeout=3000,
+        )
+        assert ":" in desk.inner_text("[data-testid=due-left] >> nth=0")
         desk.fill("#reply-body", text["reply"])
         desk.click("[data-testid=reply]")
         desk.wait_for_selector(f"text={text['sent']}")

@@ -91,9 +91,11 @@ def test_the_list_shows_tier_assignee_and_the_due_time(
     assert due is not None
     assert date_format(timezone.localtime(sla.next_due), "SHORT_DATETIME_FORMAT") in due.group(1)
     view = client.get(f"/console/service/tickets/{ticket.number}/").content.decode()
-    shown = re.search(r'data-testid="due">(.*?)</span>', view, re.S)
+    shown = re.search(r'data-testid="due">(.*?)\n', view, re.S)
     assert shown is not None
     assert "首次响应" in shown.group(1) and "解决" in shown.group(1)
+    # each with a live countdown (portal.js) from its exact due time
+    assert f'data-until="{timezone.localtime(sla.next_due).isoformat()}"' in shown.group(1)
 
 
 def test_the_list_is_paginated(as_role: Any, desk: dict[str, Any], member: Member) -> None:

@@ -228,6 +228,7 @@ def _ticket_page(
         # The targets still running (first response, next response,
         # resolution) with their due times; none without an SLA.
         "due": _dues(ticket),
+        "now": clock.now(),
     }
     context.update(_work_context(request, ticket, agent))
     context.update(forms)

@@ -24,14 +24,27 @@
       field.form.submit();
     }
   });
-  // Countdown timers: <span class="countdown" data-until="ISO-8601">
+  // Countdown timers: <span class="countdown" data-until="ISO-8601">. With
+  // data-overdue="label" the timer keeps counting past zero as "label
+  // HH:MM:SS" and marks itself failed (the desk's SLA due times), else it
+  // stops at zero (a sale's start or end).
   function pad(n) { return n < 10 ? "0" + n : String(n); }
+  function span(left, dayUnit) {
+    var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600);
+    var m = Math.floor(left % 3600 / 60), s = left % 60;
+    return (d > 0 ? d + (dayUnit || "d") + " " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+  }
   function tick() {
     document.querySelectorAll("[data-until]").forEach(function (el) {
-      var left = Math.max(0, Math.floor((Date.parse(el.dataset.until) - Date.now()) / 1000));
-      var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600);
-      var m = Math.floor(left % 3600 / 60), s = left % 60;
-      el.textContent = (d > 0 ? d + (el.dataset.dayUnit || "d") + " " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+      var left = Math.floor((Date.parse(el.dataset.until) - Date.now()) / 1000);
+      if (isNaN(left)) return;
+      var overdue = el.dataset.overdue;
+      if (left < 0 && overdue) {
+        el.textContent = overdue + " " + span(-left, el.dataset.dayUnit);
+        el.classList.add("state-failed");
+        return;
+      }
+      el.textContent = span(Math.max(0, left), el.dataset.dayUnit);
     });
   }
   tick();
