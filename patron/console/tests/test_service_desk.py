@@ -347,3 +347,33 @@ def test_the_pager_counts_only_so_far_ahead(
     assert "第 3 页，共 3 页" in _pager(analyst, "?page=9")
     # only the tickets the role may see are counted: the agent's one needs no pager
     assert _pager(as_role("service_agent")) == ""
+
+
+def test_the_ticket_page_lists_each_entrys_attachments(
+    as_role: Any, desk: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
+    from patron.service.services.attachments import Upload
+    from patron.service.tests.desk_helpers import PDF, PNG
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    ticket = desk["tickets"]["pre"]
+    services.agent_reply(
+        ticket=ticket,
+        agent=desk["agent"],
+        body="see the label",
+        attachments=[Upload("label.png", PNG), Upload("invoice.pdf", PDF)],
+    )
+    services.agent_note(ticket=ticket, agent=desk["agent"], body="no files")
+    page = as_role("service_agent").get(f"/console/service/tickets/{ticket.number}/")
+    entries = re.findall(r'<li class="entry.*?</li>', page.content.decode(), re.S)
+    files = [
+        (re.findall(r'data-testid="entry-(\w+)"', entry)[0], re.findall(r"📎 ([\w.]+)", entry))
+        for entry in entries
+    ]
+    # the reply's two files, in the order sent; none on the other entries
+    assert [f for f in files if f[0] in ("member", "reply", "note")] == [
+        ("member", []),
+        ("reply", ["label.png", "invoice.pdf"]),
+        ("note", []),
+    ]
+    assert sum(len(names) for _, names in files) == 2

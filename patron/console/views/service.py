@@ -63,12 +63,13 @@ class DeskPaginator(Paginator):
 
     def __init__(self, tickets: QuerySet[Ticket], per_page: int, *, wanted: int) -> None:
         super().__init__(tickets, per_page)
+        self.tickets = tickets
         self.limit = (max(wanted, 1) - 1) * per_page + COUNT_AHEAD
         self.more = False
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list.order_by().values("pk")[: self.limit + 1].count()
+        counted = self.tickets.order_by().values("pk")[: self.limit + 1].count()
         self.more = counted > self.limit
         return min(counted, self.limit)
 
