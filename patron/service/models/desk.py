@@ -225,7 +225,7 @@ class Ticket(models.Model):
             models.Index(fields=["shop", "status", "-updated_at"], name="service_ticket_desk"),
             # The desk's list in its order (most recently updated first) over
             # the tickets it shows (none merged away): a page is the index's
-            # first rows, whatever the status filter (docs/decisions/service-desk-indexes.md).
+            # first rows, whatever the status filter (docs/decisions/service-desk-reads.md).
             models.Index(
                 fields=["shop", "-updated_at", "-id"],
                 condition=Q(merged_into__isnull=True),
