@@ -3,17 +3,21 @@
 50,000 tickets (times ``--scale``, at least 2,000) over 5,000 members, opened
 over the last 30 days, 10,000 of them (a fifth) open with an SLA row on the
 office calendar (09:00-12:00 and 13:30-18:00, holidays and a 调休 Saturday);
-one ticket has 200 timeline entries. Generated with ``generate_series``.
+every member has a tier; the agent's first ticket has 200 timeline entries
+and its member 8 recent orders. Generated with ``generate_series``.
 
 - SLA recalculation: ``sla_bulk`` after the shop lengthens its policy and
   adds a holiday, against a bare ``UPDATE service_ticketsla SET updated_at``
   of the same rows, in the same session, median of 5 each (alternating).
   Target: recalculation <= 3 x the bare UPDATE. The recalculated due times
   of a sample are checked against the per-ticket path.
-- The desk's ticket list (an agent's open tickets of their team, newest
-  first, 50 a page, with member, assignee and SLA) and a ticket view (the
-  ticket and its 200-entry timeline through the selectors): p99 of 200 runs
-  each. Target: under 100 ms.
+- The desk's reads as the console serves them to an agent (half the
+  tickets are their team's): the ticket list as it opens and narrowed to
+  the tickets not solved yet (50 a page, newest first, with the pager's
+  count), and the ticket page with its 200 entries and the member panel;
+  each a GET through Django's test client, middleware, queries and
+  template included (bench/service_desk.py). p99 of 200 runs each after 10
+  to warm up. Target: under 100 ms.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ import statistics
 import time
 from typing import Any
 
+from bench.service_desk import ENTRIES, desk_data, desk_reads
+
 TICKETS = 50_000
 OPEN_SHARE = 5  # one ticket in five is open with an SLA
 MEMBERS = 5_000
-ENTRIES = 200
 TARGET_RATIO = 3.0
 TARGET_P99_MS = 100.0
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -105,25 +110,8 @@ def generate(
         """,
         [policy_id, cal_id, NOW, shop_id],
     )
-    ticket_id = _one("SELECT min(id) FROM service_ticket WHERE shop_id = %s", [shop_id])
-    _exec(
-        """
-        INSERT INTO service_ticketentry (shop_id, ticket_id, kind, channel, author_id, body,
-            data, external_id, created_at)
-        SELECT %s, %s, CASE WHEN i %% 2 = 0 THEN 'reply' ELSE 'member' END, 'chat',
-            CASE WHEN i %% 2 = 0 THEN %s ELSE NULL END, 'message ' || i, '{}'::jsonb, '',
-            %s::timestamptz + make_interval(mins => i)
-        FROM generate_series(1, %s) AS i
-        """,
-        [shop_id, ticket_id, agent_id, NOW - dt.timedelta(days=1), ENTRIES],
-    )
     for table in ("service_ticket", "service_ticketsla", "service_ticketentry", "members_member"):
         _exec(f"VACUUM ANALYZE {table}")
-
-
-def _p99(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
 
 
 def run(args: argparse.Namespace) -> str:
@@ -141,10 +129,8 @@ def run(args: argparse.Namespace) -> str:
         SlaPolicy,
         Team,
         TeamMembership,
-        Ticket,
         TicketSla,
     )
-    from patron.service.selectors import ticket_get, ticket_timeline, tickets_visible
     from patron.service.services.sla import sla_update
     from patron.service.services.sla_bulk import sla_bulk
 
@@ -175,6 +161,9 @@ def run(args: argparse.Namespace) -> str:
     )
     started = time.perf_counter()
     generate(shop.pk, tickets, team.pk, agent.pk, policy.pk, calendar.pk)
+    number = desk_data(
+        shop_id=shop.pk, agent_id=agent.pk, start=NOW - dt.timedelta(days=30), at=NOW
+    )
     generate_s = time.perf_counter() - started
     open_rows = TicketSla.objects.filter(shop=shop).count()
     sla_bulk(shop=shop)  # the first due times (and a warm cache)
@@ -215,40 +204,14 @@ def run(args: argparse.Namespace) -> str:
     # --- the desk's list and a ticket view ------------------------------------
     _exec("VACUUM ANALYZE service_ticketsla")  # the recalculation runs left dead rows
 
-    def desk_list() -> list[Ticket]:
-        return list(
-            tickets_visible(user, shop.pk)
-            .filter(status__in=["new", "open", "pending", "on_hold"])
-            .select_related("member", "assignee", "team", "sla")
-            .order_by("-updated_at")[:50]
-        )
-
-    first = Ticket.objects.filter(shop=shop).order_by("pk").first()
-    assert first is not None
-
-    def ticket_view() -> int:
-        t = ticket_get(shop_id=shop.pk, number=first.number)
-        return len(list(ticket_timeline(t)))
-
-    assert len(desk_list()) == 50
-    assert ticket_view() == ENTRIES
-    timings: dict[str, tuple[float, float]] = {}
-    for name, fn in (("desk list", desk_list), ("ticket view", ticket_view)):
-        for _ in range(10):  # warm the caches
-            fn()
-        samples = []
-        for _ in range(200):
-            started = time.perf_counter()
-            fn()
-            samples.append(time.perf_counter() - started)
-        timings[name] = (statistics.median(samples) * 1000, _p99(samples))
+    reads = desk_reads(user=user, number=number)
 
     ok = ratio <= TARGET_RATIO and mismatches == 0
     lines = [
         "## Service desk",
         "",
         f"{tickets:,} tickets, {open_rows:,} open with SLA rows on the office calendar "
-        f"(generated in {generate_s:.1f}s); one ticket with {ENTRIES} entries.",
+        f"(generated in {generate_s:.1f}s); the agent's ticket with {ENTRIES} entries.",
         "",
         "| measure | median of 5 | target |",
         "|---|---|---|",
@@ -260,14 +223,29 @@ def run(args: argparse.Namespace) -> str:
         f"Sample of {len(sample)} recalculated rows checked against the per-ticket path: "
         f"{mismatches} mismatches.",
         "",
-        "| read (200 runs) | median | p99 | target |",
-        "|---|---|---|---|",
+        "| console read (200 runs) | median | p99 | queries | GC runs (longest) | target |",
+        "|---|---|---|---|---|---|",
     ]
-    for name, (median, ms) in timings.items():
-        verdict = "(met)" if ms < TARGET_P99_MS else "(MISSED)"
-        ok = ok and ms < TARGET_P99_MS
+    for read in reads:
+        met = read.p99_ms < TARGET_P99_MS
+        ok = ok and met
         lines.append(
-            f"| {name} | {median:.1f} ms | {ms:.1f} ms | p99 < {TARGET_P99_MS:g} ms {verdict} |"
+            f"| {read.name} | {read.median_ms:.1f} ms | {read.p99_ms:.1f} ms | {read.queries} | "
+            f"{read.gc_runs} ({read.gc_max_ms:.1f} ms) | "
+            f"p99 < {TARGET_P99_MS:g} ms {'(met)' if met else '(MISSED)'} |"
         )
-    lines += ["", f"All targets {'met' if ok else 'NOT met'}."]
+    lines += [
+        "",
+        f"All targets {'met' if ok else 'NOT met'}.",
+        "",
+        "Each read is the console page as the agent gets it (test client: middleware, "
+        "queries, template), the client keeping its database connection. What made them "
+        "fast (docs/decisions/service-desk-reads.md): the list is read from the partial "
+        "index `service_ticket_desk_recent` in its order and stops after 50 rows instead "
+        "of joining and sorting all 25,000 visible ones; it joins 2 tables, not 8 "
+        "(planning took 6-20 ms); the pager counts 1,000 tickets ahead, not all; the "
+        "timeline's attachments are a list per entry; and the worker's start-up heap is "
+        "frozen (`gc.freeze()`), which shortened the collector's full passes, the p99 "
+        "outliers, from 100-300 ms to 20-60 ms. The figures move with the machine's load.",
+    ]
     return "\n".join(lines)

@@ -48,6 +48,10 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
 
 
 def entry_out(entry: TicketEntry) -> dict[str, Any]:
+    # a timeline's entries carry their attachments (ticket_timeline); a lone entry reads them
+    files = getattr(entry, "files", None)
+    if files is None:
+        files = entry.attachments.order_by("pk")
     return {
         "id": entry.pk,
         "kind": entry.kind,
@@ -59,7 +63,7 @@ def entry_out(entry: TicketEntry) -> dict[str, Any]:
         "message_id": entry.external_id or None,
         "attachments": [
             {"name": a.name, "content_type": a.content_type, "size": a.size, "url": a.file.url}
-            for a in entry.attachments.all()
+            for a in files
         ],
         "created_at": _iso(entry.created_at),
     }

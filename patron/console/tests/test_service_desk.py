@@ -28,8 +28,10 @@ from patron.tiers.services.definitions import tiers_seed_defaults
 pytestmark = pytest.mark.django_db
 
 # The list, and a ticket page (with the member panel, and the lead check and
-# the macros of the work forms), each on SQLite and PostgreSQL.
-DESK_QUERIES = [12, 23]
+# the macros of the work forms), each on SQLite and PostgreSQL. The list
+# loads the page's teams, assignees and contacts by key, one query each for
+# those present on the page (here a team and an assignee).
+DESK_QUERIES = [14, 23]
 
 
 def _subjects(client: Client, query: str = "") -> list[str]:
@@ -275,6 +277,7 @@ def test_the_list_and_a_ticket_cost_the_same_queries_however_many_rows(
         Ticket.objects.filter(pk=other.pk).update(team=desk["teams"][0], assignee=agent)
         services.agent_reply(ticket=ticket, agent=agent, body=f"reply {i}")
         services.agent_note(ticket=ticket, agent=agent, body=f"note {i}")
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=agent)
     client = as_role("service_agent")
     counts = []
     for url in ("/console/service/", f"/console/service/tickets/{ticket.number}/"):
@@ -342,3 +345,62 @@ def test_the_member_panel_shows_parcels_and_open_returns_linked_to_their_page(
     assert f'href="/console/returns/{request.pk}/">R{request.pk}</a>' in returns.group(1)
     assert "换货" in returns.group(1) and "保温杯 × 1" in returns.group(1)
     assert re.search(r'data-testid="panel-return-state">[^<]+<', returns.group(1))
+
+
+def _pager(client: Client, query: str = "") -> str:
+    page = client.get(f"/console/service/{query}")
+    assert page.status_code == 200
+    found = re.search(r'<nav class="pager".*?</nav>', page.content.decode(), re.S)
+    return found.group(0) if found else ""
+
+
+def test_the_pager_counts_only_so_far_ahead(
+    as_role: Any, desk: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from patron.console.views import service as desk_views
+
+    # one ticket a page, counted two ahead: the analyst's three tickets make
+    # "more than 2 pages" from the first page and all 3 from the second
+    monkeypatch.setattr(desk_views, "PAGE_SIZE", 1)
+    monkeypatch.setattr(desk_views, "COUNT_AHEAD", 2)
+    analyst = as_role("analyst")
+    first = _pager(analyst)
+    assert "第 1 页，共 2 页以上" in first and "page=2" in first
+    second = _pager(analyst, "?page=2")
+    assert "第 2 页，共 3 页" in second and "以上" not in second and "page=3" in second
+    third = _pager(analyst, "?page=3")
+    assert "第 3 页，共 3 页" in third and 'data-testid="next-page"' not in third
+    # past the end: the last page, as before
+    assert "第 3 页，共 3 页" in _pager(analyst, "?page=9")
+    # only the tickets the role may see are counted: the agent's one needs no pager
+    assert _pager(as_role("service_agent")) == ""
+
+
+def test_the_ticket_page_lists_each_entrys_attachments(
+    as_role: Any, desk: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
+    from patron.service.services.attachments import Upload
+    from patron.service.tests.desk_helpers import PDF, PNG
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    ticket = desk["tickets"]["pre"]
+    services.agent_reply(
+        ticket=ticket,
+        agent=desk["agent"],
+        body="see the label",
+        attachments=[Upload("label.png", PNG), Upload("invoice.pdf", PDF)],
+    )
+    services.agent_note(ticket=ticket, agent=desk["agent"], body="no files")
+    page = as_role("service_agent").get(f"/console/service/tickets/{ticket.number}/")
+    entries = re.findall(r'<li class="entry.*?</li>', page.content.decode(), re.S)
+    files = [
+        (re.findall(r'data-testid="entry-(\w+)"', entry)[0], re.findall(r"📎 ([\w.]+)", entry))
+        for entry in entries
+    ]
+    # the reply's two files, in the order sent; none on the other entries
+    assert [f for f in files if f[0] in ("member", "reply", "note")] == [
+        ("member", []),
+        ("reply", ["label.png", "invoice.pdf"]),
+        ("note", []),
+    ]
+    assert sum(len(names) for _, names in files) == 2

@@ -223,6 +223,14 @@ class Ticket(models.Model):
         ]
         indexes = [
             models.Index(fields=["shop", "status", "-updated_at"], name="service_ticket_desk"),
+            # The desk's list in its order (most recently updated first) over
+            # the tickets it shows (none merged away): a page is the index's
+            # first rows, whatever the status filter (docs/decisions/service-desk-reads.md).
+            models.Index(
+                fields=["shop", "-updated_at", "-id"],
+                condition=Q(merged_into__isnull=True),
+                name="service_ticket_desk_recent",
+            ),
             models.Index(fields=["assignee", "status"], name="service_ticket_assignee"),
             models.Index(fields=["member", "-created_at"], name="service_ticket_member"),
         ]
