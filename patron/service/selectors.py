@@ -45,6 +45,20 @@ def ticket_timeline(ticket: Ticket) -> QuerySet[TicketEntry]:
     )
 
 
+def ticket_timeline_shown(ticket: Ticket, *, recent: int | None) -> tuple[list[TicketEntry], int]:
+    """What the desk shows of a timeline: the first entry (the member's
+    request) and the ``recent`` latest, with how many between are folded
+    away; everything when ``recent`` is None or the ticket is short. Three
+    queries however long the ticket: its entry ids, then the entries shown
+    with their attachments."""
+    entries = ticket_timeline(ticket)
+    if recent is None:
+        return list(entries), 0
+    ids = list(entries.values_list("pk", flat=True))
+    shown = ids if len(ids) <= recent + 1 else ids[:1] + ids[-recent:]
+    return list(entries.filter(pk__in=shown)), len(ids) - len(shown)
+
+
 def agent_of(user: Any, shop_id: int) -> AgentProfile | None:
     """The operator's agent profile in the shop, if they answer tickets there."""
     if not getattr(user, "is_authenticated", False):

@@ -51,6 +51,8 @@ WORK = "service.work_ticket"
 #: any ticket of the shop, as a lead does their team's.
 REASSIGN_ANY = "service.change_ticket"
 PAGE_SIZE = 50
+#: entries a ticket page shows besides the first before folding the middle
+TIMELINE_RECENT = 50
 #: The pager counts the tickets this far past the page's first (20 pages)
 #: and no further: counting every ticket of a busy shop read all its rows
 #: for a figure nobody pages to (10-20 ms at 50,000 tickets, growing with
@@ -217,7 +219,12 @@ def _ticket_page(
         panel = member_panel(
             member=ticket.member, language=get_language() or "zh-hans", exclude_ticket=ticket
         )
-    timeline = list(service_selectors.ticket_timeline(ticket))
+    # A long conversation opens with the member's request and the latest
+    # TIMELINE_RECENT entries; "show all" (?all=1) lists every one.
+    show_all = request.GET.get("all") == "1"
+    timeline, folded = service_selectors.ticket_timeline_shown(
+        ticket, recent=None if show_all else TIMELINE_RECENT
+    )
     for entry in timeline:
         if entry.kind == EntryKind.STATUS:
             entry.status_from = _status_label(entry.data.get("from", ""))  # type: ignore[attr-defined]
@@ -229,6 +236,7 @@ def _ticket_page(
     context: dict[str, Any] = {
         "ticket": ticket,
         "timeline": timeline,
+        "folded": folded,
         "panel": panel,
         "can_work": can_work,
         "agent": agent,
