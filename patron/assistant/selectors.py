@@ -181,7 +181,7 @@ def learn_groups(shop_id: int) -> list[LearnGroup]:
             :LEARN_WINDOW
         ]
     )
-    normalize = _engine_module().normalize
+    normalize = _engine_module().normalize if rows else str
     groups: list[tuple[frozenset[str], list[Asked]]] = []
     for row in rows:
         grams = _bigrams(normalize(row.text))
