@@ -77,6 +77,7 @@ def test_an_operator_creates_an_entry_with_phrasings_and_it_is_audited(
         "送人的包装",
     ]
     log = AuditLog.objects.get(action="assistant_entry.create")
+    assert log.actor is not None and log.after is not None
     assert log.actor.username == "marketing" and log.after["question_zh"] == "可以礼品包装吗"
 
 
@@ -111,6 +112,7 @@ def test_edit_and_publish_are_audited_and_the_analyst_may_only_read(
     )
     assert list(entry.phrasings.values_list("text", flat=True)) == ["积分换东西"]
     update = AuditLog.objects.get(action="assistant_entry.update")
+    assert update.before is not None and update.after is not None
     assert update.before["question_zh"] == "积分怎么兑换礼品"
     assert update.after["question_zh"] == "可以礼品包装吗"
     assert AuditLog.objects.get(action="assistant_entry.unpublish").after == {"state": "draft"}
@@ -192,7 +194,8 @@ def test_add_as_phrasing_resolves_the_whole_group(
     assert all(
         a.resolved_at and a.resolved_entry == entry for a in Asked.objects.filter(pk__in=ids)
     )
-    assert AuditLog.objects.get(action="assistant_asked.learn").after["asked"] == sorted(ids)
+    learned = AuditLog.objects.get(action="assistant_asked.learn").after
+    assert learned is not None and learned["asked"] == sorted(ids)
     # a second click on the same (now resolved) group changes nothing
     as_role("marketing").post(
         "/console/assistant/learn/act/", {"asked": ids, "entry": entry.pk, "action": "phrasing"}

@@ -103,10 +103,10 @@ def entry_new_view(request: HttpRequest) -> HttpResponse:
                 learned_from=[a.pk for a in learned],
             )
         except PatronError as exc:
-            values = {name: request.POST.get(name, "") for name in FIELDS}
-            values["phrasings_zh"] = request.POST.get("phrasings_zh", "")
-            values["phrasings_en"] = request.POST.get("phrasings_en", "")
-            return _form_page(request, None, values, learned, exc, status=422)
+            posted = {name: request.POST.get(name, "") for name in FIELDS}
+            posted["phrasings_zh"] = request.POST.get("phrasings_zh", "")
+            posted["phrasings_en"] = request.POST.get("phrasings_en", "")
+            return _form_page(request, None, posted, learned, exc, status=422)
         messages.success(request, _("Entry %(key)s created as a draft.") % {"key": entry.key})
         return redirect("console:assistant_entry", entry_id=entry.pk)
     values: dict[str, str] = {}
