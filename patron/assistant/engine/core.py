@@ -5,6 +5,7 @@ refusing."""
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -24,6 +25,8 @@ TOP_N = 5
 THRESHOLD = 0.45
 MARGIN = 0.08
 OUT_OF_SCOPE = 0.25
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
 BIGRAM_WEIGHT = 0.5  # bigrams back words up; they should not outvote them
 ANSWER_WEIGHT = 0.6  # an answer's words count for less than a question's
 

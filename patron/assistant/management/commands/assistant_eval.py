@@ -1,0 +1,80 @@
+"""``patron assistant-eval FILE.tsv``: how well the engine answers a
+development set (lines ``expected_id<TAB>lang<TAB>question``; ``none`` for
+questions it should hand off). Builds the engine from a FAQ file, not the
+database, so the figures depend only on the files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from patron.assistant.engine import Engine
+from patron.assistant.engine.evaluate import DevSetError, Figures, evaluate, read_devset
+from patron.assistant.engine.faqfile import DEFAULT_FAQ, FaqError, docs_from_faq, read_faq
+from patron.assistant.engine.filler import filler_docs, filler_terms
+
+
+def run_eval(
+    devset: Path,
+    *,
+    faq: Path = DEFAULT_FAQ,
+    leave_out_also_asked: bool = True,
+    entries: int = 0,
+) -> tuple[Figures, int]:
+    """The figures, and the number of entries in the knowledge base (the
+    FAQ's, padded with generated ones up to ``entries``)."""
+    try:
+        docs = docs_from_faq(read_faq(faq), leave_out_also_asked=leave_out_also_asked)
+        cases = read_devset(devset, {d.key for d in docs})
+    except (FaqError, DevSetError) as exc:
+        raise CommandError(str(exc)) from exc
+    terms: list[str] = []
+    if entries > len(docs):
+        docs += filler_docs(entries - len(docs))
+        terms = filler_terms()
+    return evaluate(Engine(docs, terms=terms), cases), len(docs)
+
+
+class Command(BaseCommand):
+    help = "Measure the assistant's answers on a development set (TSV)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("devset", type=Path, help="expected_id<TAB>lang<TAB>question lines")
+        parser.add_argument("--faq", type=Path, default=DEFAULT_FAQ, help="FAQ file (YAML)")
+        parser.add_argument(
+            "--leave-out-also-asked",
+            action="store_true",
+            default=True,
+            help="index only each entry's question, not its also_asked phrasings (default)",
+        )
+        parser.add_argument(
+            "--keep-also-asked",
+            dest="leave_out_also_asked",
+            action="store_false",
+            help="index the also_asked phrasings too",
+        )
+        parser.add_argument(
+            "--entries",
+            type=int,
+            default=0,
+            help="pad the knowledge base with generated product entries up to this many",
+        )
+        parser.add_argument("--misses", action="store_true", help="list every miss")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["entries"] < 0 or options["entries"] > 2000:
+            raise CommandError("--entries must be between 0 and 2000")
+        figures, size = run_eval(
+            options["devset"],
+            faq=options["faq"],
+            leave_out_also_asked=options["leave_out_also_asked"],
+            entries=options["entries"],
+        )
+        self.stdout.write(f"knowledge base: {size} entries")
+        for line in figures.lines():
+            self.stdout.write(line)
+        if options["misses"]:
+            for miss in figures.misses:
+                self.stdout.write(f"  {miss}")
