@@ -22,12 +22,14 @@ TOP_N = 5
 # Tuned on docs/assistant/devset.tsv (see docs/assistant.md): answer when the
 # best entry reaches THRESHOLD and leads the next by MARGIN; below
 # OUT_OF_SCOPE nothing in the knowledge base is near and the assistant refuses.
-THRESHOLD = 0.45
-MARGIN = 0.08
-OUT_OF_SCOPE = 0.25
+THRESHOLD = 0.6
+MARGIN = 0.1
+OUT_OF_SCOPE = 0.3
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 BIGRAM_WEIGHT = 0.5  # bigrams back words up; they should not outvote them
+COVERAGE_POWER = 0.5
+RELATIVE_POWER = 2.0
 ANSWER_WEIGHT = 0.6  # an answer's words count for less than a question's
 
 
@@ -151,9 +153,15 @@ class Engine:
         known = [t for t in tokens if t in self._idf]
         if not known:
             return Ranking(lang, [], False, True)
-        scores = self._retriever.get_scores(known) * self._row_weights
-        best = np.zeros(len(self.keys))
-        np.maximum.at(best, self._rows, scores)
+        scores = self._retriever.get_scores(known)
+        # An entry scores as its best question text plus a share of its
+        # answer's score: the answer adds evidence, it does not compete.
+        asked = np.zeros(len(self.keys))
+        answered = np.zeros(len(self.keys))
+        is_answer = self._row_weights < 1.0
+        np.maximum.at(asked, self._rows[~is_answer], scores[~is_answer])
+        np.maximum.at(answered, self._rows[is_answer], scores[is_answer])
+        best = asked + ANSWER_WEIGHT * answered
         order = np.argsort(-best)[: TOP_N * 2]
         top = float(best[order[0]]) or 1.0
         words = [t for t in tokens if not is_bigram(t)] or tokens
@@ -168,7 +176,8 @@ class Engine:
                 if t in self._doc_tokens[i] or t in self._answer_tokens[i]
             )
             coverage = covered / total
-            score = coverage * (0.5 + 0.5 * float(best[i]) / top)
+            relative = float(best[i]) / top
+            score = coverage ** COVERAGE_POWER * relative ** RELATIVE_POWER
             hits.append(Hit(self.keys[i], round(min(max(score, 0.0), 1.0), 4)))
         hits.sort(key=lambda h: -h.score)
         hits = hits[:TOP_N]

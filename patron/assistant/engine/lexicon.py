@@ -21,14 +21,14 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("优惠券", "券", "coupon", "voucher", "code", "优惠码", "折扣码", "红包"),
     ("退货", "return", "退回", "寄回", "send"),
     ("退款", "refund", "退钱", "money"),
-    ("换货", "exchange", "swap", "调换"),
+    ("换货", "exchange", "swap", "调换", "换", "换成"),
     ("快递", "包裹", "parcel", "package", "物流", "track", "delivery", "配送"),
     ("运费", "postage", "邮费", "shipping", "ship"),
     ("发货", "dispatch", "出库"),
-    ("过期", "expire", "expiry", "valid", "失效", "到期", "清零"),
-    ("等级", "tier", "level", "级别", "会员等级", "status", "vip"),
-    ("升级", "upgrade", "提升"),
-    ("降级", "downgrade", "掉级", "保级"),
+    ("过期", "期限", "有效期", "expire", "expiry", "valid", "失效", "到期", "清零"),
+    ("等级", "tier", "level", "级别", "会员等级", "status"),
+    ("升级", "upgrade", "提升", "升到", "升", "become", "reach", "达到"),
+    ("降级", "downgrade", "掉级", "保级", "掉", "drop", "lose"),
     ("成长值", "growth"),
     ("签到", "check", "打卡", "checkin"),
     ("发票", "invoice", "fapiao", "receipt", "收据"),
@@ -40,10 +40,10 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("建议", "suggest", "feedback", "意见"),
     ("生日", "birthday"),
     ("礼物", "gift", "礼包", "礼品", "present"),
-    ("兑换", "redeem", "换购"),
+    ("兑换", "redeem", "换购", "reward", "兑"),
     ("正品", "genuine", "authentic", "真货", "fake", "假货", "假"),
     ("尺码", "size", "码数", "码", "尺寸"),
-    ("缺货", "stock", "restock", "补货", "没货", "售罄", "断货"),
+    ("缺货", "stock", "restock", "补货", "没货", "售罄", "断货", "有货", "到货"),
     ("支付", "pay", "payment", "付款", "付钱", "alipay", "支付宝", "微信支付", "花呗", "card"),
     ("破损", "damaged", "broken", "坏", "坏了", "defective", "faulty", "质量问题", "质量"),
     ("隐私", "privacy", "个人信息", "data", "数据", "资料"),
@@ -51,16 +51,20 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("退订", "unsubscribe", "stop", "关闭", "取消订阅"),
     ("短信", "sms", "text", "message"),
     ("邮件", "email", "mail", "newsletter"),
-    ("叠加", "stack", "combine", "同时", "一起"),
+    ("叠加", "stack", "combine", "同时", "一起", "两张", "多张", "several", "multiple"),
     ("抢购", "flash", "秒杀", "限时"),
-    ("专属", "dedicated", "personal", "priority", "优先"),
+    ("专属", "dedicated", "vip", "personal", "priority", "优先"),
     ("钻石", "diamond"),
     ("金牌", "gold"),
     ("银牌", "silver"),
     ("权益", "benefit", "perk", "福利", "特权"),
-    ("转让", "transfer", "give", "送给", "转给"),
-    ("抵扣", "抵现", "抵钱", "cash", "当钱"),
+    ("转让", "transfer", "give", "送给", "转给", "转到", "share", "move", "家人", "别人", "friend", "family"),
+    ("抵扣", "抵现", "抵钱", "cash", "当钱", "抵", "worth"),
     ("待入账", "pending", "credit", "到账"),
+    ("获得", "earn", "collect", "赚", "攒", "得到", "送"),
+    ("没收到", "missing", "never", "没加上", "没有收到", "没到", "没给"),
+    ("不能用", "用不了", "不可用", "无效", "invalid", "greyed", "失败"),
+    ("送达", "arrive", "收到货", "送到", "到货时间"),
 )
 
 # Question words and fillers of both languages: every question has them, so
@@ -73,6 +77,6 @@ STOP_WORDS: frozenset[str] = frozenset(
     a an the i me my mine we our you your it its is are am was were be been do does did
     can could will would should shall may might to of in on at for from with by as and or but
     if then so that this these those there here what which who whom whose when where why how
-    have has had get got any some not no please hi hello thanks thank just about into up out
+    have has had get got any some please work hi hello thanks thank just about into up out
     """.split()
 )
