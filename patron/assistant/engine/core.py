@@ -167,6 +167,7 @@ class Engine:
         words = [t for t in tokens if not is_bigram(t)] or tokens
         total = sum(self._weight(t) for t in words) or 1.0
         hits: list[Hit] = []
+        positions: dict[str, int] = {}
         for i in order:
             if best[i] <= 0:
                 break
@@ -177,11 +178,21 @@ class Engine:
             )
             coverage = covered / total
             relative = float(best[i]) / top
-            score = coverage ** COVERAGE_POWER * relative ** RELATIVE_POWER
-            hits.append(Hit(self.keys[i], round(min(max(score, 0.0), 1.0), 4)))
+            score = coverage**COVERAGE_POWER * relative**RELATIVE_POWER
+            if score > 0:
+                hits.append(Hit(self.keys[i], round(min(score, 1.0), 4)))
+                positions[self.keys[i]] = int(i)
         hits.sort(key=lambda h: -h.score)
         hits = hits[:TOP_N]
-        if not hits or hits[0].score < OUT_OF_SCOPE:
+        # Words found only in an answer or only as bigrams ("汇率是多少" meets
+        # "多少" in some answer) are not a question the shop answers.
+        if (
+            not hits
+            or hits[0].score < OUT_OF_SCOPE
+            or not any(
+                t in self._doc_tokens[positions[hits[0].key]] for t in words if not is_bigram(t)
+            )
+        ):
             return Ranking(lang, hits, False, True)
         second = hits[1].score if len(hits) > 1 else 0.0
         confident = hits[0].score >= THRESHOLD and hits[0].score - second >= MARGIN

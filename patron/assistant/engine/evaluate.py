@@ -54,8 +54,7 @@ class Figures:
             f"questions: {n} in scope, {m} out of scope",
             f"top-1 accuracy in scope: {self.share(self.top1, n):.1f} % ({self.top1}/{n})",
             f"top-3 accuracy in scope: {self.share(self.top3, n):.1f} % ({self.top3}/{n})",
-            f"answered with confidence: {self.answered_right} right, "
-            f"{self.answered_wrong} wrong",
+            f"answered with confidence: {self.answered_right} right, {self.answered_wrong} wrong",
             f"in scope wrongly handed off: {self.share(self.wrongly_handed_off, n):.1f} % "
             f"({self.wrongly_handed_off}/{n})",
             f"none handed off: {self.share(self.none_handed_off, m):.1f} % "

@@ -29,9 +29,7 @@ def read_faq(path: Path) -> list[dict[str, Any]]:
     return data
 
 
-def docs_from_faq(
-    entries: list[dict[str, Any]], *, leave_out_also_asked: bool = True
-) -> list[Doc]:
+def docs_from_faq(entries: list[dict[str, Any]], *, leave_out_also_asked: bool = True) -> list[Doc]:
     """One Doc per entry: its question in each language, plus its also_asked
     phrasings unless they are left out (they are what a dev set built from
     them would ask, so keeping them would measure recall of the index)."""

@@ -89,7 +89,7 @@ def test_vague_question_is_unsure_with_two_candidates(faq_engine: Engine) -> Non
 
 
 def test_out_of_scope_is_refused(faq_engine: Engine) -> None:
-    for question in ("今天天气怎么样", "tell me a joke", "推荐一部电影"):
+    for question in ("今天天气怎么样", "tell me a joke", "推荐一部电影", "汇率是多少"):
         ranking = faq_engine.rank(question)
         assert ranking.out_of_scope and not ranking.confident, question
 
