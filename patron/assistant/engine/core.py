@@ -104,8 +104,8 @@ class Engine:
         self._rows = np.array(rows, dtype=np.int64)
         self._row_weights = np.array(row_weights)
         df: Counter[str] = Counter()
-        for tokens, extra in zip(self._doc_tokens, self._answer_tokens, strict=True):
-            df.update(tokens | extra)
+        for asked, extra in zip(self._doc_tokens, self._answer_tokens, strict=True):
+            df.update(asked | extra)
         n = max(len(self.keys), 1)
         # Entry-level idf weighs the query's words for the confidence: a word
         # that every entry has says little about which one is meant.

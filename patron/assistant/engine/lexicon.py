@@ -82,8 +82,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
 
 # Question words and fillers of both languages: every question has them, so
 # they decide nothing and only dilute a match.
-STOP_WORDS: frozenset[str] = frozenset(
-    """
+_STOP_WORDS = """
     的 了 吗 呢 吧 啊 呀 么 嘛 哦 哈 我 我们 你 你们 您 他 她 它 是 在 有 和 与 或 就 都 也 还 要
     想 请问 请 一下 这个 那个 这 那 个 怎么 怎样 怎么样 如何 什么 为什么 为啥 啥 哪 哪里 哪儿
     能 能不能 可以 可不可以 会 会不会 吗? 呢? 么? 嗯 喂 你好 您好 谢谢 麻烦 亲 一 把 被 给 让 对
@@ -91,5 +90,5 @@ STOP_WORDS: frozenset[str] = frozenset(
     can could will would should shall may might to of in on at for from with by as and or but
     if then so that this these those there here what which who whom whose when where why how
     have has had get got any some please work hi hello thanks thank just about into up out
-    """.split()
-)
+"""
+STOP_WORDS: frozenset[str] = frozenset(_STOP_WORDS.split())

@@ -94,7 +94,7 @@ def test_eval_rejects_a_bad_devset(tmp_path: Path, devset: str, message: str) ->
 
 def test_eval_rejects_a_missing_faq(tmp_path: Path) -> None:
     (tmp_path / "dev.tsv").write_text(DEVSET, encoding="utf-8")
-    with pytest.raises(CommandError, match="missing.yaml"):
+    with pytest.raises(CommandError, match=r"missing\.yaml"):
         call_command(
             "assistant_eval", str(tmp_path / "dev.tsv"), "--faq", str(tmp_path / "missing.yaml")
         )
