@@ -1,10 +1,12 @@
-"""``patron assistant-eval FILE.tsv``: how well the engine answers a
-development set (lines ``expected_id<TAB>lang<TAB>question``; ``none`` for
-questions it should hand off). Builds the engine from a FAQ file, not the
-database, so the figures depend only on the files."""
+"""``patron assistant-eval FILE.tsv [FILE.tsv ...]``: how well the engine
+answers question sets (lines ``expected_id<TAB>lang<TAB>question``; ``none``
+for questions it should hand off), each set reported on its own -- the dev set
+the engine is tuned on and the held-out set it never is. Builds the engine
+from a FAQ file, not the database, so the figures depend only on the files."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,30 @@ from patron.assistant.engine.faqfile import DEFAULT_FAQ, FaqError, docs_from_faq
 from patron.assistant.engine.filler import filler_docs, filler_terms
 
 
+def run_eval_sets(
+    devsets: Sequence[Path],
+    *,
+    faq: Path = DEFAULT_FAQ,
+    leave_out_also_asked: bool = True,
+    entries: int = 0,
+) -> tuple[list[Figures], int]:
+    """The figures of each set (one engine for all), and the number of
+    entries in the knowledge base (the FAQ's, padded with generated ones up
+    to ``entries``)."""
+    try:
+        docs = docs_from_faq(read_faq(faq), leave_out_also_asked=leave_out_also_asked)
+        known = {d.key for d in docs}
+        sets = [read_devset(path, known) for path in devsets]
+    except (FaqError, DevSetError) as exc:
+        raise CommandError(str(exc)) from exc
+    terms: list[str] = []
+    if entries > len(docs):
+        docs += filler_docs(entries - len(docs))
+        terms = filler_terms()
+    engine = Engine(docs, terms=terms)
+    return [evaluate(engine, cases) for cases in sets], len(docs)
+
+
 def run_eval(
     devset: Path,
     *,
@@ -23,25 +49,23 @@ def run_eval(
     leave_out_also_asked: bool = True,
     entries: int = 0,
 ) -> tuple[Figures, int]:
-    """The figures, and the number of entries in the knowledge base (the
-    FAQ's, padded with generated ones up to ``entries``)."""
-    try:
-        docs = docs_from_faq(read_faq(faq), leave_out_also_asked=leave_out_also_asked)
-        cases = read_devset(devset, {d.key for d in docs})
-    except (FaqError, DevSetError) as exc:
-        raise CommandError(str(exc)) from exc
-    terms: list[str] = []
-    if entries > len(docs):
-        docs += filler_docs(entries - len(docs))
-        terms = filler_terms()
-    return evaluate(Engine(docs, terms=terms), cases), len(docs)
+    """One set's figures and the knowledge base's size."""
+    figures, size = run_eval_sets(
+        [devset], faq=faq, leave_out_also_asked=leave_out_also_asked, entries=entries
+    )
+    return figures[0], size
 
 
 class Command(BaseCommand):
     help = "Measure the assistant's answers on a development set (TSV)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("devset", type=Path, help="expected_id<TAB>lang<TAB>question lines")
+        parser.add_argument(
+            "devsets",
+            nargs="+",
+            type=Path,
+            help="expected_id<TAB>lang<TAB>question lines; several files are reported apart",
+        )
         parser.add_argument("--faq", type=Path, default=DEFAULT_FAQ, help="FAQ file (YAML)")
         parser.add_argument(
             "--leave-out-also-asked",
@@ -66,15 +90,19 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["entries"] < 0 or options["entries"] > 2000:
             raise CommandError("--entries must be between 0 and 2000")
-        figures, size = run_eval(
-            options["devset"],
+        devsets: list[Path] = options["devsets"]
+        results, size = run_eval_sets(
+            devsets,
             faq=options["faq"],
             leave_out_also_asked=options["leave_out_also_asked"],
             entries=options["entries"],
         )
         self.stdout.write(f"knowledge base: {size} entries")
-        for line in figures.lines():
-            self.stdout.write(line)
-        if options["misses"]:
-            for miss in figures.misses:
-                self.stdout.write(f"  {miss}")
+        for path, figures in zip(devsets, results, strict=True):
+            if len(devsets) > 1:
+                self.stdout.write(f"== {path}")
+            for line in figures.lines():
+                self.stdout.write(line)
+            if options["misses"]:
+                for miss in figures.misses:
+                    self.stdout.write(f"  {miss}")
