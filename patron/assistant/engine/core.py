@@ -31,6 +31,19 @@ BIGRAM_WEIGHT = 0.5  # bigrams back words up; they should not outvote them
 COVERAGE_POWER = 0.5
 RELATIVE_POWER = 2.0
 ANSWER_WEIGHT = 0.6  # an answer's words count for less than a question's
+# A candidate whose own question names something the member's question does
+# not (a product: "红酒的尺码怎么选" for "尺码怎么选") is about something else.
+# Distinctive: a word in at most RARE_SHARE of the entries (but never fewer
+# than RARE_MIN); its idf, missing from the question, weighs against the
+# candidate by MISSING_WEIGHT (relative to the question's own weight).
+RARE_SHARE = 0.01
+RARE_MIN = 0
+MISSING_WEIGHT = 0.5
+# The shop's own names (Engine(terms=...): products, brands) are distinctive
+# whatever their frequency: an entry about a named product the question does
+# not name loses NAMED_WEIGHT x the name's idf (relative to the question's).
+NAMED_WEIGHT = 2.0
+POOL = 60  # BM25 candidates looked at before the penalty reorders them
 
 
 @dataclass(frozen=True)
@@ -79,11 +92,13 @@ class Engine:
         corpus: list[list[str]] = []
         self._doc_tokens: list[frozenset[str]] = []
         self._answer_tokens: list[frozenset[str]] = []
+        row_words: list[list[frozenset[str]]] = []  # per entry: each question text's words
         for doc in docs:
             index = len(self.keys)
             self.keys.append(doc.key)
             seen: set[str] = set()
             answer_tokens: set[str] = set()
+            own: list[frozenset[str]] = []
             for texts in doc.texts.values():
                 for text in texts:
                     tokens = self.analyzer.tokens(normalize(text))
@@ -92,6 +107,8 @@ class Engine:
                         row_weights.append(1.0)
                         corpus.append(tokens)
                         seen.update(tokens)
+                        own.append(frozenset(t for t in tokens if not is_bigram(t)))
+            row_words.append(own)
             for answer in doc.answers.values():
                 tokens = self.analyzer.tokens(normalize(answer))
                 if tokens:
@@ -111,6 +128,25 @@ class Engine:
         # that every entry has says little about which one is meant.
         self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5) * 0.6
+        rare = max(RARE_MIN, RARE_SHARE * n)
+        names = {
+            frozenset(t for t in self.analyzer.tokens(normalize(term)) if not is_bigram(t))
+            for term in terms
+        }
+        names.discard(frozenset())
+        # Per entry, per question text: the words that, missing from the
+        # member's question, count against the entry, with their weight.
+        self._distinctive: list[list[dict[str, float]]] = []
+        for own in row_words:
+            per_text = []
+            for words in own:
+                weights = {t: MISSING_WEIGHT * self._idf[t] for t in words if df[t] <= rare}
+                for name in names:
+                    if name <= words:
+                        for t in name:
+                            weights[t] = max(weights.get(t, 0.0), NAMED_WEIGHT * self._idf[t])
+                per_text.append(weights)
+            self._distinctive.append(per_text)
         self._retriever: bm25s.BM25 | None = None
         if corpus:
             self._retriever = bm25s.BM25()
@@ -162,10 +198,21 @@ class Engine:
         np.maximum.at(asked, self._rows[~is_answer], scores[~is_answer])
         np.maximum.at(answered, self._rows[is_answer], scores[is_answer])
         best = asked + ANSWER_WEIGHT * answered
-        order = np.argsort(-best)[: TOP_N * 2]
-        top = float(best[order[0]]) or 1.0
         words = [t for t in tokens if not is_bigram(t)] or tokens
         total = sum(self._weight(t) for t in words) or 1.0
+        pool = np.argsort(-best)[:POOL]
+        present = set(tokens)
+        for i in pool:
+            missing = min(
+                (
+                    sum(w for t, w in weights.items() if t not in present)
+                    for weights in self._distinctive[i]
+                ),
+                default=0.0,
+            )
+            best[i] /= 1.0 + missing / total
+        order = pool[np.argsort(-best[pool])][: TOP_N * 2]
+        top = float(best[order[0]]) or 1.0
         hits: list[Hit] = []
         positions: dict[str, int] = {}
         for i in order:

@@ -99,5 +99,6 @@ def filler_docs(count: int) -> list[Doc]:
 
 
 def filler_terms() -> list[str]:
-    """The product names, as the shop's own terms for jieba."""
-    return [zh for _, zh, _ in PRODUCTS]
+    """The product names in both languages, as the shop's own terms (jieba
+    keeps the Chinese ones whole; the engine treats all as names)."""
+    return [name for _, zh, en in PRODUCTS for name in (zh, en)]

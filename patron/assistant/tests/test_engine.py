@@ -124,3 +124,26 @@ def test_shop_terms_help_retrieval() -> None:
         Doc("bag", "pre_sale", {"zh-hans": ["白色包包怎么清洗"]}),
     ]
     assert Engine(docs, terms=["小白鞋"]).rank("小白鞋脏了").hits[0].key == "shoes"
+
+
+def test_a_question_naming_no_product_prefers_the_general_entry() -> None:
+    general = Doc(
+        "coupon-use", "coupons", {"zh-hans": ["优惠券怎么使用？"], "en": ["How do I use a coupon?"]}
+    )
+    products = [
+        Doc(
+            f"{en}-coupon",
+            "coupons",
+            {"zh-hans": [f"{zh}能用优惠券吗？"], "en": [f"Can I use a coupon on the {en}?"]},
+        )
+        for zh, en in (("红酒", "wine"), ("香水", "perfume"), ("卫衣", "hoodie"))
+    ]
+    names = ["红酒", "wine", "香水", "perfume", "卫衣", "hoodie"]
+    # Without the names the product entries match "能用优惠券吗" word for word.
+    assert Engine([general, *products]).rank("能用优惠券吗").hits[0].key != "coupon-use"
+    engine = Engine([general, *products], terms=names)
+    assert engine.rank("能用优惠券吗").hits[0].key == "coupon-use"
+    assert engine.rank("can i use a coupon").hits[0].key == "coupon-use"
+    # Naming the product still finds the product's entry.
+    assert engine.rank("香水能用券吗").hits[0].key == "perfume-coupon"
+    assert engine.rank("coupon for the perfume?").hits[0].key == "perfume-coupon"

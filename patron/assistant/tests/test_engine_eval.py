@@ -110,3 +110,26 @@ def test_eval_on_the_dev_set_meets_the_target() -> None:
     text = out.getvalue()
     assert "top-1 accuracy in scope: 90.2 % (156/173)" in text
     assert "none handed off: 97.0 % (32/33)" in text
+
+
+def test_eval_reports_each_set_apart(tmp_path: Path) -> None:
+    run(tmp_path)  # writes faq.yaml and dev.tsv
+    held = tmp_path / "held.tsv"
+    held.write_text("invoice\ten\tinvoice please\nnone\ten\twho won\n", encoding="utf-8")
+    out = StringIO()
+    call_command(
+        "assistant_eval", str(tmp_path / "dev.tsv"), str(held),
+        "--faq", str(tmp_path / "faq.yaml"), stdout=out,
+    )  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert lines[:4] == [
+        "knowledge base: 3 entries",
+        f"== {tmp_path / 'dev.tsv'}",
+        "questions: 5 in scope, 2 out of scope",
+        "top-1 accuracy in scope: 80.0 % (4/5)",
+    ]
+    at = lines.index(f"== {held}")
+    assert lines[at + 1 : at + 3] == [
+        "questions: 1 in scope, 1 out of scope",
+        "top-1 accuracy in scope: 100.0 % (1/1)",
+    ]
