@@ -58,7 +58,9 @@ class Figures:
             f"in scope wrongly handed off: {self.share(self.wrongly_handed_off, n):.1f} % "
             f"({self.wrongly_handed_off}/{n})",
             f"none handed off: {self.share(self.none_handed_off, m):.1f} % "
-            f"({self.none_handed_off}/{m})",
+            f"({self.none_handed_off}/{m})"
+            if m
+            else "none handed off: no out-of-scope questions",
             f"latency p50: {self.percentile(50):.2f} ms, p99: {self.percentile(99):.2f} ms",
         ]
 
@@ -89,32 +91,37 @@ def evaluate(engine: Engine, cases: Sequence[Case], *, warmup: int = 5) -> Figur
     for case in cases:
         started = time.perf_counter()
         ranking: Ranking = engine.rank(case.question)
-        figures.latencies_ms.append((time.perf_counter() - started) * 1000)
-        keys = [h.key for h in ranking.hits]
-        answered = ranking.confident and not ranking.out_of_scope
-        if case.expected == "none":
-            figures.out_of_scope += 1
-            if answered:
-                figures.misses.append(f"{case.line}: none answered {keys[:1]}: {case.question}")
-            else:
-                figures.none_handed_off += 1
-            continue
-        figures.in_scope += 1
-        figures.top1 += keys[:1] == [case.expected]
-        figures.top3 += case.expected in keys[:3]
-        if not answered:
-            figures.wrongly_handed_off += 1
-        elif keys[0] == case.expected:
-            figures.answered_right += 1
-        else:
-            figures.answered_wrong += 1
-        if keys[:1] != [case.expected] or not answered:
-            score = ranking.hits[0].score if ranking.hits else 0.0
-            figures.misses.append(
-                f"{case.line}: {case.expected} got {keys[:3]} {score:.2f}"
-                f"{'' if answered else ' (handed off)'}: {case.question}"
-            )
+        record(figures, case, ranking, (time.perf_counter() - started) * 1000)
     return figures
+
+
+def record(figures: Figures, case: Case, ranking: Ranking, latency_ms: float) -> None:
+    """Count one question's outcome."""
+    figures.latencies_ms.append(latency_ms)
+    keys = [h.key for h in ranking.hits]
+    answered = ranking.confident and not ranking.out_of_scope
+    if case.expected == "none":
+        figures.out_of_scope += 1
+        if answered:
+            figures.misses.append(f"{case.line}: none answered {keys[:1]}: {case.question}")
+        else:
+            figures.none_handed_off += 1
+        return
+    figures.in_scope += 1
+    figures.top1 += keys[:1] == [case.expected]
+    figures.top3 += case.expected in keys[:3]
+    if not answered:
+        figures.wrongly_handed_off += 1
+    elif keys[0] == case.expected:
+        figures.answered_right += 1
+    else:
+        figures.answered_wrong += 1
+    if keys[:1] != [case.expected] or not answered:
+        score = ranking.hits[0].score if ranking.hits else 0.0
+        figures.misses.append(
+            f"{case.line}: {case.expected} got {keys[:3]} {score:.2f}"
+            f"{'' if answered else ' (handed off)'}: {case.question}"
+        )
 
 
 def median(values: Sequence[float]) -> float:

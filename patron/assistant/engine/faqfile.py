@@ -4,6 +4,7 @@ Docs, for the evaluation; the console's knowledge base is loaded by
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +30,51 @@ def read_faq(path: Path) -> list[dict[str, Any]]:
     return data
 
 
-def docs_from_faq(entries: list[dict[str, Any]], *, leave_out_also_asked: bool = True) -> list[Doc]:
-    """One Doc per entry: its question in each language, plus its also_asked
-    phrasings unless they are left out (they are what a dev set built from
-    them would ask, so keeping them would measure recall of the index)."""
+@dataclass(frozen=True)
+class Phrasing:
+    """One also_asked phrasing of the FAQ: where it sits, and its text."""
+
+    key: str
+    language: str  # 'zh-hans' | 'en'
+    position: int  # its index in the entry's also_asked list for that language
+    text: str
+
+
+def also_asked(entries: list[dict[str, Any]]) -> list[Phrasing]:
+    """Every also_asked phrasing, in file order."""
+    found = []
+    for entry in entries:
+        for short, lang in LANGUAGES.items():
+            for position, text in enumerate((entry.get("also_asked") or {}).get(short) or []):
+                if text:
+                    found.append(Phrasing(str(entry["id"]), lang, position, str(text)))
+    return found
+
+
+def docs_from_faq(
+    entries: list[dict[str, Any]],
+    *,
+    leave_out_also_asked: bool = False,
+    without: Phrasing | None = None,
+) -> list[Doc]:
+    """One Doc per entry: its question in each language and its also_asked
+    phrasings, as a shop's knowledge base holds them. ``leave_out_also_asked``
+    drops every phrasing (the question alone); ``without`` drops one (a
+    leave-one-out measurement asks that phrasing)."""
     docs = []
     for entry in entries:
         texts: dict[str, list[str]] = {}
         for short, lang in LANGUAGES.items():
             question = (entry.get("question") or {}).get(short)
             phrasings = [] if leave_out_also_asked else (entry.get("also_asked") or {}).get(short)
-            texts[lang] = [t for t in [question, *(phrasings or [])] if t]
+            phrasings = [
+                t
+                for position, t in enumerate(phrasings or [])
+                if without is None
+                or (without.key, without.language, without.position)
+                != (str(entry["id"]), lang, position)
+            ]
+            texts[lang] = [t for t in [question, *phrasings] if t]
         answers = {
             lang: str(text)
             for short, lang in LANGUAGES.items()
