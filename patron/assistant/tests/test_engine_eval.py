@@ -103,13 +103,14 @@ def test_eval_rejects_a_missing_faq(tmp_path: Path) -> None:
 
 
 def test_eval_on_the_dev_set_meets_the_target() -> None:
-    """The shipped dev set against the shipped FAQ, also_asked left out: the
-    figures docs/benchmarks.md reports (top-1 >= 90 %, none >= 80 %)."""
+    """The shipped dev set against the shipped FAQ (also_asked indexed, as a
+    shop runs it): the figures docs/benchmarks.md reports (top-1 >= 90 %,
+    none >= 80 %)."""
     out = StringIO()
     call_command("assistant_eval", str(ROOT / "docs" / "assistant" / "devset.tsv"), stdout=out)
     text = out.getvalue()
     assert "top-1 accuracy in scope: 90.2 % (156/173)" in text
-    assert "none handed off: 97.0 % (32/33)" in text
+    assert "none handed off: 90.9 % (30/33)" in text
 
 
 def test_eval_reports_each_set_apart(tmp_path: Path) -> None:
