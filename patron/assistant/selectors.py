@@ -5,7 +5,6 @@ questions grouped by similarity."""
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
+from patron.assistant import engine as engine_package
 from patron.assistant.knowledge import open_asked_filter
 from patron.assistant.models import Asked, Entry, EntryState, Language
 from patron.promotions.models import CouponTemplate
@@ -21,9 +21,9 @@ from patron.tiers.models import Tier
 
 
 def _engine_module() -> Any:
-    """``patron.assistant.engine`` (Doc, Engine, normalize). Looked up by name
-    so that tests can hand in a small stand-in (``monkeypatch`` this function)."""
-    return importlib.import_module("patron.assistant.engine")
+    """``patron.assistant.engine`` (Doc, Engine, normalize), through a
+    function so that tests can hand in a small stand-in (``monkeypatch`` it)."""
+    return engine_package
 
 
 # -- the engine of a shop ---------------------------------------------------------
@@ -70,7 +70,12 @@ def docs_of(shop_id: int) -> list[Any]:
         }
         for p in sorted(entry.phrasings.all(), key=lambda p: p.pk):
             texts.setdefault(p.language, []).append(p.text)
-        docs.append(doc(key=entry.key, category=entry.category, texts=texts))
+        answers = {
+            language: text
+            for language, text in ((Language.ZH, entry.answer_zh), (Language.EN, entry.answer_en))
+            if text
+        }
+        docs.append(doc(key=entry.key, category=entry.category, texts=texts, answers=answers))
     return docs
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,6 +20,7 @@ class Doc:
     key: str
     category: str
     texts: dict[str, list[str]]
+    answers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
