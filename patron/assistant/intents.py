@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from patron.core import clock
 from patron.core.models import Shop
@@ -29,6 +30,7 @@ from patron.points import selectors as points_selectors
 from patron.promotions import selectors as promotions_selectors
 from patron.promotions.models import CouponStatus
 from patron.tiers import selectors as tiers_selectors
+from patron.tiers.models import QualifyingMeasure
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,7 @@ POINTS_PATTERNS = (
     re.compile(r"(积分|積分)(余额|餘額|还有多少|還有多少|有多少|多少)"),
     re.compile(r"(我的)(积分|積分).{0,10}(过期|過期|到期)"),
     re.compile(r"\b(my|i have|do i have)\b.{0,20}\bpoints?\b"),
+    re.compile(r"\bhow many points\b"),
     re.compile(r"\bpoints?\s+balance\b|\bbalance of (my )?points\b"),
     re.compile(r"\bwhen do my points\b|\bmy points\b.{0,20}\bexpire"),
 )
@@ -248,7 +251,14 @@ def tier_intent(question: IntentQuestion) -> IntentAnswer | None:
     if status["tier"] is None:
         return IntentAnswer(intent="tier", text=_("This shop has no member tiers yet."), link=link)
     name = _tier_name(status["tier"], question.language)
-    parts = [_("You are %(tier)s with %(value)d.") % {"tier": name, "value": status["value"]}]
+    parts = [
+        _("You are %(tier)s; your %(measure)s is %(value)d.")
+        % {
+            "tier": name,
+            "measure": QualifyingMeasure(status["measure"]).label,
+            "value": status["value"],
+        }
+    ]
     following = status["next_tier"]
     if following is None:
         parts.append(_("That is the highest tier."))
@@ -299,7 +309,11 @@ def coupons_intent(question: IntentQuestion) -> IntentAnswer | None:
         % {"name": c.template.name, "date": timezone.localdate(c.valid_until).isoformat()}
         for c in usable[:COUPONS_NAMED]
     )
-    text = _("You have %(count)d coupons to use: %(names)s.") % {
+    text = ngettext(
+        "You have %(count)d coupon to use: %(names)s.",
+        "You have %(count)d coupons to use: %(names)s.",
+        len(usable),
+    ) % {
         "count": len(usable),
         "names": named,
     }
