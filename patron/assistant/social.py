@@ -12,13 +12,21 @@ from django.utils.translation import gettext as _
 
 from patron.assistant import services
 from patron.assistant.handoff import handoff_onto, wants_person
-from patron.assistant.models import Asked, Outcome
+from patron.assistant.models import Asked, Entry, EntryState, Outcome
 from patron.core.errors import PatronError
 from patron.messaging.kinds import link
 from patron.service import services as service_services
 from patron.service.services.intake import Received
 
 CONFIDENT_OUTCOMES = (Outcome.ANSWERED, Outcome.MEMBER_DATA)
+
+
+def _in_use(received: Received) -> bool:
+    """A shop without a published knowledge base has not put the assistant
+    on its channels."""
+    return Entry.objects.filter(
+        shop_id=received.ticket.shop_id, state=EntryState.PUBLISHED
+    ).exists()
 
 
 def _person_on(received: Received) -> bool:
@@ -32,7 +40,7 @@ def _person_on(received: Received) -> bool:
 
 def social_first_response(received: Received) -> None:
     ticket = received.ticket
-    if _person_on(received):
+    if not _in_use(received) or _person_on(received):
         return
     text = received.entry.body
     if wants_person(text):
