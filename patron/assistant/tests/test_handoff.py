@@ -56,7 +56,8 @@ def test_handoff_opens_a_chat_ticket_with_the_transcript_note(
     assert note.body.splitlines() == [
         "智能助手已转人工。会员问过的问题：",
         "12:00 · 积分怎么获得 · 1.00 · 已用 points-earn 回答",
-        "12:01 · 积分怎么 · 0.80 · 不确定；已提供 points-earn (积分怎么获得), points-use (积分怎么使用)",
+        "12:01 · 积分怎么 · 0.80 · 不确定；已提供 "
+        "points-earn (积分怎么获得), points-use (积分怎么使用)",
     ]
     assert note.data["assistant"]["asked"] == [answered.asked_id, vague.asked_id]
     rows = Asked.objects.order_by("pk")

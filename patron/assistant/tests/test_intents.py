@@ -50,8 +50,8 @@ def test_where_is_my_order_states_the_latest_order_and_its_latest_scan(
     zh = ask(shop, member, "我的快遞到哪了？")  # traditional, full-width
     assert zh is not None and zh.intent == "order" and zh.link == "/orders/"
     assert (
-        zh.text
-        == "您的订单 O1（2026-12-01）状态：已发货。 包裹 SF42（顺丰）最新：2026-12-03 07:00 深圳 已揽收。"
+        zh.text == "您的订单 O1（2026-12-01）状态：已发货。 "
+        "包裹 SF42（顺丰）最新：2026-12-03 07:00 深圳 已揽收。"
     )
     en = ask(shop, member, "Where is my parcel??", "en")
     assert en is not None
