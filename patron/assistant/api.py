@@ -18,7 +18,7 @@ from patron.assistant.models import Asked
 from patron.core.api import Answer, ApiKeyAuth, shop_for, with_idempotency
 from patron.core.errors import ErrorCode, PatronError
 from patron.core.models import ApiScope
-from patron.core.validation import ExternalId
+from patron.core.validation import ExternalId, MultilineText
 from patron.members import selectors as member_selectors
 from patron.messaging.kinds import link
 
@@ -28,7 +28,7 @@ SCOPE = ApiScope.SERVICE
 
 class AskIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    text: Annotated[str, Field(max_length=10_000)] = Field(
+    text: Annotated[MultilineText, Field(max_length=10_000)] = Field(
         description="the member's question, at most 500 characters once trimmed"
     )
     member: ExternalId | None = Field(
