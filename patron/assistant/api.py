@@ -60,7 +60,6 @@ class AskOut(Schema):
 
 class FeedbackIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    asked_id: int
     member: ExternalId | None = None
     helpful: bool
 
@@ -101,20 +100,32 @@ def ask(request: HttpRequest, payload: AskIn) -> HttpResponse:
     return with_idempotency(request, shop, handler)
 
 
+class FeedbackOut(Schema):
+    asked_id: int
+    helpful: bool
+
+
 @router.post(
-    "/feedback",
-    response={204: None},
+    "/asked/{asked_id}/feedback",
+    response={200: FeedbackOut},
     summary="Mark an answer as not helpful (or helpful)",
     auth=ApiKeyAuth(SCOPE),
 )
-def feedback(request: HttpRequest, payload: FeedbackIn) -> HttpResponse:
+def feedback(request: HttpRequest, asked_id: int, payload: FeedbackIn) -> HttpResponse:
+    """``asked_id`` is the ``asked_id`` of the answer; ``member`` the member
+    who asked (none for a visitor's question). Another shop's or another
+    member's question is 404."""
     shop = shop_for(request, SCOPE)
-    member = (
-        member_selectors.member_get(shop=shop, external_id=payload.member)
-        if payload.member
-        else None
-    )
-    if not Asked.objects.filter(pk=payload.asked_id, shop=shop).exists():
-        raise PatronError(ErrorCode.NOT_FOUND, _("no such question"), field="asked_id")
-    services.feedback(asked_id=payload.asked_id, helpful=payload.helpful, member=member)
-    return HttpResponse(status=204)
+
+    def handler() -> Answer:
+        member = (
+            member_selectors.member_get(shop=shop, external_id=payload.member)
+            if payload.member
+            else None
+        )
+        if not Asked.objects.filter(pk=asked_id, shop=shop).exists():
+            raise PatronError(ErrorCode.NOT_FOUND, _("no such question"), field="asked_id")
+        services.feedback(asked_id=asked_id, helpful=payload.helpful, member=member)
+        return 200, {"asked_id": asked_id, "helpful": payload.helpful}
+
+    return with_idempotency(request, shop, handler)

@@ -102,16 +102,14 @@ def test_feedback_marks_the_answer_not_helpful_within_the_shop(
 ) -> None:
     asked_id = api.post(URL, {"text": "积分怎么获得", "member": "M100"}).json()["asked_id"]
     response = api.post(
-        "/api/v1/assistant/feedback", {"asked_id": asked_id, "member": "M100", "helpful": False}
+        f"/api/v1/assistant/asked/{asked_id}/feedback", {"member": "M100", "helpful": False}
     )
-    assert response.status_code == 204
+    assert response.status_code == 200
     assert Asked.objects.get().helpful is False
     other_shop = Shop.objects.create(name="Other")
     from patron.core import services as core_services
 
     key = core_services.api_key_create(shop=other_shop, name="o", scopes=["service"]).token
-    refused = ApiClient(key).post(
-        "/api/v1/assistant/feedback", {"asked_id": asked_id, "helpful": True}
-    )
+    refused = ApiClient(key).post(f"/api/v1/assistant/asked/{asked_id}/feedback", {"helpful": True})
     assert refused.status_code == 404
     assert Asked.objects.get().helpful is False
