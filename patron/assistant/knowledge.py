@@ -170,6 +170,7 @@ def faq_load(*, shop: Shop, drafts: Iterable[EntryDraft], actor: Actor = None) -
         draft_check(draft)
         entry = existing.get(draft.key)
         changed = False
+        new = entry is None
         if entry is None:
             entry = Entry(
                 shop=shop, key=draft.key, state=EntryState.PUBLISHED, created_at=now, updated_at=now
@@ -188,7 +189,7 @@ def faq_load(*, shop: Shop, drafts: Iterable[EntryDraft], actor: Actor = None) -
         if changed or (n and entry.updated_at != now):
             entry.updated_at = now
             entry.save()
-        if entry.created_at != now and not changed and not n:
+        if not new and not changed and not n:
             unchanged += 1
     result = FaqLoaded(created=created, updated=updated, unchanged=unchanged, phrasings_added=added)
     if created or updated or added:

@@ -38,6 +38,8 @@ __all__ = [
     "entry_update",
     "faq_load",
     "feedback",
+    "language_guess",
+    "language_of",
 ]
 
 TEXT_MAX = 500
@@ -95,6 +97,11 @@ def language_guess(text: str) -> str:
         if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff":
             return Language.ZH
     return Language.EN
+
+
+def language_of(text: str, wanted: str | None = None) -> str:
+    """``wanted`` when it is one of the two languages, else ``language_guess``."""
+    return wanted if wanted in Language.values else language_guess(text)
 
 
 def _question_of(entry: Entry, language: str) -> str:

@@ -116,15 +116,15 @@ def test_500_characters_is_still_a_question(kb: Shop) -> None:
 
 
 @pytest.fixture
-def an_intent() -> Iterator[None]:
+def an_intent(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def points(question: IntentQuestion) -> IntentAnswer | None:
         if "我的积分" not in question.text or question.member is None:
             return None
         return IntentAnswer(intent="points", text=f"{question.member.external_id}: 120", link="/p/")
 
-    intents.intent_register(points)
+    # this intent alone (the app's own four are tested in test_intents.py)
+    monkeypatch.setattr(intents, "_intents", [points])
     yield
-    intents._intents.remove(points)
 
 
 def test_member_data_intents_answer_before_the_knowledge_base(kb: Shop, an_intent: None) -> None:
