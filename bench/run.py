@@ -27,7 +27,15 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 # Other benchmark modules are added here, in the order they appear in the doc.
-BENCHES: list[str] = ["importing", "checkout", "tiers", "points", "messaging", "service"]
+BENCHES: list[str] = [
+    "importing",
+    "checkout",
+    "tiers",
+    "points",
+    "messaging",
+    "service",
+    "assistant",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"

@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.openapi.schema import OpenAPISchema
 
 from patron import api_docs
+from patron.assistant.api import router as assistant_router
 from patron.core.api import ApiKeyAuth, problem_handlers_add
 from patron.core.errors import ErrorCode, PatronError, code_for_status
 from patron.core.middleware import problem_response
@@ -74,6 +75,7 @@ api.add_router("/v1/messages", messages_router)
 api.add_router("/v1/service/returns", service_returns_router)
 api.add_router("/v1/service/order-changes", service_changes_router)
 api.add_router("/v1/service", service_router)
+api.add_router("/v1/assistant", assistant_router)
 
 
 problem_handlers_add(api)

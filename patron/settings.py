@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "patron.tiers",
     "patron.promotions",
     "patron.rewards",
+    "patron.assistant",
     "patron.service",
     "patron.campaigns",
     "patron.portal",

@@ -3,6 +3,7 @@ from django.urls import path
 from patron.console.api import api
 from patron.console.views import (
     approvals,
+    assistant,
     audit,
     base,
     compensation,
@@ -94,5 +95,13 @@ urlpatterns = [
         "service/tickets/<int:number>/macro/", service_work.ticket_macro_view, name="service_macro"
     ),
     path("service/tickets/<int:number>/call/", service_work.ticket_call_view, name="service_call"),
+    path("assistant/", assistant.entries_view, name="assistant_entries"),
+    path("assistant/new/", assistant.entry_new_view, name="assistant_entry_new"),
+    path("assistant/<int:entry_id>/", assistant.entry_view, name="assistant_entry"),
+    path(
+        "assistant/<int:entry_id>/state/", assistant.entry_state_view, name="assistant_entry_state"
+    ),
+    path("assistant/learn/", assistant.learn_view, name="assistant_learn"),
+    path("assistant/learn/act/", assistant.learn_act_view, name="assistant_learn_act"),
     path("api/", api.urls),
 ]

@@ -273,3 +273,28 @@ for _role in (SERVICE_AGENT, SERVICE_LEAD, ANALYST):
     _granted = ROLE_PERMISSIONS[_role]
     if isinstance(_granted, list):
         _granted.extend(_SLA_READ)
+
+# The assistant (patron.assistant): marketing and service leads keep the
+# knowledge base (they write the shop's answers) and work the learning loop;
+# agents read it to answer the same way; analysts read the entries and the
+# questions members asked; finance has no part in it.
+_ASSISTANT_READ = ["assistant.view_entry", "assistant.view_phrasing", "assistant.view_asked"]
+_ASSISTANT_EDIT = [
+    *_ASSISTANT_READ,
+    "assistant.add_entry",
+    "assistant.change_entry",
+    "assistant.add_phrasing",
+    "assistant.change_phrasing",
+    "assistant.delete_phrasing",
+    "assistant.change_asked",
+]
+_ASSISTANT_PERMISSIONS: dict[str, list[str]] = {
+    MARKETING: _ASSISTANT_EDIT,
+    SERVICE_LEAD: _ASSISTANT_EDIT,
+    SERVICE_AGENT: ["assistant.view_entry", "assistant.view_phrasing"],
+    ANALYST: _ASSISTANT_READ,
+}
+for _role, _extra in _ASSISTANT_PERMISSIONS.items():
+    _granted = ROLE_PERMISSIONS[_role]
+    if isinstance(_granted, list):
+        _granted.extend(_extra)

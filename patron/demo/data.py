@@ -261,3 +261,8 @@ STEPS.append(("messaging", step_messaging))
 from patron.demo.service_sla import step_service_sla  # noqa: E402
 
 STEPS.append(("service_sla", step_service_sla))
+
+# The assistant (patron.assistant): the demo shop's FAQ knowledge base.
+from patron.demo.assistant import step_assistant  # noqa: E402
+
+STEPS.append(("assistant", step_assistant))

@@ -55,6 +55,8 @@ POST_ONLY = {
     "service_call",
     "return_act",
     "compensation_grant",
+    "assistant_entry_state",
+    "assistant_learn_act",
 }
 
 # Console API calls: url name -> (method, the permission(s) the role needs, body).
@@ -219,6 +221,7 @@ def _return_request(shop: Shop) -> Any:
 
 
 def _console_ids(shop: Shop) -> dict[str, int | str]:
+    from patron.assistant.models import Entry
     from patron.members.models import Member
     from patron.points.models import AdjustmentState, PointsAdjustment
     from patron.service.models import Attachment, Ticket
@@ -234,6 +237,7 @@ def _console_ids(shop: Shop) -> dict[str, int | str]:
         "return_id": _return_request(shop).pk,
         "attachment_id": Attachment.objects.filter(entry__shop_id=shop.pk).get().pk,
         "member_id": member.pk,
+        "entry_id": Entry.objects.filter(shop=shop).order_by("pk").values_list("pk", flat=True)[0],
         "kind": "adjustment",
         "pk": adjustment.pk,
         "adjustment_id": adjustment.pk,

@@ -259,6 +259,26 @@ CASES: dict[str, Callable[[dict[str, Any]], Case]] = {
         None,
     ),
 }
+CASES["/api/v1/assistant/ask"] = lambda w: (
+    "/api/v1/assistant/ask",
+    {"text": "我的积分还有多少", "member": "M1"},
+    None,
+)
+
+
+def _asked(api: Any, world: dict[str, Any]) -> int:
+    return int(
+        api.post("/api/v1/assistant/ask", {"text": "我的积分还有多少", "member": "M1"}).json()[
+            "asked_id"
+        ]
+    )
+
+
+CASES["/api/v1/assistant/asked/{asked_id}/feedback"] = lambda w: (
+    "/api/v1/assistant/asked/{id}/feedback",
+    {"member": "M1", "helpful": False},
+    _asked,
+)
 # POSTs that write nothing, so have nothing to replay.
 READ_ONLY_POSTS = {"/api/v1/checkout/evaluate", "/api/v1/points/preview"}
 

@@ -5,6 +5,10 @@ from patron.service.services.attachments import (
     attachments_add,
     uploads_check,
 )
+from patron.service.services.automated import (
+    automated_note,
+    automated_reply,
+)
 from patron.service.services.calls import (
     CallDirection,
     CallOutcome,
@@ -32,6 +36,7 @@ from patron.service.services.conversation import (
 )
 from patron.service.services.intake import (
     Received,
+    first_responder_register,
     social_message_receive,
 )
 from patron.service.services.macros import (
@@ -95,6 +100,8 @@ __all__ = [
     "agent_note",
     "agent_reply",
     "attachments_add",
+    "automated_note",
+    "automated_reply",
     "call_log",
     "chat_member_writes",
     "chat_ticket_current",
@@ -102,6 +109,7 @@ __all__ = [
     "compensation_grant",
     "compensation_reject",
     "contact_get_or_create",
+    "first_responder_register",
     "grant_limit",
     "hours_of",
     "macro_apply",

@@ -5,7 +5,7 @@ or opens one. Idempotent by the channel's message id."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -29,6 +29,19 @@ class Received:
     ticket: Ticket
     entry: TicketEntry
     created: bool  # False: the message id was seen before
+
+
+#: Called with each newly recorded social message, in its transaction, after
+#: it landed on a ticket: an automatic first responder (the assistant,
+#: registered from the composition root) may answer it or hand it to the
+#: desk. The service app never imports the responder.
+FirstResponder = Callable[[Received], None]
+first_responders: list[FirstResponder] = []
+
+
+def first_responder_register(responder: FirstResponder) -> None:
+    if responder not in first_responders:
+        first_responders.append(responder)
 
 
 def social_handle(channel_name: str, sender_id: str) -> str:
@@ -130,4 +143,8 @@ def social_message_receive(
     # The same message posted twice at once: the second insert meets the
     # unique (shop, channel, message id) and answers the first one's entry.
     (entry, created), _inserted = insert_or_first(record, first)
-    return Received(entry.ticket, entry, created=created)
+    received = Received(entry.ticket, entry, created=created)
+    if created:
+        for respond in first_responders:
+            respond(received)
+    return received

@@ -1,0 +1,68 @@
+"""Entries written by an automatic first responder (the assistant) rather
+than an agent: an internal note for the agent who takes over, and a public
+reply carried out by the ticket's channel like an agent's.
+
+Neither has an author and neither counts as the desk's response: the SLA's
+first-response clock waits for a person."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from patron.core import clock
+from patron.service.models import EntryKind, Ticket, TicketEntry, TicketStatus
+from patron.service.services.conversation import _locked, _status_entry, reply_senders
+from patron.service.services.sla import sla_update
+from patron.service.services.tickets import BODY_MAX, _text
+
+
+@transaction.atomic
+def automated_note(
+    *, ticket: Ticket, body: str, data: dict[str, object] | None = None
+) -> TicketEntry:
+    """An internal note without an author (agents see it, the member never does)."""
+    body = _text("body", body, limit=BODY_MAX)
+    ticket = _locked(ticket)
+    now = clock.now()
+    entry = TicketEntry.objects.create(
+        shop_id=ticket.shop_id,
+        ticket=ticket,
+        kind=EntryKind.NOTE,
+        channel=ticket.channel,
+        author=None,
+        body=body,
+        data={"automated": True, **(data or {})},
+        created_at=now,
+    )
+    ticket.updated_at = now
+    ticket.save(update_fields=["updated_at"])
+    return entry
+
+
+@transaction.atomic
+def automated_reply(*, ticket: Ticket, body: str, solve: bool = True) -> TicketEntry:
+    """A public answer without an author, carried out by the reply senders
+    (the social webhook, the portal inbox). ``solve``: the answer settles the
+    question, so the ticket leaves the queue; the member's next message
+    reopens it (``member_writes``)."""
+    body = _text("body", body, limit=BODY_MAX)
+    ticket = _locked(ticket)
+    now = clock.now()
+    entry = TicketEntry.objects.create(
+        shop_id=ticket.shop_id,
+        ticket=ticket,
+        kind=EntryKind.REPLY,
+        channel=ticket.channel,
+        author=None,
+        body=body,
+        data={"automated": True},
+        created_at=now,
+    )
+    ticket.updated_at = now
+    if solve and ticket.status in (TicketStatus.NEW, TicketStatus.OPEN):
+        _status_entry(ticket, to=TicketStatus.SOLVED, author=None, why="automated", at=now)
+    ticket.save()
+    sla_update(ticket, at=now)
+    for send in reply_senders:
+        send(entry)
+    return entry
