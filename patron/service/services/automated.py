@@ -11,7 +11,13 @@ from django.db import transaction
 
 from patron.core import clock
 from patron.service.models import EntryKind, Ticket, TicketEntry, TicketStatus
-from patron.service.services.conversation import _locked, _status_entry, reply_senders
+from patron.service.services.conversation import (
+    _locked,
+    _status_entry,
+    note_add,
+    reply_senders,
+)
+from patron.service.services.entries import entry_add
 from patron.service.services.sla import sla_update
 from patron.service.services.tickets import BODY_MAX, _text
 
@@ -22,21 +28,13 @@ def automated_note(
 ) -> TicketEntry:
     """An internal note without an author (agents see it, the member never does)."""
     body = _text("body", body, limit=BODY_MAX)
-    ticket = _locked(ticket)
-    now = clock.now()
-    entry = TicketEntry.objects.create(
-        shop_id=ticket.shop_id,
-        ticket=ticket,
-        kind=EntryKind.NOTE,
-        channel=ticket.channel,
+    return note_add(
+        _locked(ticket),
         author=None,
         body=body,
+        at=clock.now(),
         data={"automated": True, **(data or {})},
-        created_at=now,
     )
-    ticket.updated_at = now
-    ticket.save(update_fields=["updated_at"])
-    return entry
 
 
 @transaction.atomic
@@ -48,16 +46,7 @@ def automated_reply(*, ticket: Ticket, body: str, solve: bool = True) -> TicketE
     body = _text("body", body, limit=BODY_MAX)
     ticket = _locked(ticket)
     now = clock.now()
-    entry = TicketEntry.objects.create(
-        shop_id=ticket.shop_id,
-        ticket=ticket,
-        kind=EntryKind.REPLY,
-        channel=ticket.channel,
-        author=None,
-        body=body,
-        data={"automated": True},
-        created_at=now,
-    )
+    entry = entry_add(ticket, EntryKind.REPLY, at=now, body=body, data={"automated": True})
     ticket.updated_at = now
     if solve and ticket.status in (TicketStatus.NEW, TicketStatus.OPEN):
         _status_entry(ticket, to=TicketStatus.SOLVED, author=None, why="automated", at=now)

@@ -26,6 +26,7 @@ from patron.service.models import (
     TicketStatus,
 )
 from patron.service.services.attachments import Upload, attachments_add, uploads_check
+from patron.service.services.entries import entry_add
 from patron.service.services.sla import sla_update  # SLA
 from patron.service.services.tickets import BODY_MAX, _choice, _text, ticket_open
 
@@ -51,14 +52,12 @@ def _locked(ticket: Ticket) -> Ticket:
 def _status_entry(
     ticket: Ticket, *, to: str, author: AgentProfile | None, why: str, at: dt.datetime
 ) -> None:
-    TicketEntry.objects.create(
-        shop_id=ticket.shop_id,
-        ticket=ticket,
-        kind=EntryKind.STATUS,
-        channel=ticket.channel,
+    entry_add(
+        ticket,
+        EntryKind.STATUS,
+        at=at,
         author=author,
         data={"from": ticket.status, "to": to, "why": why},
-        created_at=at,
     )
     ticket.status = to
     ticket.status_changed_at = at
@@ -179,15 +178,7 @@ def agent_reply(
     if ticket.status == TicketStatus.CLOSED or ticket.merged_into_id is not None:
         raise validation_error("ticket", _("the ticket is closed; write in a new one"))
     now = clock.now()
-    entry = TicketEntry.objects.create(
-        shop_id=ticket.shop_id,
-        ticket=ticket,
-        kind=EntryKind.REPLY,
-        channel=ticket.channel,
-        author=agent,
-        body=body,
-        created_at=now,
-    )
+    entry = entry_add(ticket, EntryKind.REPLY, at=now, author=agent, body=body)
     attachments_add(entry=entry, uploads=attachments)
     if ticket.first_response_at is None:
         ticket.first_response_at = now
@@ -213,18 +204,23 @@ def agent_note(
     uploads_check(attachments)
     ticket = _locked(ticket)
     _agent_of(ticket, agent)
-    now = clock.now()
-    entry = TicketEntry.objects.create(
-        shop_id=ticket.shop_id,
-        ticket=ticket,
-        kind=EntryKind.NOTE,
-        channel=ticket.channel,
-        author=agent,
-        body=body,
-        created_at=now,
-    )
+    entry = note_add(ticket, author=agent, body=body, at=clock.now())
     attachments_add(entry=entry, uploads=attachments)
-    ticket.updated_at = now
+    return entry
+
+
+def note_add(
+    ticket: Ticket,
+    *,
+    author: AgentProfile | None,
+    body: str,
+    at: dt.datetime,
+    data: dict[str, object] | None = None,
+) -> TicketEntry:
+    """An internal note on a locked ticket, which moves its ``updated_at``
+    (an agent's, or the automated responder's without an author)."""
+    entry = entry_add(ticket, EntryKind.NOTE, at=at, author=author, body=body, data=data)
+    ticket.updated_at = at
     ticket.save(update_fields=["updated_at"])
     return entry
 

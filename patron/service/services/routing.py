@@ -28,9 +28,9 @@ from patron.service.models import (
     TeamMembership,
     TeamRole,
     Ticket,
-    TicketEntry,
 )
 from patron.service.models.desk import DONE_STATUSES
+from patron.service.services.entries import entry_add
 from patron.tiers.models import MemberTier
 
 
@@ -104,15 +104,7 @@ def _locked_agents(team: Team | None, also: int | None) -> dict[int, AgentProfil
 def _entry(
     ticket: Ticket, data: dict[str, object], at: dt.datetime, author: AgentProfile | None = None
 ) -> None:
-    TicketEntry.objects.create(
-        shop_id=ticket.shop_id,
-        ticket=ticket,
-        kind=EntryKind.ACTION,
-        channel=ticket.channel,
-        author=author,
-        data=data,
-        created_at=at,
-    )
+    entry_add(ticket, EntryKind.ACTION, at=at, author=author, data=data)
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from patron.service.models import (
     TicketStatus,
     TicketTopic,
 )
+from patron.service.services.entries import entry_add
 from patron.service.services.tickets import _choice
 
 TAGS_MAX = 20
@@ -101,15 +102,7 @@ def work_check(ticket: Ticket, agent: AgentProfile) -> None:
 def _action(
     ticket: Ticket, *, agent: AgentProfile | None, name: str, data: dict[str, Any], at: dt.datetime
 ) -> TicketEntry:
-    return TicketEntry.objects.create(
-        shop_id=ticket.shop_id,
-        ticket=ticket,
-        kind=EntryKind.ACTION,
-        channel=ticket.channel,
-        author=agent,
-        data={"action": name, **data},
-        created_at=at,
-    )
+    return entry_add(ticket, EntryKind.ACTION, at=at, author=agent, data={"action": name, **data})
 
 
 def _open_check(ticket: Ticket) -> None:
