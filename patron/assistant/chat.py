@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from patron.assistant.models import Entry, EntryState
-from patron.assistant.services import Reply
+from patron.assistant.services import Reply, answer_of
 from patron.core.models import Shop
 
 
@@ -20,9 +20,7 @@ def assistant_in_use(shop: Shop | int) -> bool:
 
 def _answers(shop_id: int, keys: list[str], language: str) -> dict[str, str]:
     rows = Entry.objects.filter(shop_id=shop_id, key__in=keys, state=EntryState.PUBLISHED)
-    return {
-        e.key: ((e.answer_en if language == "en" else e.answer_zh) or e.answer_zh) for e in rows
-    }
+    return {e.key: answer_of(e, language) for e in rows}
 
 
 def chat_turn(*, shop: Shop, question: str, reply: Reply, at: str) -> dict[str, Any]:

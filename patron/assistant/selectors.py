@@ -12,19 +12,13 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
+#: Doc, Engine and normalize; tests hand in a small stand-in (monkeypatch)
 from patron.assistant import engine as engine_package
 from patron.assistant.knowledge import open_asked_filter
 from patron.assistant.models import Asked, Entry, EntryState, Language
 from patron.promotions.models import CouponTemplate
 from patron.rewards.models import Reward
 from patron.tiers.models import Tier
-
-
-def _engine_module() -> Any:
-    """``patron.assistant.engine`` (Doc, Engine, normalize), through a
-    function so that tests can hand in a small stand-in (``monkeypatch`` it)."""
-    return engine_package
-
 
 # -- the engine of a shop ---------------------------------------------------------
 
@@ -56,7 +50,7 @@ def shop_terms(shop_id: int) -> list[str]:
 def docs_of(shop_id: int) -> list[Any]:
     """The shop's published entries as engine documents: per language the
     question first, then its phrasings."""
-    doc = _engine_module().Doc
+    doc = engine_package.Doc
     entries = (
         Entry.objects.filter(shop_id=shop_id, state=EntryState.PUBLISHED)
         .prefetch_related("phrasings")
@@ -70,7 +64,7 @@ def docs_of(shop_id: int) -> list[Any]:
         }
         for p in sorted(entry.phrasings.all(), key=lambda p: p.pk):
             texts.setdefault(p.language, []).append(p.text)
-        answers = {
+        answers: dict[str, str] = {
             language: text
             for language, text in ((Language.ZH, entry.answer_zh), (Language.EN, entry.answer_en))
             if text
@@ -85,7 +79,7 @@ def engine_for(shop_id: int) -> Any:
     cached = _engines.get(shop_id)
     if cached is not None and cached[0] == version:
         return cached[1]
-    engine = _engine_module().Engine(docs_of(shop_id), terms=shop_terms(shop_id))
+    engine = engine_package.Engine(docs_of(shop_id), terms=shop_terms(shop_id))
     with _lock:
         _engines[shop_id] = (version, engine)
     return engine
@@ -186,7 +180,7 @@ def learn_groups(shop_id: int) -> list[LearnGroup]:
             :LEARN_WINDOW
         ]
     )
-    normalize = _engine_module().normalize if rows else str
+    normalize = engine_package.normalize if rows else str
     groups: list[tuple[frozenset[str], list[Asked]]] = []
     for row in rows:
         grams = _bigrams(normalize(row.text))

@@ -30,6 +30,7 @@ from patron.members.models import Member
 __all__ = [
     "FaqLoaded",
     "Reply",
+    "answer_of",
     "ask",
     "asked_dismiss",
     "asked_learn",
@@ -40,6 +41,7 @@ __all__ = [
     "feedback",
     "language_guess",
     "language_of",
+    "question_of",
 ]
 
 TEXT_MAX = 500
@@ -104,13 +106,13 @@ def language_of(text: str, wanted: str | None = None) -> str:
     return wanted if wanted in Language.values else language_guess(text)
 
 
-def _question_of(entry: Entry, language: str) -> str:
+def question_of(entry: Entry, language: str) -> str:
     if language == Language.EN:
         return entry.question_en or entry.question_zh
     return entry.question_zh or entry.question_en
 
 
-def _answer_of(entry: Entry, language: str) -> str:
+def answer_of(entry: Entry, language: str) -> str:
     if language == Language.EN:
         return entry.answer_en or entry.answer_zh
     return entry.answer_zh or entry.answer_en
@@ -176,7 +178,7 @@ def ask(
             )
         elif ranking.confident:
             outcome, top, shown = Outcome.ANSWERED, entries[hits[0].key], hits[1 : 1 + BUTTONS]
-            said = _answer_of(top, reply_language)
+            said = answer_of(top, reply_language)
         else:
             outcome, said, top, shown = (
                 Outcome.UNSURE,
@@ -200,7 +202,7 @@ def ask(
         candidates=[
             {
                 "key": h.key,
-                "question": _question_of(entries[h.key], reply_language),
+                "question": question_of(entries[h.key], reply_language),
                 "score": round(float(h.score), 4),
             }
             for h in shown

@@ -81,7 +81,7 @@ class Engine:
 @pytest.fixture
 def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     module = SimpleNamespace(Doc=Doc, Hit=Hit, Ranking=Ranking, Engine=Engine, normalize=normalize)
-    monkeypatch.setattr(selectors, "_engine_module", lambda: module)
+    monkeypatch.setattr(selectors, "engine_package", module)
     selectors.engines_forget()
     yield module
     selectors.engines_forget()
