@@ -37,6 +37,7 @@ from patron.messaging.models import (
     UnusableAddress,
 )
 from patron.messaging.services.templates import (
+    Rendered,
     render_context,
     render_for,
     wordings,
@@ -313,13 +314,43 @@ def _message_row(
         ),
         sms_suffix=plan.shop_settings.sms_opt_out_text if marketing_sms else "",
     )
-    return Message(
+    return _message(
         shop_id=member.shop_id,
         member_id=member.pk,
+        kind=kind,
+        channel=channel,
+        cause=plan.causes[member.pk],
+        address=address,
+        rendered=rendered,
+        reason=reason,
+        due=plan.wait_until or plan.now,
+        now=plan.now,
+    )
+
+
+def _message(
+    *,
+    shop_id: int,
+    member_id: int | None,
+    kind: MessageKind,
+    channel: str,
+    cause: str,
+    address: str,
+    rendered: Rendered,
+    reason: str,
+    due: dt.datetime,
+    now: dt.datetime,
+    headers: Mapping[str, str] | None = None,
+) -> Message:
+    """The outbox row: queued for ``due``, or suppressed with its reason;
+    each channel keeps only the parts it sends."""
+    return Message(
+        shop_id=shop_id,
+        member_id=member_id,
         kind=kind.code,
         category=kind.category,
         channel=channel,
-        cause=plan.causes[member.pk],
+        cause=cause,
         language=rendered.language,
         address=address,
         subject=rendered.subject,
@@ -327,10 +358,11 @@ def _message_row(
         body_html=rendered.body_html if channel == Channel.EMAIL else "",
         sms_template_code=rendered.sms_template_code if channel == Channel.SMS else "",
         sms_params=rendered.sms_params if channel == Channel.SMS else {},
+        headers=dict(headers or {}),
         state=MessageState.SUPPRESSED if reason else MessageState.QUEUED,
         reason=reason,
-        next_attempt_at=None if reason else (plan.wait_until or plan.now),
-        created_at=plan.now,
+        next_attempt_at=None if reason else due,
+        created_at=now,
     )
 
 
@@ -406,23 +438,18 @@ def message_send_to_address(
     with transaction.atomic():
         Message.objects.bulk_create(
             [
-                Message(
+                _message(
                     shop_id=shop_id,
-                    member=None,
-                    kind=kind,
-                    category=message_kind.category,
+                    member_id=None,
+                    kind=message_kind,
                     channel=Channel.EMAIL,
                     cause=cause,
-                    language=rendered.language,
                     address=address,
-                    subject=rendered.subject,
-                    body_text=rendered.body_text,
-                    body_html=rendered.body_html,
-                    headers=dict(headers or {}),
-                    state=MessageState.SUPPRESSED if reason else MessageState.QUEUED,
+                    rendered=rendered,
                     reason=reason,
-                    next_attempt_at=None if reason else now,
-                    created_at=now,
+                    due=now,
+                    now=now,
+                    headers=headers,
                 )
             ],
             ignore_conflicts=True,
